@@ -1,0 +1,91 @@
+/**
+ * The seam between the scheduler and whatever executes tries: the local worker pool, or BullMQ on
+ * Redis. The scheduler decides what runs, when, and how often (tries, thresholds); a backend only
+ * runs one try of one mini-batch and reports its outcome as data.
+ */
+import type { MiniBatchContext, Rows, WorkerError } from '../workers/protocol.js';
+
+/** One try of one mini-batch. */
+export interface TryTask {
+  readonly miniBatch: number;
+  /** 1-based; the scheduler counts tries. */
+  readonly attempt: number;
+  /** Absolute file paths. */
+  readonly items: readonly string[];
+  readonly context: MiniBatchContext;
+}
+
+/** Why a try failed; retry decisions read this field, never `instanceof`. */
+export type FailureKind =
+  /** `run()` raised. */
+  | 'raised'
+  /** `run()` returned something that is not a list, tuple, generator or DataFrame. */
+  | 'bad_return'
+  /** `run()` ran longer than runInvocationTimeout; its process group was killed. */
+  | 'timeout'
+  /** The worker process died while running it (os._exit, a signal, out of memory). */
+  | 'crash';
+
+export type TryOutcome =
+  | {
+      readonly kind: 'succeeded';
+      readonly miniBatch: number;
+      readonly attempt: number;
+      readonly worker: string;
+      /** min(len(result), items): fewer than the items means a short return (not retried). */
+      readonly succeeded: number;
+      readonly rows: Rows | null;
+      readonly startedAt: number;
+      readonly durationMs: number;
+    }
+  | {
+      readonly kind: 'failed';
+      readonly miniBatch: number;
+      readonly attempt: number;
+      readonly worker: string;
+      readonly failure: FailureKind;
+      readonly error: WorkerError;
+      readonly exitCode: number | null;
+      readonly signal: string | null;
+      readonly startedAt: number;
+      readonly durationMs: number;
+    }
+  | {
+      /**
+       * The try never started (prefetched on a worker that then died or was stopped), or was stopped
+       * by the user. No try is charged; the scheduler runs it again later.
+       */
+      readonly kind: 'not_started';
+      readonly miniBatch: number;
+      readonly attempt: number;
+    };
+
+/** Lifecycle events a backend reports for logs and progress. */
+export type BackendEvent =
+  | { readonly type: 'worker_started'; readonly worker: string; readonly pid: number }
+  | { readonly type: 'worker_ready'; readonly worker: string; readonly durationMs: number }
+  | { readonly type: 'worker_init_failed'; readonly worker: string; readonly error: WorkerError }
+  | {
+      readonly type: 'worker_exited';
+      readonly worker: string;
+      readonly exitCode: number | null;
+      readonly signal: string | null;
+      readonly expected: boolean;
+    };
+
+export interface Backend {
+  /**
+   * Resolves when a try can be submitted without waiting behind others (a free slot, counting one
+   * prefetched mini-batch per worker). Rejects with a `RunFailedError` when the backend can no
+   * longer run anything (e.g. every worker keeps failing `init()`).
+   */
+  waitForSlot(): Promise<void>;
+  /** Runs one try. Never rejects for a failure of user code: that is an outcome. */
+  submit(task: TryTask): Promise<TryOutcome>;
+  /**
+   * Stops. `graceful`: tries that started finish; prefetched ones resolve `not_started`; then
+   * workers run `shutdown()` and exit. Not graceful: workers are killed now and every pending
+   * try resolves `not_started`.
+   */
+  stop(mode: 'graceful' | 'now'): Promise<void>;
+}
