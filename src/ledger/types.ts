@@ -25,6 +25,23 @@ export interface MiniBatchRecord {
   readonly tries: number;
   readonly succeededItems: number;
   readonly failedItems: number;
+  /**
+   * Bumped each time the mini-batch is planned to run afresh (retry-failed, a changed file on
+   * resume): tries count from 1 again, and a BullMQ job id made of index, key and generation is new.
+   */
+  readonly generation: number;
+}
+
+/** A mini-batch with its timings and last error (`status`, the slowest mini-batches). */
+export interface MiniBatchDetail extends MiniBatchRecord {
+  /** Epoch milliseconds when its first recorded try started; null before any try. */
+  readonly firstStartedAt: number | null;
+  /** Epoch milliseconds when its last recorded try ended; null before any try. */
+  readonly lastEndedAt: number | null;
+  /** Sum of its tries' durations (this generation and earlier ones). */
+  readonly durationMs: number;
+  /** The error of its last failed try, kept after a later success; null when no try failed. */
+  readonly lastError: WorkerError | null;
 }
 
 /** One finished try, as recorded (`logs/sys/processed_mini_batches.csv` has one row per try). */
@@ -41,6 +58,11 @@ export interface TryRecord {
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly error: WorkerError | null;
+}
+
+/** A try as stored: with the generation of its mini-batch at the time (attempts restart at 1 per generation). */
+export interface StoredTry extends TryRecord {
+  readonly generation: number;
 }
 
 /** What the scheduler commits after a try: the try, the mini-batch's new state, and its rows. */
@@ -62,4 +84,22 @@ export interface LedgerCounts {
   readonly failedItems: number;
   /** Tries charged over the whole run. */
   readonly tries: number;
+}
+
+/** What `reconcile` found comparing a fresh listing with the stored plan (DESIGN §7); resume prints it. */
+export interface ReconcileCounts {
+  /** Stored mini-batches whose files are all present and unchanged: kept as they are. */
+  readonly unchanged: number;
+  /** Stored mini-batches with a changed file (size or mtime): reset to pending, fresh tries, rows dropped. */
+  readonly changed: number;
+  /** New mini-batches appended at the end, made of files the stored plan did not have. */
+  readonly added: number;
+  /** Pending mini-batches all of whose files vanished: dropped from the plan. */
+  readonly removed: number;
+  /** Files of the stored plan that changed. */
+  readonly changedFiles: number;
+  /** Files of the stored plan no longer listed; they leave pending mini-batches, committed ones keep their record. */
+  readonly vanishedFiles: number;
+  /** Files not in the stored plan, now in the added mini-batches. */
+  readonly newFiles: number;
 }

@@ -1,0 +1,23 @@
+/**
+ * The content key of a mini-batch (issue 3; DESIGN §7): what resume matches committed mini-batches
+ * on, never their position. It covers the input's name and each item's relative path, size and
+ * modification time, and not the input's absolute root, so data moved together with its binding
+ * (or a run directory moved with data inside it) keeps its keys.
+ */
+import { createHash } from 'node:crypto';
+import type { FileItem } from './types.js';
+
+/** Bump when the hashed text changes: keys of different versions must never match. */
+const KEY_VERSION = 'minibatch-key-v1';
+
+/** Hex characters kept: 128 bits, ample for millions of mini-batches, short in logs and job ids. */
+export const KEY_LENGTH = 32;
+
+/** A short stable hash (sha256, hex) of an input's name and its items' rel paths, sizes and mtimes. */
+export function miniBatchKey(input: string, items: readonly Pick<FileItem, 'rel' | 'size' | 'mtimeMs'>[]): string {
+  const hash = createHash('sha256');
+  // JSON per line: unambiguous whatever characters names and paths hold.
+  hash.update(`${KEY_VERSION}\n${JSON.stringify(input)}\n`);
+  for (const item of items) hash.update(`${JSON.stringify([item.rel, item.size, item.mtimeMs])}\n`);
+  return hash.digest('hex').slice(0, KEY_LENGTH);
+}

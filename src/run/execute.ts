@@ -1,0 +1,94 @@
+/**
+ * One execution of a job in a run directory: the ledger, the local worker pool, the scheduler,
+ * progress, Ctrl-C, then finalize. `minibatch run` calls it for a new run; `resume` and
+ * `retry-failed` call it on an existing ledger.
+ */
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { PlannedMiniBatch } from '../data/types.js';
+import { Ledger } from '../ledger/sqlite.js';
+import type { RunPaths } from '../report/layout.js';
+import { ProgressReporter } from '../report/progress.js';
+import type { JobResult } from '../report/result.js';
+import { TryLog } from '../report/try-log.js';
+import type { ResolvedJob } from '../spec/types.js';
+import { LocalPool } from '../workers/pool.js';
+import { finalizeRun } from './finalize.js';
+import { Scheduler } from './scheduler.js';
+
+export interface ExecuteOptions {
+  readonly job: ResolvedJob;
+  readonly runId: string;
+  readonly paths: RunPaths;
+  readonly ledger: Ledger;
+  /** The resolved interpreter (`sys.executable`) for this machine. */
+  readonly python: string;
+  /** Streamed into the ledger while dispatching; null when the ledger holds the whole plan. */
+  readonly plan: AsyncIterable<PlannedMiniBatch> | null;
+  /** Where progress goes (stderr). */
+  readonly progressStream: NodeJS.WriteStream;
+  /** Lines instead of a bar, even on a terminal. */
+  readonly plainProgress: boolean;
+  /** Handle SIGINT/SIGTERM: once stops dispatching, twice kills the workers. */
+  readonly handleSignals: boolean;
+  /** Printed when the run stops early, e.g. `minibatch resume <dir>`. */
+  readonly resumeHint: string;
+}
+
+export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
+  const { job, paths, ledger } = opts;
+  for (const output of Object.values(job.outputs)) mkdirSync(output, { recursive: true });
+  const startedAt = new Date();
+  const pool = new LocalPool({
+    python: opts.python,
+    size: job.settings.processCountPerNode,
+    runId: opts.runId,
+    agentName: hostname(),
+    paths,
+    job,
+  });
+  const tryLog = new TryLog(paths);
+  const progress = new ProgressReporter({
+    overviewFile: paths.progressOverview,
+    stream: opts.progressStream,
+    plain: opts.plainProgress,
+  });
+  const scheduler = new Scheduler({
+    ledger,
+    backend: pool,
+    settings: job.settings,
+    plan: opts.plan,
+    onProgress: (p) => progress.update(p),
+    onTry: (t, status) => tryLog.record(t, status),
+  });
+  progress.update(scheduler.progress());
+
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      opts.progressStream.write(
+        '\n[minibatch] stopping: running mini-batches finish, nothing new starts (Ctrl-C again to kill them now)\n',
+      );
+      scheduler.requestStop({ kind: 'interrupted' });
+    } else {
+      void pool.stop('now');
+    }
+  };
+  if (opts.handleSignals) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  try {
+    const result = await scheduler.run();
+    progress.stop();
+    await tryLog.close();
+    return finalizeRun({ job, runId: opts.runId, paths, ledger, result, startedAt, resumeHint: opts.resumeHint });
+  } finally {
+    progress.stop();
+    if (opts.handleSignals) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * How a run ended, from what the scheduler reports (DESIGN §4): interrupted, failed (a threshold,
+ * a fatal error, nothing succeeded), or succeeded (including an empty dataset).
+ */
+import { EXIT } from '../errors.js';
+import type { LedgerCounts } from '../ledger/types.js';
+import type { RunStatus } from '../report/result.js';
+import type { SchedulerResult } from './scheduler.js';
+import type { ThresholdBreach } from './thresholds.js';
+
+export interface RunOutcome {
+  readonly status: RunStatus;
+  readonly reason: string;
+  readonly exitCode: number;
+  readonly threshold: ThresholdBreach | null;
+}
+
+export function judgeOutcome(result: SchedulerResult, counts: LedgerCounts, resumeHint: string): RunOutcome {
+  const stop = result.stop;
+  if (stop?.kind === 'interrupted') {
+    return {
+      status: 'interrupted',
+      reason: `Interrupted; ${counts.pending} mini-batches not run. Continue with \`${resumeHint}\`.`,
+      exitCode: EXIT.interrupted,
+      threshold: null,
+    };
+  }
+  const breach = stop?.kind === 'threshold' ? stop.breach : result.finalBreach;
+  if (breach !== null) {
+    return {
+      status: 'failed',
+      reason: `Stopped: ${breach.message}.`,
+      exitCode: EXIT.runFailed,
+      threshold: breach,
+    };
+  }
+  if (stop?.kind === 'fatal') {
+    return { status: 'failed', reason: stop.error.message, exitCode: EXIT.runFailed, threshold: null };
+  }
+  if (counts.items === 0) {
+    return { status: 'succeeded', reason: '0 items: the inputs hold no files.', exitCode: EXIT.ok, threshold: null };
+  }
+  if (counts.succeededItems === 0) {
+    return {
+      status: 'failed',
+      reason: 'No item succeeded, whatever the thresholds say.',
+      exitCode: EXIT.runFailed,
+      threshold: null,
+    };
+  }
+  const failed = counts.failed + counts.partial;
+  return {
+    status: 'succeeded',
+    reason:
+      failed === 0
+        ? 'Every mini-batch succeeded.'
+        : `${failed} mini-batches failed, within the thresholds.`,
+    exitCode: EXIT.ok,
+    threshold: null,
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The append_row output file (DESIGN §4): the committed rows of every mini-batch, in mini-batch
+ * order, written aside and renamed into place so that the file appears whole or not at all.
+ */
+import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AppendRowFormat } from '../spec/types.js';
+import type { Rows } from '../workers/protocol.js';
+
+export interface RowsFileResult {
+  readonly rows: number;
+  /** Mini-batches whose columns differ from the header (the first table's); their rows were left out. */
+  readonly misfits: readonly { readonly index: number; readonly columns: readonly string[] }[];
+  readonly header: readonly string[] | null;
+}
+
+/** Bytes gathered before one write; keeps a million small rows from costing a million syscalls. */
+const WRITE_CHUNK = 1 << 20;
+
+export function writeRowsFile(
+  file: string,
+  format: AppendRowFormat,
+  batches: Iterable<{ readonly index: number; readonly rows: Rows }>,
+): RowsFileResult {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.partial`;
+  const fd = openSync(tmp, 'w');
+  let pending = '';
+  const out = (text: string): void => {
+    pending += text;
+    if (pending.length >= WRITE_CHUNK) {
+      writeSync(fd, pending);
+      pending = '';
+    }
+  };
+  let header: readonly string[] | null = null;
+  let count = 0;
+  const misfits: { index: number; columns: readonly string[] }[] = [];
+  try {
+    for (const { index, rows } of batches) {
+      if (rows.kind === 'lines') {
+        for (const line of rows.lines) out(line + '\n');
+        count += rows.lines.length;
+        continue;
+      }
+      if (header === null) {
+        header = rows.columns;
+        if (format === 'csv') out(header.map(csvField).join(',') + '\n');
+      } else if (!sameColumns(header, rows.columns)) {
+        misfits.push({ index, columns: rows.columns });
+        continue;
+      }
+      for (const values of rows.values) {
+        out(format === 'jsonl' ? jsonlRow(rows.columns, values) : values.map(csvField).join(',') + '\n');
+      }
+      count += rows.values.length;
+    }
+    if (pending.length > 0) writeSync(fd, pending);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  return { rows: count, misfits, header };
+}
+
+function sameColumns(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((c, i) => c === b[i]);
+}
+
+function jsonlRow(columns: readonly string[], values: readonly unknown[]): string {
+  const record: Record<string, unknown> = {};
+  columns.forEach((c, i) => {
+    record[c] = values[i] ?? null;
+  });
+  return JSON.stringify(record) + '\n';
+}
+
+/** RFC 4180 field; booleans and None as pandas' `to_csv` writes them. */
+function csvField(value: unknown): string {
+  let text: string;
+  if (value === null || value === undefined) text = '';
+  else if (typeof value === 'boolean') text = value ? 'True' : 'False';
+  else if (typeof value === 'object') text = JSON.stringify(value);
+  else text = String(value as string | number);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

@@ -1,0 +1,142 @@
+/**
+ * The run directory (DESIGN §7): creating it, locking it so two processes never drive one run,
+ * and saving the resolved job in `run.json` with paths inside the directory stored relative to it,
+ * so that a run directory can be moved and resumed elsewhere.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, sep } from 'node:path';
+import { EnvironmentError, RunDirConflictError } from '../errors.js';
+import type { ResolvedJob } from '../spec/types.js';
+import { runPaths, type RunPaths } from '../report/layout.js';
+
+export const RUN_JSON_VERSION = 1;
+/** Stands for the run directory inside `run.json`. */
+const RUN_DIR_TOKEN = '$RUN_DIR';
+
+export interface RunJson {
+  readonly version: number;
+  readonly runId: string;
+  readonly createdAt: string;
+  readonly minibatchVersion: string;
+  readonly job: ResolvedJob;
+}
+
+/** Creates a new run directory with its log folders. Refuses one that already holds a run. */
+export function createRunDir(root: string): RunPaths {
+  const paths = runPaths(root);
+  if (existsSync(paths.runJson) || existsSync(paths.stateDb)) {
+    throw new RunDirConflictError(
+      `${root} already holds a run; continue it with \`minibatch resume ${root}\`, ` +
+        `or choose another --run-dir`,
+    );
+  }
+  for (const dir of [paths.workersDir, paths.stdoutDir, paths.stderrDir, paths.entryLogDir]) {
+    mkdirSync(dir, { recursive: true });
+  }
+  return paths;
+}
+
+export function writeRunJson(paths: RunPaths, runJson: RunJson): void {
+  const text = JSON.stringify(runJson, (_key, value: unknown) => relativize(value, paths.root), 2);
+  writeAtomic(paths.runJson, text + '\n');
+}
+
+export function readRunJson(paths: RunPaths): RunJson {
+  if (!existsSync(paths.runJson)) {
+    throw new RunDirConflictError(`${paths.root} is not a minibatch run directory (no run.json)`);
+  }
+  const text = readFileSync(paths.runJson, 'utf8');
+  return JSON.parse(text, (_key, value: unknown) => absolutize(value, paths.root)) as RunJson;
+}
+
+function relativize(value: unknown, root: string): unknown {
+  if (typeof value !== 'string') return value;
+  if (value === root) return RUN_DIR_TOKEN;
+  if (value.startsWith(root + sep)) return RUN_DIR_TOKEN + value.slice(root.length);
+  return value;
+}
+
+function absolutize(value: unknown, root: string): unknown {
+  if (typeof value !== 'string' || !value.startsWith(RUN_DIR_TOKEN)) return value;
+  return root + value.slice(RUN_DIR_TOKEN.length);
+}
+
+/** Writes a file aside, then renames it into place, so readers never see half of it. */
+export function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+interface LockOwner {
+  readonly pid: number;
+  readonly host: string;
+  readonly since: string;
+}
+
+/**
+ * Takes the run's lock, or says who holds it. A lock whose process is dead (on this host) is taken
+ * over. Returns a release function.
+ */
+export function lockRunDir(paths: RunPaths): () => void {
+  const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(paths.lockFile, JSON.stringify(me) + '\n', { flag: 'wx' });
+      return () => {
+        try {
+          unlinkSync(paths.lockFile);
+        } catch {
+          // Already gone: nothing to release.
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new EnvironmentError('OUTPUT_UNWRITABLE', `cannot write ${paths.lockFile}: ${String(error)}`, {
+          cause: error,
+        });
+      }
+    }
+    const owner = readLockOwner(paths.lockFile);
+    if (owner !== null && owner.host === me.host && isAlive(owner.pid)) {
+      throw new EnvironmentError(
+        'RUN_DIR_LOCKED',
+        `${paths.root} is being driven by process ${owner.pid} on ${owner.host} (since ${owner.since}); ` +
+          `wait for it to end, or stop it first`,
+      );
+    }
+    if (owner !== null && owner.host !== me.host) {
+      throw new EnvironmentError(
+        'RUN_DIR_LOCKED',
+        `${paths.root} is locked by process ${owner.pid} on ${owner.host} (since ${owner.since}); ` +
+          `if that process is gone, delete ${paths.lockFile}`,
+      );
+    }
+    // A dead process's lock: take it over.
+    unlinkSync(paths.lockFile);
+  }
+  throw new EnvironmentError('RUN_DIR_LOCKED', `could not take the lock ${paths.lockFile}`);
+}
+
+function readLockOwner(file: string): LockOwner | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as LockOwner;
+  } catch {
+    return null;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The default parent of run directories: `.minibatch/runs` under the current directory. */
+export function defaultRunsRoot(cwd: string = process.cwd()): string {
+  return join(cwd, '.minibatch', 'runs');
+}

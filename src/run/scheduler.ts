@@ -1,0 +1,317 @@
+/**
+ * The scheduler: streams the plan into the ledger, leases pending mini-batches to a backend's
+ * slots, decides retries, commits every try, and stops on thresholds or on request (DESIGN §2, §4).
+ * It knows nothing of processes or Redis: a `Backend` runs tries and reports outcomes as data.
+ */
+import type { PlannedMiniBatch } from '../data/types.js';
+import type { Commit, LedgerCounts, MiniBatchRecord, MiniBatchStatus, TryRecord } from '../ledger/types.js';
+import type { RunSettings } from '../spec/types.js';
+import type { Backend, TryOutcome, TryTask } from './backend.js';
+import { breachedThreshold, type ThresholdBreach } from './thresholds.js';
+
+/** What the scheduler needs of the ledger; `Ledger` (src/ledger/sqlite.ts) is one. */
+export interface SchedulerLedger {
+  addPlanned(batch: readonly PlannedMiniBatch[]): void;
+  markPlanned(total: number): void;
+  pendingAfter(index: number, limit: number): MiniBatchRecord[];
+  enqueueCommit(commit: Commit): void;
+  flush(): void;
+  counts(): LedgerCounts;
+}
+
+export type StopReason =
+  /** Ctrl-C once: let running tries finish. */
+  | { readonly kind: 'interrupted' }
+  | { readonly kind: 'threshold'; readonly breach: ThresholdBreach }
+  /** Nothing more can run: every worker fails `init()`, planning failed, or the ledger cannot be written. */
+  | { readonly kind: 'fatal'; readonly error: Error };
+
+export interface SchedulerProgress {
+  readonly counts: LedgerCounts;
+  /** False while planning still streams: totals may grow. */
+  readonly planningDone: boolean;
+  readonly running: number;
+}
+
+export interface SchedulerOptions {
+  readonly ledger: SchedulerLedger;
+  readonly backend: Backend;
+  readonly settings: Pick<
+    RunSettings,
+    'runMaxTry' | 'errorThreshold' | 'allowedFailedCount' | 'allowedFailedPercent'
+  >;
+  /** The plan to stream into the ledger, or null when the ledger already holds the whole plan. */
+  readonly plan: AsyncIterable<PlannedMiniBatch> | null;
+  readonly onProgress?: (progress: SchedulerProgress) => void;
+  /** Called after every finished try, for logs (processed_mini_batches.csv, job_error.txt). */
+  readonly onTry?: (record: TryRecord, status: MiniBatchStatus) => void;
+}
+
+export interface SchedulerResult {
+  readonly counts: LedgerCounts;
+  readonly stop: StopReason | null;
+  /** Tripped once everything was dispatched (allowedFailedPercent). */
+  readonly finalBreach: ThresholdBreach | null;
+}
+
+/** Planned mini-batches are written to the ledger in groups this large, or this often. */
+const PLAN_BATCH = 256;
+const PLAN_FLUSH_MS = 50;
+/** Pending mini-batches read from the ledger at a time. */
+const PAGE = 256;
+
+/** Mutable counters mirrored from commits, so thresholds need no query per try. */
+interface Tally {
+  miniBatches: number;
+  items: number;
+  pending: number;
+  succeeded: number;
+  partial: number;
+  failed: number;
+  succeededItems: number;
+  failedItems: number;
+  tries: number;
+}
+
+export class Scheduler {
+  private readonly opts: SchedulerOptions;
+  private readonly tally: Tally;
+  private planningDone: boolean;
+  private stopReason: StopReason | null = null;
+  /** Tries to run before reading further from the ledger: retries, and tries that never started. */
+  private readonly retries: TryTask[] = [];
+  private page: MiniBatchRecord[] = [];
+  private cursor = -1;
+  private running = 0;
+  private wake: (() => void) | null = null;
+  private readonly settled: Promise<void>[] = [];
+
+  constructor(opts: SchedulerOptions) {
+    this.opts = opts;
+    this.tally = { ...opts.ledger.counts() };
+    this.planningDone = opts.plan === null;
+  }
+
+  /** Ask the run to stop; the first reason wins. Running tries finish (or time out). */
+  requestStop(reason: StopReason): void {
+    if (this.stopReason === null) this.stopReason = reason;
+    this.poke();
+  }
+
+  async run(): Promise<SchedulerResult> {
+    const planning = this.opts.plan === null ? Promise.resolve() : this.streamPlan(this.opts.plan);
+    try {
+      await this.dispatch();
+    } finally {
+      // A stop ends planning too; graceful stop turns prefetched tries into `not_started`.
+      await this.opts.backend.stop('graceful');
+      await Promise.all(this.settled);
+      await planning;
+      this.opts.ledger.flush();
+    }
+    const counts = this.opts.ledger.counts();
+    const finalBreach =
+      this.stopReason === null
+        ? breachedThreshold(this.opts.settings, toThresholdCounts(counts), true)
+        : null;
+    return { counts, stop: this.stopReason, finalBreach };
+  }
+
+  private async streamPlan(plan: AsyncIterable<PlannedMiniBatch>): Promise<void> {
+    const { ledger } = this.opts;
+    let buffer: PlannedMiniBatch[] = [];
+    let lastFlush = 0;
+    let total = this.tally.miniBatches;
+    const flush = (): void => {
+      if (buffer.length === 0) return;
+      ledger.addPlanned(buffer);
+      for (const mb of buffer) {
+        this.tally.items += mb.items.length;
+      }
+      this.tally.miniBatches += buffer.length;
+      this.tally.pending += buffer.length;
+      buffer = [];
+      lastFlush = Date.now();
+      this.poke();
+    };
+    try {
+      for await (const mb of plan) {
+        if (this.stopReason !== null) return;
+        buffer.push(mb);
+        total++;
+        // The first mini-batch goes out at once, so dispatch starts before listing ends.
+        if (buffer.length >= PLAN_BATCH || Date.now() - lastFlush >= PLAN_FLUSH_MS) flush();
+      }
+      flush();
+      ledger.markPlanned(total);
+      this.planningDone = true;
+    } catch (error) {
+      flush();
+      this.requestStop({ kind: 'fatal', error: asError(error) });
+    } finally {
+      this.poke();
+    }
+  }
+
+  private async dispatch(): Promise<void> {
+    const { backend } = this.opts;
+    for (;;) {
+      if (this.stopReason !== null) return;
+      try {
+        await backend.waitForSlot();
+      } catch (error) {
+        this.requestStop({ kind: 'fatal', error: asError(error) });
+        return;
+      }
+      if (this.stopReason !== null) return;
+      const task = this.nextTask();
+      if (task === null) {
+        if (this.planningDone && this.running === 0) return;
+        await this.sleepUntilPoked();
+        continue;
+      }
+      this.running++;
+      this.settled.push(
+        backend.submit(task).then(
+          (outcome) => this.onOutcome(task, outcome),
+          (error: unknown) => {
+            // A backend must report failures as outcomes; a rejection is a bug or a lost backend.
+            this.running--;
+            this.requestStop({ kind: 'fatal', error: asError(error) });
+          },
+        ),
+      );
+      if (this.settled.length > 1024) this.compactSettled();
+    }
+  }
+
+  private nextTask(): TryTask | null {
+    const retry = this.retries.shift();
+    if (retry !== undefined) return retry;
+    if (this.page.length === 0) {
+      this.page = this.opts.ledger.pendingAfter(this.cursor, PAGE);
+      if (this.page.length === 0) return null;
+    }
+    const record = this.page.shift();
+    if (record === undefined) return null;
+    this.cursor = record.index;
+    return {
+      miniBatch: record.index,
+      attempt: record.tries + 1,
+      items: record.items.map((i) => i.path),
+      context: { minibatch_index: record.index, partition_key_value: null },
+    };
+  }
+
+  private onOutcome(task: TryTask, outcome: TryOutcome): void {
+    this.running--;
+    try {
+      this.commitOutcome(task, outcome);
+    } catch (error) {
+      // The ledger could not be written (full disk, read-only folder): stop before losing more.
+      this.requestStop({ kind: 'fatal', error: asError(error) });
+    } finally {
+      this.poke();
+    }
+  }
+
+  private commitOutcome(task: TryTask, outcome: TryOutcome): void {
+    const itemCount = task.items.length;
+    if (outcome.kind === 'not_started') {
+      // No try is charged; run it again unless the run is stopping (it then stays `not_run`).
+      if (this.stopReason === null) this.retries.push(task);
+      return;
+    }
+    let status: MiniBatchStatus;
+    let record: TryRecord;
+    if (outcome.kind === 'succeeded') {
+      const succeeded = Math.min(outcome.succeeded, itemCount);
+      status = succeeded === itemCount ? 'succeeded' : 'partial';
+      record = {
+        miniBatch: task.miniBatch,
+        attempt: task.attempt,
+        worker: outcome.worker,
+        startedAt: outcome.startedAt,
+        durationMs: outcome.durationMs,
+        outcome: 'succeeded',
+        succeededItems: succeeded,
+        failedItems: itemCount - succeeded,
+        exitCode: null,
+        signal: null,
+        error: null,
+      };
+      this.opts.ledger.enqueueCommit({ try: record, status, rows: outcome.rows });
+      this.tally.pending--;
+      this.tally[status]++;
+      this.tally.succeededItems += succeeded;
+      this.tally.failedItems += itemCount - succeeded;
+    } else {
+      const last = task.attempt >= this.opts.settings.runMaxTry;
+      status = last ? 'failed' : 'pending';
+      record = {
+        miniBatch: task.miniBatch,
+        attempt: task.attempt,
+        worker: outcome.worker,
+        startedAt: outcome.startedAt,
+        durationMs: outcome.durationMs,
+        outcome: outcome.failure,
+        succeededItems: 0,
+        failedItems: last ? itemCount : 0,
+        exitCode: outcome.exitCode,
+        signal: outcome.signal,
+        error: outcome.error,
+      };
+      this.opts.ledger.enqueueCommit({ try: record, status, rows: null });
+      if (last) {
+        this.tally.pending--;
+        this.tally.failed++;
+        this.tally.failedItems += itemCount;
+      } else if (this.stopReason === null) {
+        this.retries.push({ ...task, attempt: task.attempt + 1 });
+      }
+    }
+    this.tally.tries++;
+    this.opts.onTry?.(record, status);
+    this.opts.onProgress?.(this.progress());
+    const breach = breachedThreshold(this.opts.settings, toThresholdCounts(this.tally), false);
+    if (breach !== null) this.requestStop({ kind: 'threshold', breach });
+  }
+
+  progress(): SchedulerProgress {
+    return { counts: { ...this.tally }, planningDone: this.planningDone, running: this.running };
+  }
+
+  private sleepUntilPoked(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  private poke(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  /** Keep the list of in-flight promises from growing with the run's length. */
+  private compactSettled(): void {
+    const pending = this.settled.splice(0);
+    this.settled.push(Promise.all(pending).then(() => undefined));
+  }
+}
+
+export function toThresholdCounts(counts: LedgerCounts): {
+  planned: number;
+  failedMiniBatches: number;
+  failedItems: number;
+} {
+  return {
+    planned: counts.miniBatches,
+    failedMiniBatches: counts.failed + counts.partial,
+    failedItems: counts.failedItems,
+  };
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
