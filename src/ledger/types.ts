@@ -88,14 +88,19 @@ export interface LedgerCounts {
 
 /** What `reconcile` found comparing a fresh listing with the stored plan (DESIGN §7); resume prints it. */
 export interface ReconcileCounts {
-  /** Stored mini-batches whose files are all present and unchanged: kept as they are. */
+  /**
+   * Stored mini-batches kept as they are: every file present and unchanged, or already committed
+   * (succeeded, partial, failed) with files that vanished since (its outcome and rows stand).
+   */
   readonly unchanged: number;
   /** Stored mini-batches with a changed file (size or mtime): reset to pending, fresh tries, rows dropped. */
   readonly changed: number;
   /** New mini-batches appended at the end, made of files the stored plan did not have. */
   readonly added: number;
-  /** Pending mini-batches all of whose files vanished: dropped from the plan. */
+  /** Pending mini-batches all of whose files vanished: dropped from the plan (their index is not reused). */
   readonly removed: number;
+  /** Pending mini-batches that lost vanished files and will run without them (their tries so far still count). */
+  readonly trimmed: number;
   /** Files of the stored plan that changed. */
   readonly changedFiles: number;
   /** Files of the stored plan no longer listed; they leave pending mini-batches, committed ones keep their record. */

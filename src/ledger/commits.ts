@@ -1,0 +1,146 @@
+/**
+ * Batched commits (issue 3 "The ledger"): the scheduler hands over each try's outcome as it
+ * happens; they are written together, in ONE transaction, within a fraction of a second. A
+ * transaction per mini-batch would cost an fsync-bound write each; batching keeps the ledger cheap
+ * per mini-batch. The price is DESIGN §4's: `run()` is at-least-once for what finished but was not
+ * yet committed when the process died, while rows stay exactly once, since a mini-batch's state, try
+ * and rows are written in the same transaction.
+ */
+import type Database from 'better-sqlite3';
+import { storageError } from './storage-error.js';
+import type { Commit } from './types.js';
+
+export interface CommitOptions {
+  /**
+   * Longest a commit waits in memory before it is written.
+   * @default 50
+   */
+  readonly flushIntervalMs?: number;
+  /**
+   * Commits buffered before they are written at once, without waiting for the interval.
+   * @default 500
+   */
+  readonly flushMaxCommits?: number;
+  /**
+   * Called when a flush started by the timer fails (a full disk). The commits stay buffered; the
+   * error is thrown again by the next `enqueueCommit` or `flush`, which retries the write.
+   */
+  readonly onFlushError?: (error: unknown) => void;
+}
+
+export class CommitWriter {
+  readonly #file: string;
+  readonly #intervalMs: number;
+  readonly #maxCommits: number;
+  readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #write: (commits: readonly Commit[]) => void;
+  #buffer: Commit[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  #failure: Error | null = null;
+
+  constructor(db: Database.Database, file: string, options: CommitOptions) {
+    this.#file = file;
+    this.#intervalMs = options.flushIntervalMs ?? 50;
+    this.#maxCommits = options.flushMaxCommits ?? 500;
+    this.#onError = options.onFlushError;
+    this.#write = prepareWrite(db);
+  }
+
+  get buffered(): number {
+    return this.#buffer.length;
+  }
+
+  enqueue(commit: Commit): void {
+    this.#buffer.push(commit);
+    if (this.#failure !== null) throw this.#failure;
+    if (this.#buffer.length >= this.#maxCommits) {
+      this.flush();
+      return;
+    }
+    if (this.#timer === null) {
+      this.#timer = setTimeout(() => this.#flushFromTimer(), this.#intervalMs);
+      // A buffered commit must not keep the process alive; `close()` flushes what is left.
+      this.#timer.unref();
+    }
+  }
+
+  /** Writes every buffered commit now, in one transaction; throws when the write fails (nothing is lost). */
+  flush(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    if (this.#buffer.length === 0) return;
+    const commits = this.#buffer;
+    try {
+      this.#write(commits);
+    } catch (error) {
+      this.#failure = storageError(this.#file, error);
+      throw this.#failure;
+    }
+    this.#buffer = [];
+    this.#failure = null;
+  }
+
+  /** Stops the timer without writing (the connection is closing after a failed flush). */
+  dispose(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #flushFromTimer(): void {
+    this.#timer = null;
+    try {
+      this.flush();
+    } catch (error) {
+      this.#onError?.(error);
+    }
+  }
+}
+
+function prepareWrite(db: Database.Database): (commits: readonly Commit[]) => void {
+  // Anonymous parameters and no RETURNING: this runs once per mini-batch, and binding by name costs.
+  const update = db.prepare(`
+    UPDATE mini_batches SET
+      status = ?,
+      tries = tries + 1,
+      succeeded_items = ?,
+      failed_items = CASE WHEN ? THEN item_count ELSE ? END,
+      first_started_at = min(coalesce(first_started_at, ?), ?),
+      last_ended_at = max(coalesce(last_ended_at, ?), ?),
+      duration_ms = duration_ms + ?,
+      last_error = coalesce(?, last_error)
+    WHERE idx = ?`);
+  // The try takes the generation its mini-batch has now.
+  const insertTry = db.prepare(`
+    INSERT INTO tries (idx, generation, attempt, worker, started_at, duration_ms, outcome,
+      succeeded_items, failed_items, exit_code, signal, error)
+    SELECT idx, generation, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM mini_batches WHERE idx = ?`);
+  const putRows = db.prepare(
+    'INSERT INTO rows (idx, rows) VALUES (?, ?) ON CONFLICT (idx) DO UPDATE SET rows = excluded.rows',
+  );
+  const dropRows = db.prepare('DELETE FROM rows WHERE idx = ?');
+
+  const write = db.transaction((commits: readonly Commit[]) => {
+    for (const { try: t, status, rows } of commits) {
+      const error = t.error === null ? null : JSON.stringify(t.error);
+      const done = status === 'succeeded' || status === 'partial';
+      const endedAt = t.startedAt + t.durationMs;
+      // Counts are final ones: a failed mini-batch counts all its items as failed, a pending one
+      // (tries left) none (DESIGN §4).
+      const { changes } = update.run(
+        status, done ? t.succeededItems : 0, status === 'failed' ? 1 : 0, done ? t.failedItems : 0,
+        t.startedAt, t.startedAt, endedAt, endedAt, t.durationMs, error, t.miniBatch,
+      );
+      if (changes === 0) throw new Error(`ledger: commit for mini-batch ${t.miniBatch}, which is not planned`);
+      insertTry.run(
+        t.attempt, t.worker, t.startedAt, t.durationMs, t.outcome, t.succeededItems, t.failedItems,
+        t.exitCode, t.signal, error, t.miniBatch,
+      );
+      // Only the committed try's rows count: replace, never add; none unless it succeeded (DESIGN §4).
+      if (done && rows !== null) putRows.run(t.miniBatch, JSON.stringify(rows));
+      else dropRows.run(t.miniBatch);
+    }
+  });
+  return (commits) => write.immediate(commits);
+}

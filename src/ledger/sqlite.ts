@@ -1,0 +1,314 @@
+/**
+ * The local ledger: `state.db` in the run directory, the single source of truth of a run
+ * (DESIGN §7; issue 3 "The ledger"). Resume (issue 4) only has to read it: the plan with each
+ * input's root, every mini-batch's state and generation, every try, and committed rows.
+ *
+ * Methods are synchronous (better-sqlite3) and small. Commits are buffered and written in batches
+ * (`commits.ts`); every read flushes first, so a caller always reads its own commits.
+ */
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { PlannedMiniBatch } from '../data/types.js';
+import { RunDirConflictError } from '../errors.js';
+import { runPaths } from '../report/layout.js';
+import type { Rows, WorkerError } from '../workers/protocol.js';
+import { CommitWriter, type CommitOptions } from './commits.js';
+import { encodeItems, InputTable, rootOf } from './inputs.js';
+import { reconcilePlan } from './reconcile.js';
+import { parseRows, toMiniBatch, toTry } from './records.js';
+import { applyPragmas, createSchema, RESERVED_META, schemaProblem } from './schema.js';
+import { prepareStatements, type Statements } from './statements.js';
+import { storageError } from './storage-error.js';
+import type { Commit, LedgerCounts, MiniBatchDetail, MiniBatchStatus, ReconcileCounts, StoredTry } from './types.js';
+
+export type LedgerOptions = CommitOptions;
+
+export interface OpenOptions extends LedgerOptions {
+  /**
+   * Open without writing (`minibatch status` beside a live run). Reads still see every committed
+   * transaction of the writer.
+   * @default false
+   */
+  readonly readonly?: boolean;
+}
+
+/** Rows and tries are read in pages of this many, so the connection is free between pages. */
+const PAGE = 500;
+
+const STATUSES: readonly MiniBatchStatus[] = ['pending', 'succeeded', 'partial', 'failed'];
+
+export class Ledger {
+  /** Absolute path of `state.db`. */
+  readonly file: string;
+  readonly #db: Database.Database;
+  readonly #inputs: InputTable;
+  readonly #commits: CommitWriter;
+  readonly #stmts: Statements;
+
+  private constructor(db: Database.Database, runDir: string, file: string, options: LedgerOptions) {
+    this.#db = db;
+    this.file = file;
+    this.#inputs = new InputTable(db, runDir);
+    this.#commits = new CommitWriter(db, file, options);
+    this.#stmts = prepareStatements(db);
+  }
+
+  /** Creates `state.db` in `runDir` (made if missing). Refuses when one exists already. */
+  static create(runDir: string, options: LedgerOptions = {}): Ledger {
+    const dir = resolve(runDir);
+    const file = runPaths(dir).stateDb;
+    if (existsSync(file)) {
+      throw new RunDirConflictError(`${dir} already holds a run (${file} exists): resume it with \`minibatch resume ${dir}\`, or choose another run directory`);
+    }
+    let db: Database.Database | undefined;
+    try {
+      mkdirSync(dir, { recursive: true });
+      db = new Database(file);
+      applyPragmas(db, false);
+      createSchema(db, Date.now());
+      return new Ledger(db, dir, file, options);
+    } catch (error) {
+      db?.close();
+      throw storageError(file, error);
+    }
+  }
+
+  /** Opens the `state.db` of `runDir`. Refuses a missing file, a file that is not a minibatch ledger, or a newer schema. */
+  static open(runDir: string, options: OpenOptions = {}): Ledger {
+    const dir = resolve(runDir);
+    const file = runPaths(dir).stateDb;
+    if (!existsSync(file)) {
+      throw new RunDirConflictError(`${dir} is not a minibatch run directory: ${file} is missing`);
+    }
+    const readonly = options.readonly ?? false;
+    let db: Database.Database;
+    try {
+      db = new Database(file, { fileMustExist: true, readonly });
+    } catch (error) {
+      throw new RunDirConflictError(`cannot open the run's ledger ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    try {
+      applyPragmas(db, readonly);
+      const problem = schemaProblem(db);
+      if (problem !== null) throw new RunDirConflictError(`${dir} is not a run directory this minibatch can use: ${file}: ${problem}`);
+      return new Ledger(db, dir, file, options);
+    } catch (error) {
+      db.close();
+      if (error instanceof RunDirConflictError) throw error;
+      const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+        throw new RunDirConflictError(`${dir} is not a run directory this minibatch can use: ${file} is not a SQLite database (${code})`, { cause: error });
+      }
+      throw storageError(file, error);
+    }
+  }
+
+  /** Flushes buffered commits and closes. A failed flush is thrown after the connection is closed. */
+  close(): void {
+    if (!this.#db.open) return;
+    try {
+      this.#commits.flush();
+    } finally {
+      this.#commits.dispose();
+      this.#db.close();
+    }
+  }
+
+  // ---- meta -------------------------------------------------------------------------------
+
+  /** Records a run-level value (run id, outcome...). `app`, `schema_version`, `created_at` are the ledger's own. */
+  setMeta(key: string, value: string): void {
+    if (RESERVED_META.has(key)) throw new Error(`ledger: meta key ${key} is reserved`);
+    this.#write(() => this.#stmts.putMeta.run(key, value));
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.#stmts.getMeta.get(key);
+  }
+
+  /** Planning finished with `total` mini-batches (a resume that finds this need not re-plan, only reconcile). */
+  markPlanned(total: number): void {
+    this.#write(() =>
+      this.#db.transaction(() => {
+        this.#stmts.putMeta.run('planning', 'done');
+        this.#stmts.putMeta.run('planned_total', String(total));
+      })(),
+    );
+  }
+
+  /** Whether `markPlanned` was recorded: false means a crash interrupted planning. */
+  planningDone(): boolean {
+    return this.getMeta('planning') === 'done';
+  }
+
+  // ---- plan -------------------------------------------------------------------------------
+
+  /**
+   * Inserts planned mini-batches (status pending) in one transaction. Their `index` is kept; a key
+   * or index already stored is an error (resume reconciles instead).
+   */
+  addPlanned(batch: readonly PlannedMiniBatch[]): void {
+    if (batch.length === 0) return;
+    this.#write(() =>
+      this.#db.transaction(() => {
+        for (const mb of batch) {
+          const first = mb.items[0];
+          if (first === undefined) throw new Error(`ledger: mini-batch ${mb.index} has no items`);
+          const input = this.#inputs.byName(mb.input) ?? this.#inputs.ensure(mb.input, rootOf(first));
+          this.#stmts.insertPlanned.run(mb.index, mb.key, input.id, encodeItems(mb.items), mb.items.length);
+        }
+      }).immediate(),
+    );
+  }
+
+  /**
+   * Pending mini-batches with index > `index`, in index order, at most `limit`; items with absolute
+   * paths. The scheduler pages with the last index it got, while planning may still be adding.
+   */
+  pendingAfter(index: number, limit: number): MiniBatchDetail[] {
+    this.flush();
+    return this.#stmts.pendingAfter.all(index, limit).map((row) => toMiniBatch(row, this.#inputs));
+  }
+
+  record(index: number): MiniBatchDetail | undefined {
+    this.flush();
+    const row = this.#stmts.byIndex.get(index);
+    return row === undefined ? undefined : toMiniBatch(row, this.#inputs);
+  }
+
+  /** The mini-batch with this content key: what resume matches on (DESIGN §7). */
+  byKey(key: string): MiniBatchDetail | undefined {
+    this.flush();
+    const row = this.#stmts.byKey.get(key);
+    return row === undefined ? undefined : toMiniBatch(row, this.#inputs);
+  }
+
+  /**
+   * Brings the stored plan in line with a fresh listing (resume, DESIGN §7), in one transaction:
+   * changed files reset their mini-batch (pending, fresh tries, new generation, rows dropped); new
+   * files become new mini-batches after the last index; vanished files leave pending mini-batches
+   * (a pending one left empty is dropped), committed ones keep their outcome. Plan the fresh listing
+   * with the run's `miniBatchSize` and no limit beyond the run's own.
+   */
+  async reconcile(plan: AsyncIterable<PlannedMiniBatch>, miniBatchSize: number): Promise<ReconcileCounts> {
+    this.flush();
+    try {
+      return await reconcilePlan(this.#db, this.#inputs, plan, miniBatchSize);
+    } catch (error) {
+      throw storageError(this.file, error);
+    }
+  }
+
+  /**
+   * retry-failed (issue 4): mini-batches with one of `statuses` become pending with fresh tries, a
+   * new generation, zero counts and no rows (their new rows replace the old). Returns how many.
+   */
+  resetForRetry(statuses: readonly MiniBatchStatus[]): number {
+    const wanted = STATUSES.filter((s) => statuses.includes(s));
+    if (wanted.length === 0) return 0;
+    this.flush();
+    const list = wanted.map((s) => `'${s}'`).join(', ');
+    return this.#write(() =>
+      this.#db.transaction(() => {
+        this.#db.prepare(`DELETE FROM rows WHERE idx IN (SELECT idx FROM mini_batches WHERE status IN (${list}))`).run();
+        return this.#db.prepare(`
+          UPDATE mini_batches SET status = 'pending', tries = 0, succeeded_items = 0, failed_items = 0,
+            generation = generation + 1
+          WHERE status IN (${list})`).run().changes;
+      }).immediate(),
+    );
+  }
+
+  /**
+   * Fails a committed mini-batch after the fact (finalize: its rows do not fit the output's header):
+   * status failed, every item failed, `error` as its last error, rows dropped. No try is recorded.
+   * Written now, after any buffered commits.
+   */
+  failMiniBatch(index: number, error: WorkerError): void {
+    this.flush();
+    this.#write(() =>
+      this.#db.transaction(() => {
+        const changed = this.#stmts.failBatch.run(JSON.stringify(error), index).changes;
+        if (changed === 0) throw new Error(`ledger: cannot fail mini-batch ${index}, which is not planned`);
+        this.#stmts.dropRows.run(index);
+      }).immediate(),
+    );
+  }
+
+  // ---- commits ----------------------------------------------------------------------------
+
+  /**
+   * Buffers a finished try: the mini-batch's new status, counts, timings and last error, the try
+   * itself, and its rows (replacing any it had) are written together within `flushIntervalMs`.
+   * Throws a previous flush's failure (the commit is kept and written by a later `flush`).
+   */
+  enqueueCommit(commit: Commit): void {
+    this.#commits.enqueue(commit);
+  }
+
+  /** Writes buffered commits now, in one transaction. Durable once it returns (survives `kill -9`). */
+  flush(): void {
+    if (this.#commits.buffered > 0) this.#commits.flush();
+  }
+
+  // ---- reading ----------------------------------------------------------------------------
+
+  counts(): LedgerCounts {
+    this.flush();
+    const c = this.#stmts.counts.get();
+    const tries = this.#stmts.tryCount.get() ?? 0;
+    return {
+      miniBatches: c?.mini_batches ?? 0,
+      items: c?.items ?? 0,
+      pending: c?.pending ?? 0,
+      succeeded: c?.succeeded ?? 0,
+      partial: c?.partial ?? 0,
+      failed: c?.failed ?? 0,
+      succeededItems: c?.succeeded_items ?? 0,
+      failedItems: c?.failed_items ?? 0,
+      tries,
+    };
+  }
+
+  /** Committed rows of succeeded and partial mini-batches, by index, read in pages (streaming). */
+  *rowsInOrder(): IterableIterator<{ index: number; rows: Rows }> {
+    this.flush();
+    let after = -1;
+    for (;;) {
+      const page = this.#stmts.rowsAfter.all(after, PAGE);
+      for (const r of page) yield { index: r.idx, rows: parseRows(r.rows) };
+      const last = page.at(-1);
+      if (last === undefined || page.length < PAGE) return;
+      after = last.idx;
+    }
+  }
+
+  /** Every try in the order it was committed (processed_mini_batches.csv); `failedOnly` for job_error.txt. */
+  *triesInOrder(options: { readonly failedOnly?: boolean } = {}): IterableIterator<StoredTry> {
+    this.flush();
+    const stmt = options.failedOnly === true ? this.#stmts.failedTriesAfter : this.#stmts.triesAfter;
+    let after = 0;
+    for (;;) {
+      const page = stmt.all(after, PAGE);
+      for (const t of page) yield toTry(t);
+      const last = page.at(-1);
+      if (last === undefined || page.length < PAGE) return;
+      after = last.id;
+    }
+  }
+
+  /** The first `limit` failed tries, in commit order (job_result.txt's "first errors"). */
+  failedTries(limit: number): StoredTry[] {
+    this.flush();
+    return this.#stmts.failedTriesAfter.all(0, limit).map(toTry);
+  }
+
+  #write<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw storageError(this.file, error);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * What survives `kill -9` (DESIGN §7): a child process plans and commits through the real Ledger;
+ * the test kills it mid-way and reopens the file. Only whole transactions may be there: every
+ * committed mini-batch has its try and its rows, nothing else has either, and commits land in whole
+ * flushes.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ledger } from '../../src/ledger/sqlite.js';
+import { tempDir } from '../data/tree.js';
+import { compileSources } from './compiled.js';
+import { peek } from './helpers.js';
+
+const TOTAL = 60_000;
+/** Commits per flush in the child: whole flushes mean a multiple of this. */
+const FLUSH = 7;
+
+let tmp: string;
+let cleanup: () => void;
+let child: string;
+
+beforeAll(() => {
+  ({ dir: tmp, cleanup } = tempDir());
+  const src = compileSources(join(tmp, 'compiled'));
+  child = join(tmp, 'child.mjs');
+  // Plans TOTAL one-file mini-batches in one go, says so, then commits them in order, flushing every
+  // FLUSH commits (never by the timer: the loop yields only when the buffer is empty).
+  writeFileSync(child, `
+    import { Ledger } from ${JSON.stringify(join(src, 'ledger', 'sqlite.js'))};
+    const runDir = process.argv[2];
+    const ledger = Ledger.create(runDir, { flushIntervalMs: 60000, flushMaxCommits: ${FLUSH} });
+    const batch = [];
+    for (let i = 0; i < ${TOTAL}; i++) {
+      batch.push({ index: i, input: 'data', key: 'k' + i, items: [{ path: '/data/f' + i, rel: 'f' + i, size: i, mtimeMs: 0 }] });
+      if (batch.length === 5000) { ledger.addPlanned(batch); batch.length = 0; }
+    }
+    process.stdout.write('planned\\n');
+    for (let i = 0; i < ${TOTAL}; i++) {
+      ledger.enqueueCommit({
+        try: { miniBatch: i, attempt: 1, worker: 'w', startedAt: i, durationMs: 1, outcome: 'succeeded',
+               succeededItems: 1, failedItems: 0, exitCode: null, signal: null, error: null },
+        status: 'succeeded',
+        rows: { kind: 'lines', lines: ['row ' + i + ' ' + 'x'.repeat(200)] },
+      });
+      if ((i + 1) % ${FLUSH * 10} === 0) await new Promise((r) => setImmediate(r));
+    }
+    process.stdout.write('done\\n');
+  `);
+});
+afterAll(() => cleanup());
+
+async function runAndKill(runDir: string, delayMs: number): Promise<string> {
+  const proc = spawn(process.execPath, [child, runDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    proc.on('error', reject);
+    proc.on('exit', (code) => reject(new Error(`child exited early with ${code}: ${out}`)));
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('planned')) resolve();
+    });
+  });
+  await sleep(delayMs);
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGKILL');
+  await exited;
+  return out;
+}
+
+describe('a process killed with SIGKILL while committing', () => {
+  it.each([5, 40, 150])('leaves only whole commits (killed %i ms after planning)', async (delayMs) => {
+    const runDir = join(tmp, `run-${delayMs}`);
+    const out = await runAndKill(runDir, delayMs);
+    expect(out).not.toContain('done');
+
+    const ledger = Ledger.open(runDir);
+    const counts = ledger.counts();
+    ledger.close();
+    expect(counts.miniBatches).toBe(TOTAL);
+    const [check] = peek<{ integrity_check: string }>(runDir, 'PRAGMA integrity_check');
+    expect(check?.integrity_check).toBe('ok');
+
+    const done = counts.succeeded;
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(TOTAL);
+    expect(done % FLUSH).toBe(0);
+    expect(counts.tries).toBe(done);
+    // Commits are in order: exactly the first `done` mini-batches, each with its try and its rows.
+    const [agg] = peek<{ max_idx: number; rows: number; pending_with_rows: number }>(runDir, `
+      SELECT (SELECT max(idx) FROM mini_batches WHERE status = 'succeeded') AS max_idx,
+             (SELECT count(*) FROM rows) AS rows,
+             (SELECT count(*) FROM rows r JOIN mini_batches m USING (idx) WHERE m.status = 'pending') AS pending_with_rows`);
+    expect(agg).toEqual({ max_idx: done - 1, rows: done, pending_with_rows: 0 });
+  });
+});
