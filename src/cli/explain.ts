@@ -1,0 +1,164 @@
+/**
+ * `minibatch explain <spec|job> [bindings] [settings] [--json]`: the resolved job, without running
+ * it or creating anything: the module, each binding, each setting and where it came from, the
+ * entry's full command line (shell-quoted, ready to copy), the interpreter, the entry's
+ * environment, and the dataset summary (issue 2).
+ */
+import { join, relative } from 'node:path';
+import type { Command } from 'commander';
+import { planFiles } from '../data/plan.js';
+import { UsageError } from '../errors.js';
+import { defaultRunsRoot } from '../run/rundir.js';
+import { newRunId } from '../run/runId.js';
+import { entryCommand, entryEnvironment, shellJoin } from '../spec/render.js';
+import { formatSetting, SETTING_KEYS, SETTING_NAMES } from '../spec/settings.js';
+import type { ParamValue, ResolvedJob, SettingName, SettingSource } from '../spec/types.js';
+import { resolveInterpreter } from '../workers/interpreter.js';
+import { addJobOptions, resolveJobFromCli } from './options.js';
+import type { JobOptions } from './options.js';
+import { printDiagnostics } from './validate.js';
+
+/** Mini-batches shown in full. */
+const SHOWN_MINI_BATCHES = 3;
+/** Items named per shown mini-batch. */
+const SHOWN_ITEMS = 3;
+
+export interface Explanation {
+  readonly runId: string;
+  readonly runDir: string;
+  readonly module: { name: string; version: string; file: string; sourceDir: string; entry: string };
+  readonly jobFile: string | null;
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly parameters: Readonly<Record<string, ParamValue | null>>;
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly settings: Readonly<Record<SettingName, { value: unknown; display: string; source: SettingSource }>>;
+  readonly interpreter: { command: string; executable: string; version: string };
+  readonly workingDir: string;
+  readonly argv: readonly string[];
+  readonly command: string;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly dataset: {
+    inputs: { name: string; path: string }[];
+    items: number;
+    miniBatches: number;
+    first: { index: number; input: string; key: string; items: string[] }[];
+  };
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command('explain')
+    .description('print the resolved job (bindings, settings and their sources, the entry command, the dataset) without running it')
+    .argument('<spec|job>', 'a module spec, or a job file (module: ./module.yaml)');
+  addJobOptions(command)
+    .option('--json', 'print the same as JSON')
+    .action(async (target: string, opts: JobOptions & { json?: boolean }) => {
+      const runId = newRunId();
+      const runDir = join(defaultRunsRoot(), runId);
+      const { job, diagnostics } = await resolveJobFromCli(target, opts, runDir);
+      printDiagnostics(diagnostics);
+      const explanation = await explain(job, runId, runDir);
+      process.stdout.write(opts.json === true ? `${JSON.stringify(explanation, null, 2)}\n` : formatExplanation(explanation));
+    });
+}
+
+export async function explain(job: ResolvedJob, runId: string, runDir: string): Promise<Explanation> {
+  const interpreter = await resolveInterpreter(job.settings.python);
+  const argv = entryCommand(job, interpreter.executable);
+  const slots = job.settings.processCountPerNode;
+  const settings = Object.fromEntries(
+    SETTING_NAMES.map((name) => [
+      name,
+      { value: job.settings[name], display: formatSetting(name, job.settings[name]), source: job.settingSources[name] },
+    ]),
+  ) as Explanation['settings'];
+  return {
+    runId,
+    runDir,
+    module: { name: job.module.name, version: job.module.version, file: job.module.file, sourceDir: job.module.sourceDir, entry: job.module.entry },
+    jobFile: job.jobFile,
+    inputs: job.inputs,
+    parameters: job.parameters,
+    outputs: job.outputs,
+    settings,
+    interpreter: { command: job.settings.python, ...interpreter },
+    workingDir: job.module.sourceDir,
+    argv,
+    command: shellJoin(argv),
+    environment: entryEnvironment(job, { runId, workerId: '<one per worker process>', slot: slots > 1 ? `<0…${slots - 1}>` : 0 }),
+    dataset: await summarizeDataset(job),
+  };
+}
+
+async function summarizeDataset(job: ResolvedJob): Promise<Explanation['dataset']> {
+  const size = job.settings.miniBatchSize;
+  if (size.unit !== 'items') {
+    throw new UsageError(
+      `miniBatchSize ${formatSetting('miniBatchSize', size)} is a size in bytes, which applies to tabular data; this dataset is files: give a number of files, e.g. --mini-batch-size 10`,
+    );
+  }
+  const inputs = job.module.inputData.flatMap((name) => {
+    const path = job.inputs[name];
+    return path === undefined ? [] : [{ name, path }];
+  });
+  const dataset: Explanation['dataset'] = { inputs, items: 0, miniBatches: 0, first: [] };
+  for await (const batch of planFiles(inputs, size.count, job.limit)) {
+    dataset.items += batch.items.length;
+    dataset.miniBatches += 1;
+    if (dataset.first.length < SHOWN_MINI_BATCHES) {
+      dataset.first.push({ index: batch.index, input: batch.input, key: batch.key, items: batch.items.map((i) => i.rel) });
+    }
+  }
+  return dataset;
+}
+
+export function formatExplanation(e: Explanation): string {
+  const out: string[] = [];
+  const table = (rows: readonly (readonly string[])[], indent = '  '): void => {
+    const widths = rows.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
+    for (const row of rows) out.push(indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+  };
+  const section = (title: string, record: Readonly<Record<string, string | ParamValue | null>>): void => {
+    const rows = Object.entries(record).map(([k, v]) => [k, v === null ? '(unset)' : String(v)]);
+    out.push(title);
+    if (rows.length === 0) out.push('  (none)');
+    else table(rows);
+  };
+
+  table(
+    [
+      ['module', `${e.module.name} ${e.module.version}  (${e.module.file})`],
+      ['job file', e.jobFile ?? '(none)'],
+      ['run', `${e.runId}  (${relative(process.cwd(), e.runDir)}; explain creates nothing)`],
+    ],
+    '',
+  );
+  out.push('');
+  section('inputs', e.inputs);
+  section('parameters', e.parameters);
+  section('outputs', e.outputs);
+  out.push('', 'settings');
+  table(SETTING_NAMES.map((name) => [SETTING_KEYS[name], e.settings[name].display, e.settings[name].source]));
+  out.push('');
+  table(
+    [
+      ['interpreter', `${e.interpreter.executable}  (Python ${e.interpreter.version}, from ${e.interpreter.command})`],
+      ['working dir', e.workingDir],
+      ['command', e.command],
+    ],
+    '',
+  );
+  out.push('', 'environment');
+  for (const [name, value] of Object.entries(e.environment)) out.push(`  ${name}=${value}`);
+  out.push('', 'dataset');
+  table(e.dataset.inputs.map((i) => [i.name, i.path]));
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  out.push(`  ${plural(e.dataset.items, 'item')} in ${plural(e.dataset.miniBatches, 'mini-batch')}`.replace(/mini-batchs/, 'mini-batches'));
+  table(
+    e.dataset.first.map((b) => {
+      const more = b.items.length > SHOWN_ITEMS ? `, … (${b.items.length - SHOWN_ITEMS} more)` : '';
+      return [`mini-batch ${b.index}`, b.input, plural(b.items.length, 'item'), b.items.slice(0, SHOWN_ITEMS).join(', ') + more];
+    }),
+  );
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/**
+ * The `minibatch` command. Each command lives in its own file and exports `register(program)`;
+ * adding one is an import and a call below.
+ *
+ * Errors: a `MinibatchError` is printed as its message alone and sets `process.exitCode` to its
+ * exit code (DESIGN §4); anything else is a bug, printed with its stack, exit 1. Usage errors that
+ * commander finds (an unknown option, a missing argument) exit 2.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { EXIT, MinibatchError, SpecError } from '../errors.js';
+import { register as registerExplain } from './explain.js';
+import { register as registerValidate } from './validate.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function buildProgram(): Command {
+  const program = new Command('minibatch')
+    .description('Run Azure ML parallel modules (ParallelRunStep) anywhere.')
+    .version(version())
+    .showHelpAfterError('(run with --help for usage)')
+    // Throw instead of exiting, so the exit code is ours (2 for usage) and set in one place.
+    .exitOverride();
+  registerValidate(program);
+  registerExplain(program);
+  return program;
+}
+
+/** Prints `error` for a user and returns the exit code. */
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Commander has printed its message (or the help) already.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+  }
+  if (error instanceof SpecError) {
+    process.stderr.write(`${error.message}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof MinibatchError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const trace = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`minibatch: internal error (a bug in minibatch; please report it with this output):\n${trace}\n`);
+  return EXIT.runFailed;
+}
+
+// `minibatch explain … | head` closes our stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = reportError(error);
+}

@@ -1,0 +1,169 @@
+/**
+ * The flags that bind a job and override its settings, shared by `explain` and `run` (issue 2):
+ * `addJobOptions` declares them on a command, `resolveJobFromCli` turns a target (a module spec or
+ * a job file) and those flags into a `ResolvedJob`. Flag values are checked here, all at once, so a
+ * user sees every mistake in one go.
+ */
+import type { Command } from 'commander';
+import { SpecError, UsageError } from '../errors.js';
+import type { Diagnostic } from '../errors.js';
+import { bindJob } from '../spec/bind.js';
+import type { FlagBindings } from '../spec/bind.js';
+import { sortDiagnostics } from '../spec/diagnostics.js';
+import { isJobFile, parseJobFile } from '../spec/job.js';
+import type { Binding, JobFile } from '../spec/job.js';
+import { readYamlFile } from '../spec/load.js';
+import { shellQuote } from '../spec/render.js';
+import { SETTING_PARSERS } from '../spec/settings.js';
+import { resolveInterpreterPath } from '../spec/settingsMapping.js';
+import type { ModuleSpec, ResolvedJob, RunSettings, SettingName } from '../spec/types.js';
+import { loadSpec, requireValid, validateSpec } from '../spec/validate.js';
+
+/** What commander hands the action for the flags `addJobOptions` declares. */
+export interface JobOptions {
+  readonly input: readonly string[];
+  readonly param: readonly string[];
+  readonly output: readonly string[];
+  readonly env: readonly string[];
+  readonly miniBatchSize?: string;
+  readonly processes?: string;
+  readonly nodes?: string;
+  readonly runInvocationTimeout?: string;
+  readonly initTimeout?: string;
+  readonly runMaxTry?: string;
+  readonly errorThreshold?: string;
+  readonly allowedFailedCount?: string;
+  readonly allowedFailedPercent?: string;
+  readonly outputAction?: string;
+  readonly appendRowFileName?: string;
+  readonly appendRowFormat?: string;
+  readonly loggingLevel?: string;
+  readonly python?: string;
+  readonly limit?: string;
+}
+
+type SettingFlag = {
+  readonly flags: string;
+  readonly option: keyof JobOptions;
+  readonly setting: SettingName;
+  readonly help: string;
+};
+
+/** One flag per setting of DESIGN §4 (except environmentVariables, which is `--env`, repeatable). */
+export const SETTING_FLAGS: readonly SettingFlag[] = [
+  { flags: '--mini-batch-size <size>', option: 'miniBatchSize', setting: 'miniBatchSize', help: 'files per mini-batch, or a size such as 1MB for tabular data (default: 10)' },
+  { flags: '--processes <n>', option: 'processes', setting: 'processCountPerNode', help: 'worker processes per machine (default: CPU count)' },
+  { flags: '--nodes <n>', option: 'nodes', setting: 'nodeCount', help: 'machines expected, redis backend (default: 1)' },
+  { flags: '--run-invocation-timeout <duration>', option: 'runInvocationTimeout', setting: 'runInvocationTimeoutMs', help: 'longest run() call: 90, 90s, 1.5s, 500ms, 5m (default: 60s)' },
+  { flags: '--init-timeout <duration>', option: 'initTimeout', setting: 'initTimeoutMs', help: 'longest init() (default: 3 × run-invocation-timeout + 30s)' },
+  { flags: '--run-max-try <n>', option: 'runMaxTry', setting: 'runMaxTry', help: 'tries of a mini-batch that raised, timed out or crashed (default: 3)' },
+  { flags: '--error-threshold <n>', option: 'errorThreshold', setting: 'errorThreshold', help: 'failed items tolerated; -1 ignores (default: -1)' },
+  { flags: '--allowed-failed-count <n>', option: 'allowedFailedCount', setting: 'allowedFailedCount', help: 'failed mini-batches tolerated (default: no limit)' },
+  { flags: '--allowed-failed-percent <percent>', option: 'allowedFailedPercent', setting: 'allowedFailedPercent', help: 'percent of failed mini-batches tolerated (default: no limit)' },
+  { flags: '--output-action <action>', option: 'outputAction', setting: 'outputAction', help: 'summary_only or append_row (default: summary_only)' },
+  { flags: '--append-row-file-name <name>', option: 'appendRowFileName', setting: 'appendRowFileName', help: 'file of collected rows (default: parallel_run_step.txt)' },
+  { flags: '--append-row-format <format>', option: 'appendRowFormat', setting: 'appendRowFormat', help: 'txt, csv or jsonl (default: txt)' },
+  { flags: '--logging-level <level>', option: 'loggingLevel', setting: 'loggingLevel', help: 'DEBUG, INFO or WARNING (default: INFO)' },
+  { flags: '--python <interpreter>', option: 'python', setting: 'python', help: 'Python interpreter, a command or a path (default: amlEnvironment.python.interpreterPath, else python3)' },
+];
+
+const collect = (value: string, previous: readonly string[]): string[] => [...previous, value];
+
+/** Declares every binding and setting flag, and `--limit`, on `command`. */
+export function addJobOptions(command: Command): Command {
+  command
+    .option('--input <NAME=PATH>', 'bind an input port (repeatable; NAME as declared, or snake_case)', collect, [])
+    .option('--param <NAME=VALUE>', 'set a parameter (repeatable)', collect, [])
+    .option('--output <NAME=PATH>', 'bind an output (repeatable; default: <run-dir>/outputs/<name>)', collect, []);
+  for (const flag of SETTING_FLAGS) command.option(flag.flags, flag.help);
+  command
+    .option('--env <KEY=VALUE>', 'add an environment variable for the entry script (repeatable)', collect, [])
+    .option('--limit <n>', 'plan only the first N mini-batches');
+  return command;
+}
+
+/**
+ * Bindings, settings and limit from flags. Relative paths are relative to `cwd`. Throws one
+ * `UsageError` listing every bad flag.
+ */
+export function parseJobFlags(opts: JobOptions, cwd: string = process.cwd()): FlagBindings {
+  const problems: string[] = [];
+  const split = (flag: string, raw: string, what: string): Binding | null => {
+    const eq = raw.indexOf('=');
+    const name = eq === -1 ? '' : raw.slice(0, eq).trim();
+    if (name === '') {
+      problems.push(`${flag} ${shellQuote(raw)} must be NAME=${what}, e.g. ${flag} 'Data Input 1=${what === 'PATH' ? './data' : 'value'}'`);
+      return null;
+    }
+    const text = raw.slice(eq + 1);
+    return { name, value: text, text, origin: `${flag} ${shellQuote(raw)}`, baseDir: cwd };
+  };
+  const bindings = (flag: string, raws: readonly string[], what: string): Binding[] =>
+    raws.map((raw) => split(flag, raw, what)).filter((b): b is Binding => b !== null);
+
+  const inputs = bindings('--input', opts.input, 'PATH');
+  const parameters = bindings('--param', opts.param, 'VALUE');
+  const outputs = bindings('--output', opts.output, 'PATH');
+  const settings: Partial<Record<SettingName, unknown>> = {};
+  for (const flag of SETTING_FLAGS) {
+    const raw = opts[flag.option];
+    if (typeof raw !== 'string') continue;
+    const parsed = SETTING_PARSERS[flag.setting](raw);
+    if (!parsed.ok) problems.push(`${flag.flags.split(' ')[0] ?? ''} ${parsed.problem}`);
+    else settings[flag.setting] = flag.setting === 'python' ? resolveInterpreterPath(parsed.value as string, cwd) : parsed.value;
+  }
+  const env = Object.fromEntries(
+    bindings('--env', opts.env, 'VALUE').map((b) => [b.name, b.text] as const),
+  );
+  if (opts.env.length > 0) {
+    const parsed = SETTING_PARSERS.environmentVariables(env);
+    if (parsed.ok) settings.environmentVariables = parsed.value;
+    else problems.push(`--env ${parsed.problem}`);
+  }
+  let limit: number | null = null;
+  if (opts.limit !== undefined) {
+    limit = /^\s*\d+\s*$/.test(opts.limit) ? Number(opts.limit) : NaN;
+    if (!Number.isSafeInteger(limit) || limit < 1) problems.push(`--limit must be a whole number of mini-batches, 1 or more; found \`${opts.limit}\``);
+  }
+  const result: FlagBindings = { inputs, parameters, outputs, settings: settings as Partial<RunSettings>, limit };
+  if (problems.length > 0) {
+    throw new UsageError(problems.length === 1 ? (problems[0] ?? '') : `${problems.length} flags are wrong:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+  return result;
+}
+
+/**
+ * The module spec and, when `target` is a job file (a top-level `module:` key), the job. Throws
+ * `SpecError` with every diagnostic of both files; returns their warnings and notes.
+ */
+export async function loadTarget(
+  target: string,
+  cwd: string = process.cwd(),
+): Promise<{ spec: ModuleSpec; job: JobFile | null; diagnostics: readonly Diagnostic[] }> {
+  const file = await readYamlFile(target, 'module spec or job file', cwd);
+  if (!isJobFile(file)) return { ...requireValid(await validateSpec(file)), job: null };
+  const { job, diagnostics: jobDiagnostics } = parseJobFile(file);
+  try {
+    const { spec, diagnostics } = await loadSpec(job.module, cwd);
+    return { spec, job, diagnostics: sortDiagnostics([...jobDiagnostics, ...diagnostics]) };
+  } catch (error) {
+    if (!(error instanceof SpecError)) throw error;
+    throw new SpecError(error.code, sortDiagnostics([...jobDiagnostics, ...error.diagnostics]), { cause: error });
+  }
+}
+
+/**
+ * From a command line to a `ResolvedJob`: flags, then the target, then binding. `runDir` is where
+ * unbound outputs go (nothing is created). Throws `UsageError` (flags, bindings) or `SpecError`
+ * (the spec or job file); returns the warnings and notes to print.
+ */
+export async function resolveJobFromCli(
+  target: string,
+  opts: JobOptions,
+  runDir: string,
+  cwd: string = process.cwd(),
+): Promise<{ job: ResolvedJob; diagnostics: readonly Diagnostic[] }> {
+  const flags = parseJobFlags(opts, cwd);
+  const { spec, job, diagnostics } = await loadTarget(target, cwd);
+  return { job: await bindJob({ spec, job, flags, runDir }), diagnostics };
+}

@@ -1,0 +1,39 @@
+/**
+ * `minibatch validate <module.yaml>`: every problem of a module spec, each as `file:line:col:
+ * message`, sorted by position, exit 2; or a one-line summary, exit 0. Warnings and notes go to
+ * stderr either way. Given a job file, it checks the job file and its module spec.
+ */
+import { relative } from 'node:path';
+import type { Command } from 'commander';
+import { formatDiagnostic } from '../errors.js';
+import type { Diagnostic } from '../errors.js';
+import type { ModuleSpec } from '../spec/types.js';
+import { loadTarget } from './options.js';
+
+export function register(program: Command): void {
+  program
+    .command('validate')
+    .description('check a module spec (or a job file and its spec) and report every problem with its file:line:col')
+    .argument('<module.yaml>', 'the module spec, or a job file (module: ./module.yaml)')
+    .action(async (target: string) => {
+      const { spec, diagnostics } = await loadTarget(target);
+      printDiagnostics(diagnostics);
+      process.stdout.write(`${summary(target, spec)}\n`);
+    });
+}
+
+export function printDiagnostics(diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+}
+
+/** `module.yaml: Parallel Sample 0.0.1 is valid; inputs: …; parameters: …; outputs: …; entry: worker.py` */
+export function summary(target: string, spec: ModuleSpec): string {
+  const names = (list: readonly { name: string }[]): string => (list.length === 0 ? '(none)' : list.map((d) => d.name).join(', '));
+  const ports = spec.inputs.filter((d) => d.kind === 'port');
+  const params = spec.inputs.filter((d) => d.kind === 'param');
+  return (
+    `${target}: ${spec.name} ${spec.version} is valid; ` +
+    `inputs: ${names(ports)}; parameters: ${names(params)}; outputs: ${names(spec.outputs)}; ` +
+    `entry: ${relative(spec.sourceDir, spec.entry)}`
+  );
+}

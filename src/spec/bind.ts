@@ -1,0 +1,164 @@
+/**
+ * Binding a job (issue 2): a path for each input port, a value for each parameter, a path for each
+ * output, and the run settings, from a job file and flags (flags win). Every problem (an unknown
+ * name, a bad value, a missing required input, a path that does not exist) is gathered into one
+ * `UsageError`. Nothing is created here: unbound outputs are only named (under the run directory).
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { bindingPath } from './job.js';
+import type { Binding, Bindings, JobFile } from './job.js';
+import { findByName, snakeCase } from './names.js';
+import { convertParam, rangeProblem } from './params.js';
+import { renderEntryArgs, shellQuote } from './render.js';
+import { resolveSettings } from './settings.js';
+import type { SettingsLayer } from './settings.js';
+import { closest } from './suggest.js';
+import type { InputDecl, ModuleSpec, OutputDecl, ParamValue, ResolvedJob, RunSettings } from './types.js';
+
+export interface FlagBindings extends Bindings {
+  readonly settings: Partial<RunSettings>;
+  /** `--limit`: plan only the first N mini-batches; null = all. */
+  readonly limit: number | null;
+}
+
+export interface BindRequest {
+  readonly spec: ModuleSpec;
+  readonly job: JobFile | null;
+  readonly flags: FlagBindings;
+  /** The run's directory: unbound outputs default to `<runDir>/outputs/<snake_case name>`. */
+  readonly runDir: string;
+}
+
+type Kind = 'inputs' | 'parameters' | 'outputs';
+const FLAG: Record<Kind, string> = { inputs: '--input', parameters: '--param', outputs: '--output' };
+
+export async function bindJob(req: BindRequest): Promise<ResolvedJob> {
+  const { spec, job, flags, runDir } = req;
+  const problems: string[] = [];
+  // Job file first, flags after: a later binding of the same name replaces an earlier one.
+  const chosen = {
+    inputs: pick(spec, 'inputs', [job?.inputs ?? [], flags.inputs], problems),
+    parameters: pick(spec, 'parameters', [job?.parameters ?? [], flags.parameters], problems),
+    outputs: pick(spec, 'outputs', [job?.outputs ?? [], flags.outputs], problems),
+  };
+
+  const inputs: Record<string, string> = {};
+  const parameters: Record<string, ParamValue | null> = {};
+  for (const decl of spec.inputs) {
+    if (decl.kind === 'port') {
+      const binding = chosen.inputs.get(decl.name);
+      if (binding === undefined) {
+        if (!decl.optional) problems.push(missing(decl));
+        continue;
+      }
+      if (binding.text.trim() === '') {
+        problems.push(`${binding.origin}: input \`${decl.name}\` needs a path`);
+        continue;
+      }
+      const path = bindingPath(binding);
+      if ((await stat(path).catch(() => null)) === null) {
+        problems.push(`${binding.origin}: input \`${decl.name}\`: ${path} does not exist`);
+      }
+      inputs[decl.name] = path;
+      continue;
+    }
+    const binding = chosen.parameters.get(decl.name);
+    if (binding === undefined) {
+      if (!decl.optional && decl.default === null) problems.push(missing(decl));
+      parameters[decl.name] = decl.default;
+      continue;
+    }
+    const converted = convertParam(decl.type, binding.value, binding.text, decl.options);
+    const problem = converted.ok ? rangeProblem(decl, converted.value) : converted.problem;
+    if (problem !== null) problems.push(`${binding.origin}: parameter \`${decl.name}\` ${problem}`);
+    else if (converted.ok) parameters[decl.name] = converted.value;
+  }
+
+  const outputs: Record<string, string> = {};
+  for (const decl of spec.outputs) {
+    const binding = chosen.outputs.get(decl.name);
+    if (binding !== undefined && binding.text.trim() === '') problems.push(`${binding.origin}: output \`${decl.name}\` needs a path`);
+    outputs[decl.name] = binding === undefined ? join(runDir, 'outputs', snakeCase(decl.name)) : bindingPath(binding);
+  }
+
+  if (problems.length > 0) {
+    const body = problems.length === 1 ? (problems[0] ?? '') : `the job has ${problems.length} problems:\n${problems.map((p) => `  ${p}`).join('\n')}`;
+    throw new UsageError(body);
+  }
+
+  const layers: SettingsLayer[] = [{ source: 'spec', values: spec.settings }];
+  if (job !== null) layers.push({ source: 'job', values: job.settings });
+  layers.push({ source: 'flag', values: flags.settings });
+  const { settings, sources } = resolveSettings(layers);
+  const bound = { inputs, parameters, outputs };
+  return {
+    module: spec,
+    jobFile: job?.path ?? null,
+    ...bound,
+    settings,
+    settingSources: sources,
+    entryArgs: renderEntryArgs(spec, bound),
+    limit: flags.limit,
+  };
+}
+
+/**
+ * The binding chosen for each declared name, from layers in increasing precedence. Unknown names,
+ * a name of the wrong kind, and a name bound twice in the same layer are problems.
+ */
+function pick(spec: ModuleSpec, kind: Kind, layers: readonly (readonly Binding[])[], problems: string[]): Map<string, Binding> {
+  const chosen = new Map<string, Binding>();
+  for (const layer of layers) {
+    const seen = new Map<string, Binding>();
+    for (const binding of layer) {
+      const decl = findByName<InputDecl | OutputDecl>([...spec.inputs, ...spec.outputs], binding.name);
+      const problem = decl === undefined ? unknownName(spec, kind, binding.name) : wrongKind(kind, decl);
+      if (problem !== null) {
+        problems.push(`${binding.origin}: ${problem}`);
+        continue;
+      }
+      const name = (decl as InputDecl | OutputDecl).name;
+      const earlier = seen.get(name);
+      if (earlier !== undefined) {
+        problems.push(`${binding.origin}: \`${name}\` is already bound by ${earlier.origin}: bind it once`);
+        continue;
+      }
+      seen.set(name, binding);
+      chosen.set(name, binding);
+    }
+  }
+  return chosen;
+}
+
+function declKind(decl: InputDecl | OutputDecl): Kind {
+  return !('kind' in decl) ? 'outputs' : decl.kind === 'port' ? 'inputs' : 'parameters';
+}
+
+const KIND_WORDS: Record<Kind, string> = { inputs: 'an input port', parameters: 'a parameter', outputs: 'an output' };
+
+function wrongKind(kind: Kind, decl: InputDecl | OutputDecl): string | null {
+  const actual = declKind(decl);
+  if (actual === kind) return null;
+  return `\`${decl.name}\` is ${KIND_WORDS[actual]}, not ${KIND_WORDS[kind]}: bind it with ${FLAG[actual]} (or under ${actual}: in a job file)`;
+}
+
+function unknownName(spec: ModuleSpec, kind: Kind, name: string): string {
+  const decls = [...spec.inputs, ...spec.outputs].filter((d) => declKind(d) === kind);
+  // Compare with both spellings of each name, suggest the declared one.
+  const bySnake = new Map(decls.map((d) => [snakeCase(d.name), d.name]));
+  const near = closest(name, [...decls.map((d) => d.name), ...bySnake.keys()]);
+  const hint = near === null ? '' : ` (did you mean \`${bySnake.get(near) ?? near}\`?)`;
+  const list = decls.length === 0 ? `it has no ${kind}` : `its ${kind} are ${decls.map((d) => `\`${d.name}\``).join(', ')}`;
+  return `module \`${spec.name}\` has no ${kind.replace(/s$/, '')} \`${name}\`${hint}; ${list}`;
+}
+
+function missing(decl: InputDecl): string {
+  const snake = snakeCase(decl.name);
+  const alt = snake !== decl.name.toLowerCase() ? ` (or ${snake}=…)` : '';
+  if (decl.kind === 'port') {
+    return `input \`${decl.name}\` is required: bind it with --input ${shellQuote(`${decl.name}=PATH`)}${alt}, or under inputs: in a job file`;
+  }
+  return `parameter \`${decl.name}\` (${decl.type}) is required: bind it with --param ${shellQuote(`${decl.name}=VALUE`)}${alt}, or under parameters: in a job file`;
+}

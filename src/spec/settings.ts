@@ -1,0 +1,230 @@
+/**
+ * Run settings (DESIGN §4): parsing one value (from YAML or from a flag) into the units of
+ * `RunSettings`, the defaults, and the precedence flag > job file > spec > default.
+ *
+ * Parsers return a problem phrase instead of throwing, so callers can gather every problem and
+ * report each where it was written (a spec or job file position, or a flag).
+ */
+import { availableParallelism } from 'node:os';
+import type {
+  AppendRowFormat,
+  LoggingLevel,
+  MiniBatchSize,
+  OutputAction,
+  RunSettings,
+  SettingName,
+  SettingSource,
+} from './types.js';
+
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const bad = <T>(problem: string): Parsed<T> => ({ ok: false, problem });
+
+/** A YAML key or a flag's text, as the user wrote it. */
+function shown(raw: unknown): string {
+  return typeof raw === 'string' ? `\`${raw}\`` : Array.isArray(raw) ? 'a list' : raw !== null && typeof raw === 'object' ? 'a mapping' : `\`${String(raw)}\``;
+}
+
+const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `90` (seconds), `90s`, `1.5s`, `500ms`, `5m`, `1h` → milliseconds (rounded, > 0). */
+export function parseDuration(raw: unknown): Parsed<number> {
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : null;
+  const match = text === null ? null : /^(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?$/.exec(text);
+  if (match === null) return bad(`must be a duration such as 90 (seconds), 90s, 1.5s, 500ms or 5m; found ${shown(raw)}`);
+  const ms = Math.round(Number(match[1]) * (UNITS_MS[match[2] ?? 's'] ?? 1000));
+  return ms > 0 ? ok(ms) : bad(`must be longer than 0; found ${shown(raw)}`);
+}
+
+const UNITS_BYTES: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** `10` (items) or `512KB`, `1MB`, `2GB` (bytes, powers of 1024; DESIGN §4). */
+export function parseSize(raw: unknown): Parsed<MiniBatchSize> {
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : null;
+  const match = text === null ? null : /^(\d+)([kKmMgG][bB])?$/.exec(text);
+  if (match === null) return bad(`must be a count of items such as 10, or a size such as 512KB or 1MB; found ${shown(raw)}`);
+  const n = Number(match[1]);
+  if (n < 1) return bad(`must be at least 1; found ${shown(raw)}`);
+  const unit = match[2]?.[0]?.toLowerCase();
+  return unit === undefined ? ok({ unit: 'items', count: n }) : ok({ unit: 'bytes', bytes: n * (UNITS_BYTES[unit] ?? 1) });
+}
+
+function parseInteger(raw: unknown, min: number): Parsed<number> {
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*[+-]?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n)) return bad(`must be a whole number; found ${shown(raw)}`);
+  return n >= min ? ok(n) : bad(`must be ${min} or more; found ${shown(raw)}`);
+}
+
+/** A count where -1 (ParallelRunStep's "no limit") means null. */
+function parseLimit(raw: unknown): Parsed<number | null> {
+  const n = parseInteger(raw, -1);
+  return n.ok ? ok(n.value === -1 ? null : n.value) : n;
+}
+
+function parsePercent(raw: unknown): Parsed<number | null> {
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  if (n === -1) return ok(null);
+  if (!Number.isFinite(n) || n < 0 || n > 100) return bad(`must be a percentage from 0 to 100 (or -1 for no limit); found ${shown(raw)}`);
+  return ok(n);
+}
+
+function parseChoice<T extends string>(choices: readonly T[], upper = false) {
+  return (raw: unknown): Parsed<T> => {
+    const text = typeof raw === 'string' ? (upper ? raw.trim().toUpperCase() : raw.trim()) : null;
+    const found = choices.find((c) => c === text);
+    return found !== undefined ? ok(found) : bad(`must be one of ${choices.join(', ')}; found ${shown(raw)}`);
+  };
+}
+
+function parseText(raw: unknown): Parsed<string> {
+  if (typeof raw === 'string' && raw.trim() !== '') return ok(raw.trim());
+  return bad(`must be a non-empty text; found ${shown(raw)}`);
+}
+
+function parseFileName(raw: unknown): Parsed<string> {
+  const name = parseText(raw);
+  if (name.ok && /[/\\]/.test(name.value)) return bad(`must be a file name without a folder (it is written in the outputData folder); found ${shown(raw)}`);
+  return name;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function parseEnvironment(raw: unknown): Parsed<Record<string, string>> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return bad(`must be a mapping of variable names to values (FOO: bar); found ${shown(raw)}`);
+  }
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (!ENV_NAME.test(name)) return bad(`has \`${name}\`, which is not a valid environment variable name (letters, digits and _, not starting with a digit)`);
+    if (value !== null && typeof value === 'object') return bad(`must map \`${name}\` to a single value; found ${shown(value)}`);
+    env[name] = value === null || value === undefined ? '' : String(value);
+  }
+  return ok(env);
+}
+
+/** One parser per setting, each returning the setting's resolved unit. */
+export const SETTING_PARSERS: { readonly [K in SettingName]: (raw: unknown) => Parsed<RunSettings[K]> } = {
+  miniBatchSize: parseSize,
+  processCountPerNode: (raw) => parseInteger(raw, 1),
+  nodeCount: (raw) => parseInteger(raw, 1),
+  runInvocationTimeoutMs: parseDuration,
+  runMaxTry: (raw) => parseInteger(raw, 1),
+  errorThreshold: (raw) => parseInteger(raw, -1),
+  allowedFailedCount: parseLimit,
+  allowedFailedPercent: parsePercent,
+  outputAction: parseChoice<OutputAction>(['summary_only', 'append_row']),
+  appendRowFileName: parseFileName,
+  appendRowFormat: parseChoice<AppendRowFormat>(['txt', 'csv', 'jsonl']),
+  loggingLevel: parseChoice<LoggingLevel>(['DEBUG', 'INFO', 'WARNING'], true),
+  environmentVariables: parseEnvironment,
+  initTimeoutMs: parseDuration,
+  python: parseText,
+};
+
+/** The key each setting has in YAML (`implementation.parallel.settings`, a job file's `settings`). */
+export const SETTING_KEYS: { readonly [K in SettingName]: string } = {
+  miniBatchSize: 'miniBatchSize',
+  processCountPerNode: 'processCountPerNode',
+  nodeCount: 'nodeCount',
+  runInvocationTimeoutMs: 'runInvocationTimeout',
+  runMaxTry: 'runMaxTry',
+  errorThreshold: 'errorThreshold',
+  allowedFailedCount: 'allowedFailedCount',
+  allowedFailedPercent: 'allowedFailedPercent',
+  outputAction: 'outputAction',
+  appendRowFileName: 'appendRowFileName',
+  appendRowFormat: 'appendRowFormat',
+  loggingLevel: 'loggingLevel',
+  environmentVariables: 'environmentVariables',
+  initTimeoutMs: 'initTimeout',
+  python: 'python',
+};
+
+export const SETTING_NAMES = Object.keys(SETTING_KEYS) as SettingName[];
+
+/** A setting's value as the user would write it: `60s`, `10`, `1MB`, `none`. */
+export function formatSetting<K extends SettingName>(name: K, value: RunSettings[K]): string {
+  if (value === null) return 'none';
+  if (name === 'runInvocationTimeoutMs' || name === 'initTimeoutMs') return formatDuration(value as number);
+  if (name === 'miniBatchSize') {
+    const size = value as MiniBatchSize;
+    return size.unit === 'items' ? String(size.count) : formatBytes(size.bytes);
+  }
+  if (name === 'environmentVariables') {
+    const entries = Object.entries(value as Record<string, string>);
+    return entries.length === 0 ? '(none)' : entries.map(([k, v]) => `${k}=${v}`).join(' ');
+  }
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${ms / 1000}s`;
+}
+
+function formatBytes(bytes: number): string {
+  for (const [unit, size] of [['GB', 1024 ** 3], ['MB', 1024 ** 2], ['KB', 1024]] as const) {
+    if (bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return `${bytes}B`;
+}
+
+/** Settings from one place, with where they came from. */
+export interface SettingsLayer {
+  readonly source: Exclude<SettingSource, 'default'>;
+  readonly values: Partial<RunSettings>;
+}
+
+/** DESIGN §4's defaults. `initTimeoutMs` is derived from the resolved run timeout (see resolveSettings). */
+export function defaultSettings(): Omit<RunSettings, 'initTimeoutMs'> {
+  return {
+    miniBatchSize: { unit: 'items', count: 10 },
+    processCountPerNode: availableParallelism(),
+    nodeCount: 1,
+    runInvocationTimeoutMs: 60_000,
+    runMaxTry: 3,
+    errorThreshold: -1,
+    allowedFailedCount: null,
+    allowedFailedPercent: null,
+    outputAction: 'summary_only',
+    appendRowFileName: 'parallel_run_step.txt',
+    appendRowFormat: 'txt',
+    loggingLevel: 'INFO',
+    environmentVariables: {},
+    python: 'python3',
+  };
+}
+
+/**
+ * Every setting from the highest layer that sets it: flag > job > spec > default. Layers may be
+ * given in any order. Two exceptions, both what a user expects:
+ * - `environmentVariables` merge by variable (a `--env` adds to the spec's, it does not erase them);
+ *   the source is the highest layer that set any.
+ * - `initTimeoutMs`, unless set, is 3 × the resolved runInvocationTimeout + 30 s (ParallelRunStep).
+ */
+export function resolveSettings(layers: readonly SettingsLayer[]): {
+  settings: RunSettings;
+  sources: Record<SettingName, SettingSource>;
+} {
+  const rank: Record<SettingSource, number> = { default: 0, spec: 1, job: 2, flag: 3 };
+  const ordered = [...layers].sort((a, b) => rank[a.source] - rank[b.source]);
+  const settings: Record<string, unknown> = { ...defaultSettings() };
+  const sources = Object.fromEntries(SETTING_NAMES.map((n) => [n, 'default'])) as Record<SettingName, SettingSource>;
+  let env: Record<string, string> = {};
+  for (const layer of ordered) {
+    for (const name of SETTING_NAMES) {
+      const value = layer.values[name];
+      if (value === undefined) continue;
+      sources[name] = layer.source;
+      if (name === 'environmentVariables') env = { ...env, ...(value as Record<string, string>) };
+      else settings[name] = value;
+    }
+  }
+  settings.environmentVariables = env;
+  if (sources.initTimeoutMs === 'default') {
+    settings.initTimeoutMs = 3 * (settings.runInvocationTimeoutMs as number) + 30_000;
+  }
+  return { settings: settings as unknown as RunSettings, sources };
+}

@@ -1,0 +1,81 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+const SPECS = fileURLToPath(new URL('../fixtures/specs/', import.meta.url));
+
+describe('minibatch validate', () => {
+  it('prints every problem of the seed sample on stderr, sorted by position, and exits 2', async () => {
+    const result = await runCli(['validate', 'module_spec.yaml'], { cwd: `${SPECS}seed` });
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      [
+        'module_spec.yaml:28:31: inputData names `Data Input 2`, which is not declared in inputs',
+        'module_spec.yaml:29:17: outputData names `Data Output`, which is not declared in outputs (did you mean `Data Ouptut`?)',
+        'module_spec.yaml:34:33: outputPath names `My Customized Output`, which is not declared in outputs (did you mean `My Customized Ouptut`?)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints the path as the user gave it', async () => {
+    const result = await runCli(['validate', 'test/fixtures/specs/seed/module_spec.yaml']);
+    expect(result.stderr.split('\n')[0]).toMatch(/^test\/fixtures\/specs\/seed\/module_spec\.yaml:28:31: /);
+  });
+
+  it('summarizes a valid spec in one line and exits 0', async () => {
+    const result = await runCli(['validate', 'module_spec.yaml'], { cwd: `${SPECS}seed_fixed` });
+    expect(result).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(result.stdout).toBe(
+      'module_spec.yaml: Parallel Sample 0.0.1 is valid; inputs: Data Input 1, Data Input 2, Model; parameters: Some Parameter; outputs: Data Ouptut, My Customized Ouptut; entry: worker.py\n',
+    );
+  });
+
+  it('prints warnings and notes of a valid spec on stderr, and still exits 0', async () => {
+    const result = await runCli(['validate', 'rules/root-unknown-key.yaml'], { cwd: SPECS });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe('rules/root-unknown-key.yaml:5:1: warning: unknown key `descripton` at the top level is ignored (did you mean `description`?)\n');
+    expect(result.stdout).toMatch(/^rules\/root-unknown-key\.yaml: Score Images 1\.2\.0 is valid; /);
+  });
+
+  it('reports an unreadable file briefly, without a stack trace, and exits 2', async () => {
+    const result = await runCli(['validate', 'unreadable/bomb.yaml'], { cwd: SPECS });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(
+      'unreadable/bomb.yaml:2:8: the YAML aliases (*name) expand to more than 100 copies, as a "billion laughs" bomb does: write the values out instead of aliasing aliases\n',
+    );
+  });
+
+  it('checks a job file and its module spec', async () => {
+    const result = await runCli(['validate', 'jobs/job.yaml'], { cwd: SPECS });
+    expect(result).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^jobs\/job\.yaml: Score Images 1\.2\.0 is valid; inputs: Images, Extra Images, Model; /);
+  });
+
+  it('names a job file’s missing module spec by its path from the current directory', async () => {
+    const result = await runCli(['validate', 'jobs/missing-module.yaml'], { cwd: SPECS });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(`nowhere/module.yaml:1:1: cannot read the module spec: no such file (${SPECS}nowhere/module.yaml)\n`);
+  });
+});
+
+describe('the command line', () => {
+  it('exits 2 on a usage error', async () => {
+    const missing = await runCli(['validate']);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain("error: missing required argument 'module.yaml'");
+    const unknown = await runCli(['frobnicate']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain("error: unknown command 'frobnicate'");
+  });
+
+  it('prints its version and help, exit 0', async () => {
+    const version = await runCli(['--version']);
+    expect(version).toMatchObject({ exitCode: 0, stdout: '0.1.0\n' });
+    const help = await runCli(['--help']);
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toContain('validate <module.yaml>');
+    expect(help.stdout).toContain('explain [options] <spec|job>');
+  });
+});
