@@ -6,8 +6,7 @@
  */
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { planFiles } from '../data/plan.js';
-import { UsageError } from '../errors.js';
+import { datasetInputs, planJob } from '../data/dataset.js';
 import { defaultRunsRoot } from '../run/rundir.js';
 import { newRunId } from '../run/runId.js';
 import { entryCommand, entryEnvironment, shellJoin } from '../spec/render.js';
@@ -91,18 +90,8 @@ export async function explain(job: ResolvedJob, runId: string, runDir: string): 
 }
 
 async function summarizeDataset(job: ResolvedJob): Promise<Explanation['dataset']> {
-  const size = job.settings.miniBatchSize;
-  if (size.unit !== 'items') {
-    throw new UsageError(
-      `miniBatchSize ${formatSetting('miniBatchSize', size)} is a size in bytes, which applies to tabular data; this dataset is files: give a number of files, e.g. --mini-batch-size 10`,
-    );
-  }
-  const inputs = job.module.inputData.flatMap((name) => {
-    const path = job.inputs[name];
-    return path === undefined ? [] : [{ name, path }];
-  });
-  const dataset: Explanation['dataset'] = { inputs, items: 0, miniBatches: 0, first: [] };
-  for await (const batch of planFiles(inputs, size.count, job.limit)) {
+  const dataset: Explanation['dataset'] = { inputs: datasetInputs(job), items: 0, miniBatches: 0, first: [] };
+  for await (const batch of planJob(job)) {
     dataset.items += batch.items.length;
     dataset.miniBatches += 1;
     if (dataset.first.length < SHOWN_MINI_BATCHES) {

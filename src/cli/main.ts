@@ -7,26 +7,23 @@
  * exit code (DESIGN §4); anything else is a bug, printed with its stack, exit 1. Usage errors that
  * commander finds (an unknown option, a missing argument) exit 2.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT, MinibatchError, SpecError } from '../errors.js';
+import { MINIBATCH_VERSION } from '../version.js';
 import { register as registerExplain } from './explain.js';
+import { register as registerRun } from './run.js';
 import { register as registerValidate } from './validate.js';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 function buildProgram(): Command {
   const program = new Command('minibatch')
     .description('Run Azure ML parallel modules (ParallelRunStep) anywhere.')
-    .version(version())
+    .version(MINIBATCH_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     // Throw instead of exiting, so the exit code is ours (2 for usage) and set in one place.
     .exitOverride();
   registerValidate(program);
   registerExplain(program);
+  registerRun(program);
   return program;
 }
 

@@ -2,7 +2,24 @@
 import type Database from 'better-sqlite3';
 import { MINI_BATCH_COLUMNS, TRY_COLUMNS, type MiniBatchRow, type TryRow } from './records.js';
 
-export type Statements = ReturnType<typeof prepareStatements>;
+type Stmt<P extends unknown[] = unknown[], R = unknown> = Database.Statement<P, R>;
+
+/** Named so that declaration files can spell the type (better-sqlite3's own namespace is not exported). */
+export interface Statements {
+  putMeta: Stmt;
+  getMeta: Stmt<[string], string>;
+  insertPlanned: Stmt;
+  pendingAfter: Stmt<[number, number], MiniBatchRow>;
+  byIndex: Stmt<[number], MiniBatchRow>;
+  byKey: Stmt<[string], MiniBatchRow>;
+  counts: Stmt<[], CountsRow>;
+  failBatch: Stmt;
+  dropRows: Stmt;
+  tryCount: Stmt<[], number>;
+  rowsAfter: Stmt<[number, number], { idx: number; rows: string }>;
+  triesAfter: Stmt<[number, number], TryRow>;
+  failedTriesAfter: Stmt<[number, number], TryRow>;
+}
 
 export interface CountsRow {
   mini_batches: number;
@@ -15,7 +32,7 @@ export interface CountsRow {
   failed_items: number | null;
 }
 
-export function prepareStatements(db: Database.Database) {
+export function prepareStatements(db: Database.Database): Statements {
   return {
     putMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     getMeta: db.prepare<[string], string>('SELECT value FROM meta WHERE key = ?').pluck(),

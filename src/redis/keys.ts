@@ -13,7 +13,7 @@
  * Nothing here expires on its own: Redis must run with `maxmemory-policy noeviction`, and the
  * orchestrator deletes what it no longer needs.
  */
-import { readFileSync } from 'node:fs';
+export { MINIBATCH_VERSION } from '../version.js';
 
 export const DEFAULT_PREFIX = 'minibatch';
 
@@ -23,17 +23,6 @@ export const DEFAULT_PREFIX = 'minibatch';
  * whenever any of those shapes change (including `ResolvedJob`, which travels in the run record).
  */
 export const REDIS_PROTOCOL_VERSION = 1;
-
-/** minibatch's own version, read once from package.json (two levels up from both src/ and dist/). */
-export const MINIBATCH_VERSION: string = readOwnVersion();
-
-function readOwnVersion(): string {
-  const raw: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  if (typeof raw === 'object' && raw !== null && 'version' in raw && typeof raw.version === 'string') {
-    return raw.version;
-  }
-  return '0.0.0';
-}
 
 // BullMQ splits its keys on `:`; queue names and job ids must not hold one. Run ids end up in
 // queue names and file names on worker machines, so they stay plain.

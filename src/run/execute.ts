@@ -4,7 +4,6 @@
  * `retry-failed` call it on an existing ledger.
  */
 import { mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
 import type { PlannedMiniBatch } from '../data/types.js';
 import { Ledger } from '../ledger/sqlite.js';
 import type { RunPaths } from '../report/layout.js';
@@ -15,6 +14,7 @@ import type { ResolvedJob } from '../spec/types.js';
 import { LocalPool } from '../workers/pool.js';
 import { finalizeRun } from './finalize.js';
 import { Scheduler } from './scheduler.js';
+import { workerEnv, workerInit } from './worker-init.js';
 
 export interface ExecuteOptions {
   readonly job: ResolvedJob;
@@ -41,11 +41,13 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
   const startedAt = new Date();
   const pool = new LocalPool({
     python: opts.python,
-    size: job.settings.processCountPerNode,
-    runId: opts.runId,
-    agentName: hostname(),
+    processCount: job.settings.processCountPerNode,
+    init: workerInit(job, paths),
+    env: workerEnv(job),
+    runInvocationTimeoutMs: job.settings.runInvocationTimeoutMs,
+    initTimeoutMs: job.settings.initTimeoutMs,
     paths,
-    job,
+    runId: opts.runId,
   });
   const tryLog = new TryLog(paths);
   const progress = new ProgressReporter({

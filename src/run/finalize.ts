@@ -12,6 +12,7 @@ import type { ResolvedJob } from '../spec/types.js';
 import { judgeOutcome } from './outcome.js';
 import { writeAtomic } from './rundir.js';
 import { writeRowsFile } from './rows-file.js';
+import { outputDataPath } from './worker-init.js';
 import type { SchedulerResult } from './scheduler.js';
 
 export interface FinalizeInput {
@@ -37,9 +38,7 @@ export function finalizeRun(input: FinalizeInput): JobResult {
   let outcome = judgeOutcome(input.result, counts, input.resumeHint);
 
   if (settings.outputAction === 'append_row' && outcome.status !== 'interrupted') {
-    const outputDir = job.outputs[job.module.outputData];
-    if (outputDir === undefined) throw new Error(`outputData ${job.module.outputData} is not bound`);
-    rowsFile = join(outputDir, settings.appendRowFileName);
+    rowsFile = join(outputDataPath(job), settings.appendRowFileName);
     const written = writeRowsFile(rowsFile, settings.appendRowFormat, ledger.rowsInOrder());
     rowCount = written.rows;
     if (written.misfits.length > 0) {

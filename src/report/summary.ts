@@ -1,0 +1,27 @@
+/** The summary `minibatch run` prints when a run ends: outcome, counts, time, where to look. */
+import type { JobResult } from './result.js';
+import { formatDuration } from './result.js';
+
+export function formatSummary(r: JobResult): string {
+  const mb = r.miniBatches;
+  const seconds = r.durationMs / 1000;
+  const rate = seconds > 0 ? (r.items.succeeded + r.items.failed) / seconds : 0;
+  const lines = [
+    '',
+    `${r.status === 'succeeded' ? 'Succeeded' : r.status === 'failed' ? 'FAILED' : 'Interrupted'}: ${r.reason}`,
+    `  mini-batches  ${mb.succeeded} succeeded, ${mb.partial} partial, ${mb.failed} failed, ${mb.notRun} not run (of ${mb.total})`,
+    `  items         ${r.items.succeeded} succeeded, ${r.items.failed} failed (of ${r.items.total})`,
+    `  time          ${formatDuration(r.durationMs)}, ${rate.toFixed(1)} items/s, ${r.tries} tries`,
+  ];
+  if (r.rowsFile !== null) lines.push(`  rows          ${r.rows ?? 0} in ${r.rowsFile}`);
+  for (const [name, path] of Object.entries(r.outputs)) lines.push(`  output        ${name}: ${path}`);
+  lines.push(`  logs          ${r.logs}`);
+  if (r.firstErrors.length > 0) {
+    lines.push('', 'First errors:');
+    for (const e of r.firstErrors) {
+      lines.push(`  mini-batch ${e.miniBatch}, try ${e.attempt} (${e.worker}): ${e.type}: ${e.message}`);
+    }
+    lines.push(`  tracebacks: ${r.firstErrors[0]?.log ?? ''}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,48 @@
+/**
+ * What a worker needs to know of a job, derived once from the resolved job: the fields of the
+ * `init` message (DESIGN §5, §6) and the entry script's environment.
+ */
+import { dirname } from 'node:path';
+import type { RunPaths } from '../report/layout.js';
+import type { ResolvedJob } from '../spec/types.js';
+import type { InitRequest } from '../workers/protocol.js';
+
+export type WorkerInit = Omit<InitRequest, 'type' | 'entryLogFile' | 'agentName'>;
+
+export function workerInit(job: ResolvedJob, paths: RunPaths): WorkerInit {
+  const settings = job.settings;
+  return {
+    entry: job.module.entry,
+    args: job.entryArgs,
+    workingDir: dirname(job.module.entry),
+    logDir: paths.userLogs,
+    outputDir: outputDataPath(job),
+    loggingLevel: settings.loggingLevel,
+    models: modelInputs(job),
+    rowFormat:
+      settings.outputAction === 'summary_only' ? 'none' : settings.appendRowFormat === 'txt' ? 'lines' : 'table',
+  };
+}
+
+/** The entry script's environment beyond the pool's own MINIBATCH_* variables. */
+export function workerEnv(job: ResolvedJob): Record<string, string> {
+  return { AZUREML_BI_OUTPUT_PATH: outputDataPath(job), ...job.settings.environmentVariables };
+}
+
+export function outputDataPath(job: ResolvedJob): string {
+  const path = job.outputs[job.module.outputData];
+  if (path === undefined) throw new Error(`outputData ${job.module.outputData} is not bound`);
+  return path;
+}
+
+/** Bound ModelDirectory inputs by name, for `Model.get_model_path`. */
+function modelInputs(job: ResolvedJob): Record<string, string> {
+  const models: Record<string, string> = {};
+  for (const input of job.module.inputs) {
+    const path = job.inputs[input.name];
+    if (input.kind === 'port' && input.types.includes('ModelDirectory') && path !== undefined) {
+      models[input.name] = path;
+    }
+  }
+  return models;
+}
