@@ -11,6 +11,7 @@ import { Ledger } from '../ledger/sqlite.js';
 import { writeLogsReadme } from '../report/readme.js';
 import { formatSummary } from '../report/summary.js';
 import { executeRun } from '../run/execute.js';
+import { createLocalBackend } from '../run/local-backend.js';
 import { createRunDir, defaultRunsRoot, lockRunDir, RUN_JSON_VERSION, writeRunJson } from '../run/rundir.js';
 import { newRunId } from '../run/runId.js';
 import { MINIBATCH_VERSION } from '../version.js';
@@ -64,7 +65,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
         runId,
         paths,
         ledger,
-        python: interpreter.executable,
+        backend: createLocalBackend(job, paths, runId, interpreter.executable),
         plan,
         progressStream: process.stderr,
         plainProgress: !opts.progress,

@@ -1,28 +1,27 @@
 /**
- * One execution of a job in a run directory: the ledger, the local worker pool, the scheduler,
+ * One execution of a job in a run directory: the ledger, a backend, the scheduler,
  * progress, Ctrl-C, then finalize. `minibatch run` calls it for a new run; `resume` and
  * `retry-failed` call it on an existing ledger.
  */
 import { mkdirSync } from 'node:fs';
 import type { PlannedMiniBatch } from '../data/types.js';
+import type { Backend } from './backend.js';
 import { Ledger } from '../ledger/sqlite.js';
 import type { RunPaths } from '../report/layout.js';
 import { ProgressReporter } from '../report/progress.js';
 import type { JobResult } from '../report/result.js';
 import { TryLog } from '../report/try-log.js';
 import type { ResolvedJob } from '../spec/types.js';
-import { LocalPool } from '../workers/pool.js';
 import { finalizeRun } from './finalize.js';
 import { Scheduler } from './scheduler.js';
-import { workerEnv, workerInit } from './worker-init.js';
 
 export interface ExecuteOptions {
   readonly job: ResolvedJob;
   readonly runId: string;
   readonly paths: RunPaths;
   readonly ledger: Ledger;
-  /** The resolved interpreter (`sys.executable`) for this machine. */
-  readonly python: string;
+  /** Runs the tries: the local pool (`createLocalBackend`) or Redis. Stopped by the scheduler. */
+  readonly backend: Backend;
   /** Streamed into the ledger while dispatching; null when the ledger holds the whole plan. */
   readonly plan: AsyncIterable<PlannedMiniBatch> | null;
   /** Where progress goes (stderr). */
@@ -39,16 +38,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
   const { job, paths, ledger } = opts;
   for (const output of Object.values(job.outputs)) mkdirSync(output, { recursive: true });
   const startedAt = new Date();
-  const pool = new LocalPool({
-    python: opts.python,
-    processCount: job.settings.processCountPerNode,
-    init: workerInit(job, paths),
-    env: workerEnv(job),
-    runInvocationTimeoutMs: job.settings.runInvocationTimeoutMs,
-    initTimeoutMs: job.settings.initTimeoutMs,
-    paths,
-    runId: opts.runId,
-  });
+  const backend = opts.backend;
   const tryLog = new TryLog(paths);
   const progress = new ProgressReporter({
     overviewFile: paths.progressOverview,
@@ -57,7 +47,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
   });
   const scheduler = new Scheduler({
     ledger,
-    backend: pool,
+    backend,
     settings: job.settings,
     plan: opts.plan,
     onProgress: (p) => progress.update(p),
@@ -74,7 +64,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
       );
       scheduler.requestStop({ kind: 'interrupted' });
     } else {
-      void pool.stop('now');
+      void backend.stop('now');
     }
   };
   if (opts.handleSignals) {

@@ -1,6 +1,6 @@
 /**
  * What a worker needs to know of a job, derived once from the resolved job: the fields of the
- * `init` message (DESIGN §5, §6) and the entry script's environment.
+ * `init` message (DESIGN §5, §6).
  */
 import { dirname } from 'node:path';
 import type { RunPaths } from '../report/layout.js';
@@ -22,11 +22,6 @@ export function workerInit(job: ResolvedJob, paths: RunPaths): WorkerInit {
     rowFormat:
       settings.outputAction === 'summary_only' ? 'none' : settings.appendRowFormat === 'txt' ? 'lines' : 'table',
   };
-}
-
-/** The entry script's environment beyond the pool's own MINIBATCH_* variables. */
-export function workerEnv(job: ResolvedJob): Record<string, string> {
-  return { AZUREML_BI_OUTPUT_PATH: outputDataPath(job), ...job.settings.environmentVariables };
 }
 
 export function outputDataPath(job: ResolvedJob): string {
