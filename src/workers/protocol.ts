@@ -21,6 +21,10 @@ export interface WorkerError {
  * `lines`: txt, one `str()` per item (a DataFrame row space-separated, no header, no index).
  * `table`: csv/jsonl, a header and one array of JSON values per row. A list of dicts takes its
  * header from the first dict; a DataFrame from its columns; anything else is one column `result`.
+ * The host checks that every row of one result fits its header (else the try fails as `bad_return`);
+ * whether headers agree across mini-batches is for the writer to judge. Cells are JSON values: numpy
+ * scalars become numbers, NaN and NaT become null, anything else not JSON becomes its `str()`. An
+ * empty list has `columns: []`.
  */
 export type Rows =
   | { readonly kind: 'lines'; readonly lines: readonly string[] }
@@ -55,18 +59,31 @@ export interface InitRequest {
   readonly rowFormat: 'lines' | 'table' | 'none';
 }
 
+export interface RunRequest {
+  readonly type: 'run';
+  /** Unique per worker process; every reply about this run carries it. */
+  readonly id: string;
+  readonly attempt: number;
+  /** Absolute file paths (file dataset). */
+  readonly items: readonly string[];
+  readonly context: MiniBatchContext;
+}
+
 export type ParentMessage =
   | InitRequest
-  | {
-      readonly type: 'run';
-      readonly id: string;
-      readonly attempt: number;
-      /** Absolute file paths (file dataset). */
-      readonly items: readonly string[];
-      readonly context: MiniBatchContext;
-    }
+  | RunRequest
+  /**
+   * Withdraws a prefetched `run` (a graceful stop). The host reads it as soon as it arrives, ahead of
+   * the queue, and answers `cancelled` if that run had not started; otherwise the run goes on and is
+   * answered as usual. Either way the parent learns for certain whether it ran.
+   */
+  | { readonly type: 'cancel'; readonly id: string }
   | { readonly type: 'shutdown' };
 
+/** Why `run()` failed without killing its process: it raised, or returned what cannot be counted. */
+export type RunFailure = 'raised' | 'bad_return';
+
+/** Durations (`durationMs`) are measured by the worker host itself, around `init()` or `run()`. */
 export type WorkerMessage =
   | {
       readonly type: 'hello';
@@ -87,8 +104,19 @@ export type WorkerMessage =
       readonly rows: Rows | null;
       readonly durationMs: number;
     }
-  | { readonly type: 'run_failed'; readonly id: string; readonly error: WorkerError; readonly durationMs: number }
+  | {
+      readonly type: 'run_failed';
+      readonly id: string;
+      /** A field, not `error.type`: a user's exception may be called anything, `BadReturn` included. */
+      readonly failure: RunFailure;
+      readonly error: WorkerError;
+      readonly durationMs: number;
+    }
+  /** The answer to `cancel` when the run had not started. */
+  | { readonly type: 'cancelled'; readonly id: string }
   | { readonly type: 'bye' };
+
+export type WorkerMessageType = WorkerMessage['type'];
 
 /** Exhaustiveness helper for `switch` over a union's `type`. */
 export function assertNever(value: never): never {

@@ -1,0 +1,597 @@
+"""minibatch worker host: runs an Azure ML parallel-run entry script (DESIGN.md §5-§6).
+
+One stdlib-only file, Python >= 3.8, shipped in the npm package; nothing is ever pip-installed.
+
+Worker mode (started by the Node pool, src/workers/python-worker.ts):
+
+    <python> -u minibatch_host.py
+
+    fd 3  JSON lines from the parent: init, run, cancel, shutdown
+    fd 4  JSON lines to the parent: hello, ready | init_failed, started, result | run_failed,
+          cancelled, bye  (the types are in src/workers/protocol.ts; keep both in step)
+    fd 1/2  the user's stdout/stderr log files, never parsed
+
+Debug mode (`minibatch debug`):
+
+    <python> minibatch_host.py --debug REQUEST.json
+
+    REQUEST.json holds {"init": <init message>, "run": <run message>}. Runs init() and one run() in
+    the foreground, attached to the terminal (stdin/stdout inherited, so breakpoint() and pdb work),
+    prints what run() returned and how minibatch would count it, calls shutdown(), and exits 0 when
+    every item of the mini-batch would succeed, 1 otherwise.
+"""
+
+import collections
+import faulthandler
+import importlib.util
+import inspect
+import json
+import logging
+import math
+import os
+import select
+import signal
+import sys
+import threading
+import time
+import traceback
+import types
+
+PROTOCOL_VERSION = 1
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHIMS = os.path.join(HERE, 'shims')
+AZUREML_SHIMS = os.path.join(HERE, 'shims_azureml')
+HOST_FILE = os.path.abspath(__file__)
+
+# Exit statuses of the host itself (the parent logs them; user code may use others).
+EXIT_INIT_FAILED = 3
+EXIT_ORPHANED = 4
+
+# Bound once: an entry script named json.py or time.py must not change what the host calls.
+_dumps = json.JSONEncoder(separators=(',', ':')).encode
+_loads = json.loads
+_clock = time.perf_counter
+
+ENTRY_LOG_FORMAT = '%(asctime)s %(levelname)s %(name)s [pid %(process)d] %(message)s'
+EXPECTED = 'a list, tuple, generator or pandas DataFrame with one result per item'
+
+
+def elapsed_ms(t0):
+    return round((_clock() - t0) * 1000, 3)
+
+
+class BadReturn(Exception):
+    """run() returned something minibatch cannot count, or rows that do not fit a table."""
+
+
+class MiniBatchContext:
+    """The second argument of a two-argument run(), as on Azure ML."""
+
+    __slots__ = ('minibatch_index', 'partition_key_value')
+
+    def __init__(self, minibatch_index, partition_key_value):
+        self.minibatch_index = minibatch_index
+        self.partition_key_value = partition_key_value
+
+    def __repr__(self):
+        return 'MiniBatchContext(minibatch_index=%r, partition_key_value=%r)' % (
+            self.minibatch_index, self.partition_key_value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors as data
+
+def error_of(exc):
+    """{type, message, traceback} of an exception, without the host's own frames."""
+    te = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+    te.stack = traceback.StackSummary.from_list(
+        [f for f in te.stack if f.filename != HOST_FILE and not f.filename.startswith('<frozen importlib')])
+    return {'type': type(exc).__name__, 'message': str(exc), 'traceback': ''.join(te.format())}
+
+
+def bad_entry(message):
+    return {'type': 'BadEntryScript', 'message': message, 'traceback': ''}
+
+
+# ---------------------------------------------------------------------------------------------
+# The entry script
+
+class Entry:
+    """The imported entry script: its run() and how to call it."""
+
+    def __init__(self, module, run, two_args, shutdown, row_format):
+        self.module = module
+        self.run = run
+        self.two_args = two_args
+        self.shutdown = shutdown
+        self.row_format = row_format
+
+
+def configure_logging(init, also_terminal=False):
+    """`logging` and EntryScript().logger write to the entry log with timestamps (DESIGN §7)."""
+    handler = logging.FileHandler(init['entryLogFile'], mode='a', encoding='utf-8')
+    handler.setFormatter(logging.Formatter(ENTRY_LOG_FORMAT))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    if also_terminal:
+        terminal = logging.StreamHandler(sys.stderr)
+        terminal.setFormatter(logging.Formatter(ENTRY_LOG_FORMAT))
+        root.addHandler(terminal)
+    root.setLevel(init['loggingLevel'])
+
+
+def install_shims(init):
+    """azureml_user always; the azureml.core shim only when the real azureml.core is absent (DESIGN §5)."""
+    sys.path.insert(1, SHIMS)
+    import _minibatch_context  # noqa: E402 -- lives in SHIMS
+    _minibatch_context.configure(init)
+    try:
+        real = importlib.util.find_spec('azureml.core') is not None
+    except Exception:  # 'azureml' itself missing, or a broken install
+        real = False
+    if not real:
+        # A namespace package (no azureml/__init__.py), so other azureml.* packages still import.
+        sys.path.append(AZUREML_SHIMS)
+
+
+def load_entry(init):
+    """chdir, sys.path, sys.argv, shims, logging; then import the entry script as a module."""
+    entry_path = init['entry']
+    working_dir = init['workingDir']
+    os.chdir(working_dir)
+    sys.path.insert(0, working_dir)
+    sys.argv = [entry_path] + list(init['args'])
+    install_shims(init)
+    # Not '__main__': the script's `if __name__ == '__main__':` block must not run (DESIGN §5).
+    name = os.path.splitext(os.path.basename(entry_path))[0]
+    if name in sys.modules:
+        name = 'minibatch_entry_' + name
+    spec = importlib.util.spec_from_file_location(name, entry_path)
+    if spec is None or spec.loader is None:
+        raise ImportError('cannot import %s as a Python module' % entry_path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def takes_context(run):
+    """run(mini_batch, mini_batch_context) when run() accepts a second positional argument."""
+    try:
+        params = inspect.signature(run).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    positional = 0
+    for p in params:
+        if p.kind == p.VAR_POSITIONAL:
+            return True
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            positional += 1
+    return positional >= 2
+
+
+def start_entry(init, also_terminal=False):
+    """Logging, then import the entry and call init(). Returns (Entry, None) or (None, error)."""
+    try:
+        configure_logging(init, also_terminal)
+        module = load_entry(init)
+    except BaseException as exc:  # SystemExit at import time is an init failure too
+        return None, error_of(exc)
+    run = getattr(module, 'run', None)
+    if not callable(run):
+        return None, bad_entry('%s defines no run(mini_batch) function' % init['entry'])
+    user_init = getattr(module, 'init', None)
+    if callable(user_init):
+        try:
+            user_init()
+        except BaseException as exc:
+            return None, error_of(exc)
+    shutdown = getattr(module, 'shutdown', None)
+    return Entry(module, run, takes_context(run), shutdown if callable(shutdown) else None, init['rowFormat']), None
+
+
+# ---------------------------------------------------------------------------------------------
+# Counting and rows (DESIGN §4)
+
+def describe(value, items):
+    """A BadReturn message: what run() returned and what is expected."""
+    t = type(value)
+    what = 'None' if value is None else 'a %s' % (t.__name__ if t.__module__ == 'builtins' else t.__module__ + '.' + t.__qualname__)
+    hint = ''
+    if value is None:
+        hint = ' (does run() end with a `return`?)'
+    elif isinstance(value, (str, bytes)):
+        hint = ' (wrap a single value in a list: `return [value]`)'
+    elif isinstance(value, dict):
+        hint = ' (return a list with one dict per item)'
+    elif t.__module__ == 'numpy':
+        hint = ' (convert it with `.tolist()`)'
+    elif hasattr(value, '__iter__'):
+        hint = ' (wrap it in list(...))'
+    return 'run() returned %s; expected %s of the mini-batch (%d items)%s' % (what, EXPECTED, items, hint)
+
+
+def cell(v):
+    """A JSON-safe value for a table cell: numpy scalars become Python values, NaN becomes null."""
+    t = type(v)
+    if v is None or t is str or t is int or t is bool:
+        return v
+    if t is float:
+        return v if math.isfinite(v) else None
+    if t is list or t is tuple:
+        return [cell(x) for x in v]
+    if t is dict:
+        return {str(k): cell(x) for k, x in v.items()}
+    if t.__module__ == 'numpy' and hasattr(v, 'item'):
+        try:
+            return cell(v.item())
+        except Exception:
+            pass
+    pd = sys.modules.get('pandas')
+    if pd is not None:
+        try:
+            if pd.isna(v) is True:  # NaT, NA
+                return None
+        except Exception:
+            pass
+    if isinstance(v, bool):
+        return bool(v)
+    if isinstance(v, int):
+        return int(v)
+    if isinstance(v, float):
+        return cell(float(v))
+    return str(v)
+
+
+def table_of_list(result):
+    """A header and rows: the first dict's keys, or one column `result`."""
+    if not result:
+        return {'kind': 'table', 'columns': [], 'values': []}
+    first = result[0]
+    if not isinstance(first, dict):
+        values = []
+        for i, r in enumerate(result):
+            if isinstance(r, dict):
+                raise BadReturn('row %d of what run() returned is a dict, but row 0 is a %s, so the rows '
+                                'have one column `result`; return dicts in every row or in none' % (i, type(first).__name__))
+            values.append([cell(r)])
+        return {'kind': 'table', 'columns': ['result'], 'values': values}
+    keys = list(first.keys())
+    header = first.keys()
+    values = []
+    for i, r in enumerate(result):
+        if not isinstance(r, dict):
+            raise BadReturn('row %d of what run() returned is a %s, but row 0 is a dict, whose keys are the '
+                            'header %r; return a dict in every row' % (i, type(r).__name__, [str(k) for k in keys]))
+        if r.keys() != header:
+            missing = [str(k) for k in keys if k not in r]
+            extra = [str(k) for k in r if k not in header]
+            raise BadReturn('row %d of what run() returned does not fit the header %r (the keys of row 0): %s'
+                            % (i, [str(k) for k in keys],
+                               ', '.join(filter(None, ['missing %r' % missing if missing else '',
+                                                       'extra %r' % extra if extra else '']))))
+        values.append([cell(r[k]) for k in keys])
+    return {'kind': 'table', 'columns': [str(k) for k in keys], 'values': values}
+
+
+def rows_of_frame(df, fmt):
+    if fmt == 'lines':
+        # ParallelRunStep's txt: values space-separated, no header, no index.
+        return {'kind': 'lines', 'lines': [' '.join(map(str, row)) for row in df.itertuples(index=False, name=None)]}
+    return {'kind': 'table', 'columns': [str(c) for c in df.columns],
+            'values': [[cell(v) for v in row] for row in df.itertuples(index=False, name=None)]}
+
+
+def count(result, items, fmt):
+    """(succeeded, rows) of what run() returned; raises BadReturn for anything else."""
+    pd = sys.modules.get('pandas')  # a DataFrame can only come from a loaded pandas
+    if pd is not None and isinstance(result, pd.DataFrame):
+        return min(len(result), items), (None if fmt == 'none' else rows_of_frame(result, fmt))
+    if isinstance(result, types.GeneratorType):
+        result = list(result)  # exceptions raised while generating are run()'s own
+    elif not isinstance(result, (list, tuple)):
+        raise BadReturn(describe(result, items))
+    if fmt == 'none':
+        rows = None
+    elif fmt == 'lines':
+        rows = {'kind': 'lines', 'lines': [str(r) for r in result]}
+    else:
+        rows = table_of_list(result)
+    return min(len(result), items), rows
+
+
+def call_run(entry, msg):
+    items = msg['items']  # a fresh list per message: run() may keep or change it
+    if entry.two_args:
+        ctx = msg['context']
+        return entry.run(items, MiniBatchContext(ctx['minibatch_index'], ctx.get('partition_key_value')))
+    return entry.run(items)
+
+
+# ---------------------------------------------------------------------------------------------
+# Worker mode
+
+class Channel:
+    """fd 4: JSON lines, each written whole (a pipe write may be partial).
+
+    `later()` holds a message back until the next `send()` or `flush()`, so that a run's `result`
+    and the next run's `started` leave in one write: half the syscalls and wake-ups per mini-batch.
+    """
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.held = ''
+
+    def later(self, msg):
+        self.held += _dumps(msg) + '\n'
+
+    def send(self, msg):
+        self.held += _dumps(msg) + '\n'
+        self.flush()
+
+    def flush(self):
+        if not self.held:
+            return
+        data = self.held.encode('utf-8')
+        self.held = ''
+        fd = self.fd
+        try:
+            while data:
+                data = data[os.write(fd, data):]
+        except OSError:  # the parent is gone
+            os._exit(EXIT_ORPHANED)
+
+
+class Inbox:
+    """fd 3, read by the main thread; a watchdog thread sees the parent's death (DESIGN §6).
+
+    The watchdog polls fd 3 for hang-up only: it never reads, never takes the GIL while waiting,
+    and so costs nothing per mini-batch, yet exits the process even while run() is busy.
+    Before each message is taken, whatever has arrived is read, so that a `cancel` overtakes the
+    prefetched `run` it withdraws.
+    """
+
+    def __init__(self, fd, out):
+        self.fd = fd
+        self.out = out
+        self.parts = []
+        self.messages = collections.deque()
+        self.cancelled = set()
+        self.shutting_down = False
+        self.ready = select.poll()
+        self.ready.register(fd, select.POLLIN)
+        threading.Thread(target=self._watch, name='minibatch-watchdog', daemon=True).start()
+
+    def _watch(self):
+        hangup = select.poll()
+        hangup.register(self.fd, 0)  # POLLHUP and POLLERR are reported whatever the mask
+        while True:
+            for _fd, event in hangup.poll():
+                if event & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
+                    if not self.shutting_down:
+                        os._exit(EXIT_ORPHANED)  # the orchestrator died: exit now, whatever run() is doing
+                    return
+
+    def _read(self):
+        data = os.read(self.fd, 65536)
+        if not data:
+            if not self.shutting_down:
+                os._exit(EXIT_ORPHANED)
+            self.messages.append(None)
+            return
+        if b'\n' not in data:  # part of a long message: joined once it is whole
+            self.parts.append(data)
+            return
+        if self.parts:
+            self.parts.append(data)
+            data = b''.join(self.parts)
+            self.parts = []
+        lines = data.split(b'\n')
+        rest = lines.pop()
+        if rest:
+            self.parts.append(rest)
+        for line in lines:
+            msg = _loads(line.decode('utf-8'))
+            kind = msg['type']
+            if kind == 'cancel':
+                self.cancelled.add(msg['id'])
+                continue
+            if kind == 'shutdown':
+                self.shutting_down = True
+            self.messages.append(msg)
+
+    def get(self):
+        if self.messages and self.ready.poll(0):  # (when empty, the blocking read below takes all)
+            self._read()
+        while not self.messages:
+            self.out.flush()  # nothing to pair a held message with: send it before waiting
+            self._read()
+        return self.messages.popleft()
+
+
+def die_with_parent():
+    """PR_SET_PDEATHSIG: the kernel SIGKILLs us when the parent dies; the inbox's EOF is the fallback."""
+    if not sys.platform.startswith('linux'):
+        return
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def serve():
+    # Ctrl-C reaches the whole process group; it is the orchestrator's to handle (DESIGN §6).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # On a timeout the parent sends SIGTERM: dump where run() was stuck to the stderr log, then die.
+    faulthandler.register(signal.SIGTERM, file=sys.stderr, all_threads=False, chain=True)
+    # The protocol pipes must not leak into the user's subprocesses.
+    os.set_inheritable(3, False)
+    os.set_inheritable(4, False)
+    die_with_parent()
+    out = Channel(4)
+    out.send({'type': 'hello', 'version': PROTOCOL_VERSION, 'pid': os.getpid(), 'executable': sys.executable,
+              'pythonVersion': '%d.%d.%d' % sys.version_info[:3]})
+    inbox = Inbox(3, out)
+    entry = None
+    while True:
+        msg = inbox.get()
+        if msg is None:
+            break
+        kind = msg['type']
+        if kind == 'run':
+            serve_run(entry, msg, inbox, out)
+        elif kind == 'init':
+            t0 = _clock()
+            entry, error = start_entry(msg)
+            ms = elapsed_ms(t0)
+            if error is not None:
+                out.send({'type': 'init_failed', 'error': error, 'durationMs': ms})
+                finish(EXIT_INIT_FAILED)
+            out.send({'type': 'ready', 'durationMs': ms})
+        elif kind == 'shutdown':
+            break
+    out.flush()
+    if entry is not None and entry.shutdown is not None:
+        try:
+            entry.shutdown()
+        except BaseException:
+            traceback.print_exc()
+    out.send({'type': 'bye'})
+    finish(0)
+
+
+def serve_run(entry, msg, inbox, out):
+    """Runs one mini-batch. Its answer is held back to leave with the next `started` (Channel.later)."""
+    rid = msg['id']
+    if rid in inbox.cancelled:
+        inbox.cancelled.discard(rid)
+        out.send({'type': 'cancelled', 'id': rid})
+        return
+    items = len(msg['items'])  # counted before run() can change the list
+    out.send({'type': 'started', 'id': rid})
+    t0 = _clock()
+    try:
+        succeeded, rows = count(call_run(entry, msg), items, entry.row_format)
+    except BadReturn as exc:
+        out.later({'type': 'run_failed', 'id': rid, 'failure': 'bad_return',
+                   'error': {'type': 'BadReturn', 'message': str(exc), 'traceback': ''}, 'durationMs': elapsed_ms(t0)})
+    except BaseException as exc:  # SystemExit from run() fails the try, not the worker
+        out.later({'type': 'run_failed', 'id': rid, 'failure': 'raised', 'error': error_of(exc),
+                   'durationMs': elapsed_ms(t0)})
+    else:
+        out.later({'type': 'result', 'id': rid, 'succeeded': succeeded, 'rows': rows, 'durationMs': elapsed_ms(t0)})
+    inbox.cancelled.discard(rid)
+
+
+def finish(code):
+    """Exit without joining the user's non-daemon threads (they would hang the exit); atexit still runs."""
+    try:
+        import atexit
+        atexit._run_exitfuncs()
+    except BaseException:
+        pass
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(code)
+
+
+# ---------------------------------------------------------------------------------------------
+# Debug mode
+
+def show(value):
+    pd = sys.modules.get('pandas')
+    if pd is not None and isinstance(value, pd.DataFrame):
+        text = repr(value)  # pandas truncates a large frame itself
+    else:
+        import reprlib
+        r = reprlib.Repr()
+        r.maxlist = r.maxtuple = 20
+        r.maxdict = 10
+        r.maxstring = r.maxother = 400
+        r.maxlevel = 4
+        text = r.repr(value)
+    return text if len(text) <= 4000 else text[:4000] + ' ... (%d characters in all)' % len(text)
+
+
+def say(text):
+    print('minibatch debug: ' + text, flush=True)
+
+
+def debug(request_path):
+    with open(request_path, encoding='utf-8') as f:
+        request = json.load(f)
+    init, msg = request['init'], request['run']
+    items = len(msg['items'])
+    say('importing %s and calling init()' % init['entry'])
+    t0 = _clock()
+    entry, error = start_entry(init, also_terminal=True)
+    if error is not None:
+        say('init failed after %.0f ms: %s: %s' % ((_clock() - t0) * 1000, error['type'], error['message']))
+        if error['traceback']:
+            print(error['traceback'], end='', file=sys.stderr, flush=True)
+        return 1
+    say('init done in %.0f ms; calling run() on mini-batch %d (%d items)%s'
+        % ((_clock() - t0) * 1000, msg['context']['minibatch_index'], items,
+           ' with a mini_batch_context' if entry.two_args else ''))
+    status = 1
+    t0 = _clock()
+    try:
+        result = call_run(entry, msg)
+        if isinstance(result, types.GeneratorType):
+            result = list(result)
+            say('run() returned a generator; materialized, it holds:')
+        ms = (_clock() - t0) * 1000
+        say('run() returned in %.0f ms: %s' % (ms, show(result)))
+        succeeded, rows = count(result, items, entry.row_format)
+    except BadReturn as exc:
+        say('the try would fail (BadReturn): %s' % exc)
+    except BaseException as exc:
+        error = error_of(exc)
+        say('run() raised %s: %s; the try would fail and be retried up to runMaxTry times' % (error['type'], error['message']))
+        print(error['traceback'], end='', file=sys.stderr, flush=True)
+    else:
+        failed = items - succeeded
+        say('counted: %d of %d items succeeded, %d failed%s' % (
+            succeeded, items, failed,
+            ' (a short return: not retried; the mini-batch counts as failed for allowedFailedCount/allowedFailedPercent)'
+            if failed else ''))
+        if rows is not None:
+            n = len(rows['lines']) if rows['kind'] == 'lines' else len(rows['values'])
+            say('%d rows for the append_row file%s' % (
+                n, ', columns %s' % rows['columns'] if rows['kind'] == 'table' else ''))
+        status = 0 if failed == 0 else 1
+    if entry.shutdown is not None:
+        say('calling shutdown()')
+        try:
+            entry.shutdown()
+        except BaseException:
+            traceback.print_exc()
+            status = 1
+    return status
+
+
+def main(argv):
+    if len(argv) == 2 and argv[0] == '--debug':
+        sys.exit(debug(argv[1]))
+    usage = 'usage: minibatch_host.py [--debug REQUEST.json] (without --debug, minibatch starts it with fds 3 and 4)'
+    if argv:
+        print(usage, file=sys.stderr)
+        sys.exit(2)
+    try:
+        os.fstat(3)
+        os.fstat(4)
+    except OSError:
+        print(usage, file=sys.stderr)
+        sys.exit(2)
+    serve()
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])

@@ -1,0 +1,145 @@
+/**
+ * Resolving the Python interpreter (DESIGN §5): the configured command is run once per machine to
+ * learn its own `sys.executable`, which workers are then started with. A pyenv shim is a bash script
+ * that costs ~100 ms per start and `realpath` does not see through it; a virtualenv's
+ * `bin/python` stays as it is (it is how the venv is activated).
+ */
+import { execFile } from 'node:child_process';
+
+import { EnvironmentError } from '../errors.js';
+
+export interface Interpreter {
+  /** The interpreter's own `sys.executable`: what workers are started with. */
+  readonly executable: string;
+  /** `major.minor.micro`, e.g. `3.11.7`. */
+  readonly version: string;
+}
+
+/** The worker host's floor (python/minibatch_host.py is written for it). */
+export const MIN_PYTHON: readonly [number, number] = [3, 8];
+
+/** A cold start of conda or pyenv on a slow disk can take seconds; a hung one must not hang us. */
+const PROBE_TIMEOUT_MS = 30_000;
+
+const PROBE =
+  'import sys, json; print(json.dumps({"executable": sys.executable, "version": "%d.%d.%d" % tuple(sys.version_info[:3])}))';
+
+const HOW_TO_FIX =
+  'Name a Python 3.8 or later with --python /path/to/python (or `python:` in the job file, or ' +
+  '`amlEnvironment.python.interpreterPath` in the module spec).';
+
+const interpreters = new Map<string, Promise<Interpreter>>();
+const pandasChecks = new Map<string, Promise<string>>();
+
+/**
+ * The interpreter that `command` (a name on PATH or a path) starts, resolved once per process.
+ * Throws `EnvironmentError('INTERPRETER_UNAVAILABLE')` saying what was tried and how to fix it.
+ */
+export async function resolveInterpreter(command: string): Promise<Interpreter> {
+  return cached(interpreters, command, () => probe(command));
+}
+
+/**
+ * pandas's version as `executable` imports it; tabular data needs it (DESIGN §5), and its absence
+ * is reported before a run starts. Throws `EnvironmentError('INTERPRETER_UNAVAILABLE')`.
+ */
+export async function checkPandas(executable: string): Promise<string> {
+  return cached(pandasChecks, executable, async () => {
+    const out = await runPython(executable, 'import pandas; print(pandas.__version__)').catch((error: unknown) => {
+      throw new EnvironmentError(
+        'INTERPRETER_UNAVAILABLE',
+        `tabular data needs pandas, but \`import pandas\` fails with ${executable}: ${describeFailure(error)}. ` +
+          `Install it into that interpreter (\`${executable} -m pip install pandas\`), or name one that has it with --python.`,
+        { cause: error },
+      );
+    });
+    return out.trim();
+  });
+}
+
+async function probe(command: string): Promise<Interpreter> {
+  let stdout: string;
+  try {
+    stdout = await runPython(command, PROBE);
+  } catch (error) {
+    throw new EnvironmentError(
+      'INTERPRETER_UNAVAILABLE',
+      `cannot start the Python interpreter \`${command}\`: ${describeFailure(error)}. ${HOW_TO_FIX}`,
+      { cause: error },
+    );
+  }
+  const found = parseProbe(stdout);
+  if (found === null) {
+    throw new EnvironmentError(
+      'INTERPRETER_UNAVAILABLE',
+      `\`${command}\` does not behave like Python: asked for its sys.executable, it printed ${JSON.stringify(stdout.slice(0, 200))}. ${HOW_TO_FIX}`,
+    );
+  }
+  const [major = 0, minor = 0] = found.version.split('.').map(Number);
+  if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
+    throw new EnvironmentError(
+      'INTERPRETER_UNAVAILABLE',
+      `\`${command}\` is Python ${found.version}; minibatch needs ${MIN_PYTHON.join('.')} or later. ${HOW_TO_FIX}`,
+    );
+  }
+  // An embedded interpreter may not know its own path; the command itself then has to do.
+  return { executable: found.executable === '' ? command : found.executable, version: found.version };
+}
+
+function parseProbe(stdout: string): Interpreter | null {
+  try {
+    const value: unknown = JSON.parse(stdout.trim());
+    if (typeof value === 'object' && value !== null) {
+      const { executable, version } = value as Record<string, unknown>;
+      if (typeof executable === 'string' && typeof version === 'string') return { executable, version };
+    }
+  } catch {
+    // fall through: not our probe's output
+  }
+  return null;
+}
+
+/** A failed `python -c`, with what it printed on stderr. */
+class PythonFailure extends Error {
+  constructor(
+    readonly code: unknown,
+    readonly killed: boolean,
+    readonly stderr: string,
+    options: { cause: unknown },
+  ) {
+    super(`python failed: ${String(code)}`, options);
+  }
+}
+
+function runPython(command: string, code: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, ['-c', code], { timeout: PROBE_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error) reject(new PythonFailure(error.code, error.killed === true, stderr, { cause: error }));
+      else resolve(stdout);
+    });
+  });
+}
+
+function describeFailure(error: unknown): string {
+  if (!(error instanceof PythonFailure)) return String(error);
+  if (error.code === 'ENOENT') return 'not found (neither a path nor a command on PATH)';
+  if (error.code === 'EACCES') return 'not executable (permission denied)';
+  if (error.killed) return `no answer within ${PROBE_TIMEOUT_MS / 1000} s`;
+  const last = error.stderr
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .at(-1);
+  if (last !== undefined) return last.trim();
+  return typeof error.code === 'number' ? `it exited with code ${error.code}` : error.message;
+}
+
+function cached<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let promise = cache.get(key);
+  if (promise === undefined) {
+    promise = make();
+    cache.set(key, promise);
+    // A failure is not cached: the user may fix it (install pandas) and the process try again.
+    void promise.catch(() => cache.delete(key));
+  }
+  return promise;
+}

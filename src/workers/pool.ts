@@ -1,0 +1,267 @@
+/**
+ * The local backend: `processCountPerNode` persistent Python workers on this machine (DESIGN §5–§6,
+ * issue 3 "Workers"). Each worker has a slot 0…N−1 that its replacement inherits, one running and
+ * one prefetched try; a worker that crashes, times out or fails `init()` is replaced. After
+ * 3 × N init failures in a row the pool gives up and says why.
+ *
+ * The scheduler drives it through `Backend`: `await waitForSlot()`, then `submit(task)` (not awaited
+ * before the next `waitForSlot`), and `stop()` at the end.
+ */
+import { mkdir } from 'node:fs/promises';
+
+import { EnvironmentError, RunFailedError } from '../errors.js';
+import type { RunPaths } from '../report/layout.js';
+import type { Backend, BackendEvent, TryOutcome, TryTask } from '../run/backend.js';
+import { HOST_SCRIPT } from './host-script.js';
+import type { InitRequest, WorkerError } from './protocol.js';
+import { KILL_GRACE_MS, PythonWorker, SHUTDOWN_TIMEOUT_MS, type StopMode } from './python-worker.js';
+import { WorkerLog } from './worker-log.js';
+
+/** Init failures in a row, per worker process, before the pool gives up (issue 3). */
+export const INIT_FAILURES_PER_WORKER = 3;
+
+export interface LocalPoolOptions {
+  /** The resolved interpreter: `(await resolveInterpreter(settings.python)).executable`. */
+  readonly python: string;
+  /** Worker processes (`processCountPerNode`). */
+  readonly processCount: number;
+  /**
+   * What every worker's `init` message carries. The pool adds the per-worker fields: `entryLogFile`
+   * (`paths.entryLog(name)`) and `agentName` (the worker's name).
+   */
+  readonly init: Omit<InitRequest, 'type' | 'entryLogFile' | 'agentName'>;
+  /** Added to the workers' environment (`environmentVariables`). @default {} */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly runInvocationTimeoutMs: number;
+  readonly initTimeoutMs: number;
+  readonly paths: RunPaths;
+  /** `MINIBATCH_RUN_ID`. */
+  readonly runId: string;
+  /** Worker names are `<namePrefix>worker-<slot>` (a machine's name on the redis backend). @default '' */
+  readonly namePrefix?: string;
+  /** @default the package's `python/minibatch_host.py` */
+  readonly hostScript?: string;
+  /** How long `shutdown()` may take in a graceful stop. @default SHUTDOWN_TIMEOUT_MS (30 s) */
+  readonly shutdownTimeoutMs?: number;
+  /** SIGTERM → SIGKILL grace. @default KILL_GRACE_MS (2 s) */
+  readonly killGraceMs?: number;
+  /** Lifecycle events, for progress and logs. @default none */
+  readonly onEvent?: (event: BackendEvent) => void;
+}
+
+type PoolState = 'running' | 'stopping' | 'failed';
+
+interface Slot {
+  readonly index: number;
+  readonly name: string;
+  readonly log: WorkerLog;
+  worker: PythonWorker;
+  /** Processes this slot has had, counting the current one. */
+  generation: number;
+}
+
+interface Queued {
+  readonly task: TryTask;
+  readonly resolve: (outcome: TryOutcome) => void;
+}
+
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * Creates the log folders (so that an unwritable run directory is reported at once) and starts the
+ * workers; resolves before they are ready. `new LocalPool(options)` does the same without the check.
+ */
+export async function createLocalPool(options: LocalPoolOptions): Promise<LocalPool> {
+  const { paths } = options;
+  try {
+    await Promise.all(
+      [paths.workersDir, paths.stdoutDir, paths.stderrDir, paths.entryLogDir].map((dir) => mkdir(dir, { recursive: true })),
+    );
+  } catch (error) {
+    throw new EnvironmentError('OUTPUT_UNWRITABLE', `cannot create the run's log folders under ${paths.logs}: ${String(error)}`, {
+      cause: error,
+    });
+  }
+  return new LocalPool(options);
+}
+
+export class LocalPool implements Backend {
+  private state: PoolState = 'running';
+  private readonly slots: Slot[] = [];
+  private readonly queue: Queued[] = [];
+  private waiters: Waiter[] = [];
+  private failure: RunFailedError | null = null;
+  private initFailuresInARow = 0;
+  private everReady = false;
+  private stopping: Promise<void> | null = null;
+  private readonly baseEnv: NodeJS.ProcessEnv;
+  private readonly onEvent: (event: BackendEvent) => void;
+
+  /** Starts the workers (each creates its log folders if missing); they become ready in the background. */
+  constructor(private readonly options: LocalPoolOptions) {
+    if (!Number.isInteger(options.processCount) || options.processCount < 1) {
+      throw new RangeError(`processCount must be a positive integer, not ${options.processCount}`);
+    }
+    const userEnv = options.env ?? {};
+    this.baseEnv = {
+      // Without a UTF-8 locale a print() of non-ASCII text would raise in user code.
+      PYTHONIOENCODING: 'utf-8:backslashreplace',
+      ...process.env,
+      ...userEnv,
+      // The contract's variables win over the user's (DESIGN §5).
+      AZUREML_BI_OUTPUT_PATH: options.init.outputDir,
+      MINIBATCH_RUN_ID: options.runId,
+      PYTHONFAULTHANDLER: '1',
+    };
+    const onEvent = options.onEvent ?? (() => undefined);
+    this.onEvent = (event) => {
+      if (event.type === 'worker_ready') {
+        this.initFailuresInARow = 0;
+        this.everReady = true;
+      }
+      onEvent(event);
+    };
+    for (let index = 0; index < options.processCount; index++) {
+      const name = `${options.namePrefix ?? ''}worker-${index}`;
+      const log = new WorkerLog(options.paths.workerLog(name));
+      const slot: Slot = { index, name, log, worker: this.startWorker(index, name, log), generation: 1 };
+      this.slots.push(slot);
+    }
+  }
+
+  waitForSlot(): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    // Once stopping, submit() answers `not_started` at once; waiting would only hang the caller.
+    if (this.state !== 'running' || (this.queue.length === 0 && this.freeCapacity() > 0)) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  submit(task: TryTask): Promise<TryOutcome> {
+    if (this.state !== 'running') return Promise.resolve(notStarted(task));
+    const worker = this.pick();
+    if (worker !== null) return worker.submit(task);
+    return new Promise((resolve) => this.queue.push({ task, resolve }));
+  }
+
+  stop(mode: StopMode): Promise<void> {
+    if (this.stopping !== null) {
+      // Ctrl-C twice: a graceful stop becomes immediate.
+      if (mode === 'now') for (const slot of this.slots) void slot.worker.stop('now');
+      return this.stopping;
+    }
+    if (this.state === 'running') this.state = 'stopping';
+    this.releaseWaiting();
+    this.stopping = Promise.all(this.slots.map((slot) => slot.worker.stop(mode))).then(async () => {
+      await Promise.all(this.slots.map((slot) => slot.log.close()));
+    });
+    return this.stopping;
+  }
+
+  /** Tries the pool can take now without queueing: idle workers count 2, busy ones 1 if nothing waits on them. */
+  private freeCapacity(): number {
+    let free = 0;
+    for (const slot of this.slots) free += slot.worker.capacity;
+    return free;
+  }
+
+  /** An idle worker if any (so work spreads before it queues), else one with room for a prefetch. */
+  private pick(): PythonWorker | null {
+    let prefetchable: PythonWorker | null = null;
+    for (const slot of this.slots) {
+      const capacity = slot.worker.capacity;
+      if (capacity === 2) return slot.worker;
+      if (capacity === 1 && prefetchable === null) prefetchable = slot.worker;
+    }
+    return prefetchable;
+  }
+
+  private readonly onCapacity = (): void => {
+    if (this.state !== 'running') return;
+    while (this.queue.length > 0) {
+      const worker = this.pick();
+      if (worker === null) return;
+      const queued = this.queue.shift() as Queued;
+      void worker.submit(queued.task).then(queued.resolve);
+    }
+    let free = this.freeCapacity();
+    while (free > 0 && this.waiters.length > 0) {
+      (this.waiters.shift() as Waiter).resolve();
+      free--;
+    }
+  };
+
+  private readonly onExit = (worker: PythonWorker, initError: WorkerError | null): void => {
+    const slot = this.slots.find((s) => s.worker === worker);
+    if (slot === undefined || this.state !== 'running') return;
+    if (initError !== null) {
+      this.initFailuresInARow++;
+      if (this.initFailuresInARow >= INIT_FAILURES_PER_WORKER * this.slots.length) {
+        this.fail(slot, initError);
+        return;
+      }
+    }
+    slot.generation++;
+    slot.log.line(`replacing the worker (process ${slot.generation} of this slot)`);
+    slot.worker = this.startWorker(slot.index, slot.name, slot.log);
+  };
+
+  private startWorker(slot: number, name: string, log: WorkerLog): PythonWorker {
+    const { options } = this;
+    const { paths } = options;
+    const worker = new PythonWorker({
+      name,
+      python: options.python,
+      hostScript: options.hostScript ?? HOST_SCRIPT,
+      env: { ...this.baseEnv, MINIBATCH_WORKER_ID: name, MINIBATCH_WORKER_SLOT: String(slot) },
+      init: { type: 'init', ...options.init, entryLogFile: paths.entryLog(name), agentName: name },
+      stdoutFile: paths.stdout(name),
+      stderrFile: paths.stderr(name),
+      log,
+      runTimeoutMs: options.runInvocationTimeoutMs,
+      initTimeoutMs: options.initTimeoutMs,
+      shutdownTimeoutMs: options.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS,
+      killGraceMs: options.killGraceMs ?? KILL_GRACE_MS,
+      onEvent: this.onEvent,
+      onCapacity: this.onCapacity,
+      onExit: this.onExit,
+    });
+    void worker.start();
+    return worker;
+  }
+
+  /** Too many init failures in a row: nothing can run here. DESIGN §4: exit 1, with the traceback. */
+  private fail(slot: Slot, error: WorkerError): void {
+    const n = this.slots.length;
+    const since = this.everReady ? 'since a worker was last ready' : 'and no worker ever became ready';
+    const { paths } = this.options;
+    this.failure = new RunFailedError(
+      `the workers cannot start: ${this.initFailuresInARow} init failures in a row ` +
+        `(the limit is ${INIT_FAILURES_PER_WORKER} × processCountPerNode = ${INIT_FAILURES_PER_WORKER * n}) ${since}. ` +
+        `The last, in ${slot.name}:\n${error.type}: ${error.message}\n${error.traceback}` +
+        `${error.traceback.endsWith('\n') || error.traceback === '' ? '' : '\n'}` +
+        `See ${paths.workerLog(slot.name)} and ${paths.stderr(slot.name)}.`,
+    );
+    this.state = 'failed';
+    slot.log.line('too many init failures in a row: the pool gives up');
+    this.releaseWaiting();
+    for (const s of this.slots) void s.worker.stop('now');
+  }
+
+  /** Waiters learn the news (rejected on failure, released on stop); queued tries never started. */
+  private releaseWaiting(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) {
+      if (this.failure !== null) waiter.reject(this.failure);
+      else waiter.resolve();
+    }
+    for (const queued of this.queue.splice(0)) queued.resolve(notStarted(queued.task));
+  }
+}
+
+function notStarted(task: TryTask): TryOutcome {
+  return { kind: 'not_started', miniBatch: task.miniBatch, attempt: task.attempt };
+}

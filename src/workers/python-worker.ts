@@ -1,0 +1,539 @@
+/**
+ * One Python worker process (DESIGN §5–§6): spawn, init, up to one running and one prefetched
+ * try, timeouts, crashes, stop. Its lifecycle is one explicit state (STYLE §6):
+ *
+ *   starting ──ready──► idle ◄──result──► busy
+ *      │                 │                 │
+ *      └── init failed, init timeout, run timeout, stop ──► stopping ──► exited
+ *                        (and any state ──process died──► exited)
+ *
+ * Failures are data: every try submitted here resolves with a `TryOutcome`, never rejects.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+
+import type { BackendEvent, FailureKind, TryOutcome, TryTask } from '../run/backend.js';
+import { assertNever, PROTOCOL_VERSION } from './protocol.js';
+import type { InitRequest, WorkerError, WorkerMessage } from './protocol.js';
+import { faulthandlerDump, readTail } from './stderr-tail.js';
+import { encodeMessage, LineSplitter, parseWorkerMessage } from './wire.js';
+import { crashError, initFailure, seconds, timeoutError, type Death, type Ending } from './worker-errors.js';
+import type { WorkerLog } from './worker-log.js';
+
+export type WorkerState = 'starting' | 'idle' | 'busy' | 'stopping' | 'exited';
+export type StopMode = 'graceful' | 'now';
+
+/** SIGTERM, then SIGKILL after this (DESIGN §6). Python dies on SIGTERM at once, after faulthandler's dump. */
+export const KILL_GRACE_MS = 2_000;
+/** How long `shutdown()` may take in a graceful stop before the worker is killed. */
+export const SHUTDOWN_TIMEOUT_MS = 30_000;
+/**
+ * After the process exits, how long to wait for its pipes to close. A grandchild that left the
+ * process group could hold them open forever; we stop listening rather than hang.
+ */
+const PIPE_CLOSE_WAIT_MS = 1_000;
+
+export interface PythonWorkerOptions {
+  /** `worker-0`: log file names, `MINIBATCH_WORKER_ID`, `TryOutcome.worker`. */
+  readonly name: string;
+  /** The resolved interpreter (its own `sys.executable`). */
+  readonly python: string;
+  readonly hostScript: string;
+  /** The complete environment of the process. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly init: InitRequest;
+  /** The user's log files, opened in append mode as the process's fd 1 and 2. */
+  readonly stdoutFile: string;
+  readonly stderrFile: string;
+  readonly log: WorkerLog;
+  readonly runTimeoutMs: number;
+  readonly initTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly killGraceMs: number;
+  readonly onEvent: (event: BackendEvent) => void;
+  /** It can take more tries now (it became ready, or a try finished). */
+  readonly onCapacity: () => void;
+  /**
+   * The process is gone and every try it held has resolved. `initError` is set when it exited
+   * before becoming ready for a reason other than a stop.
+   */
+  readonly onExit: (worker: PythonWorker, initError: WorkerError | null) => void;
+}
+
+/** One try on this worker; `startedAt` is 0 until the host says `started`. */
+class Try {
+  /** Epoch ms, for the outcome. */
+  startedAt = 0;
+  /** `performance.now()` at `started`, for the timeout (immune to wall-clock jumps). */
+  startedClock = 0;
+  constructor(
+    readonly id: string,
+    readonly task: TryTask,
+    readonly resolve: (outcome: TryOutcome) => void,
+  ) {}
+}
+
+/** Why the parent is ending the process; none means it died on its own (a crash). */
+type WorkerEnding = Ending<Try>;
+
+export class PythonWorker {
+  state: WorkerState = 'starting';
+  pid = 0;
+  private child: ChildProcess | null = null;
+  private input: Writable | null = null;
+  private running: Try | null = null;
+  private prefetched: Try | null = null;
+  private ending: WorkerEnding | null = null;
+  private stopMode: StopMode | null = null;
+  private seq = 0;
+  private finalized = false;
+  /** The host answered `shutdown` with `bye`: its exit that follows is the expected one. */
+  private saidBye = false;
+  private spawnedAt = 0;
+  private readyAfterMs: number | null = null;
+  private stderrStart = 0;
+  private initTimer: NodeJS.Timeout | undefined = undefined;
+  private killTimer: NodeJS.Timeout | undefined = undefined;
+  private shutdownTimer: NodeJS.Timeout | undefined = undefined;
+  private pipeTimer: NodeJS.Timeout | undefined = undefined;
+  /**
+   * One timer for the running try's timeout, re-armed lazily when it fires, instead of a timer
+   * per try: tries of a few milliseconds must not each create and cancel one.
+   */
+  private runTimer: NodeJS.Timeout | undefined = undefined;
+  private readonly lines = new LineSplitter();
+  private readonly exited: Promise<void>;
+  private markExited: () => void = () => undefined;
+
+  constructor(private readonly options: PythonWorkerOptions) {
+    this.exited = new Promise((resolve) => {
+      this.markExited = resolve;
+    });
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** Tries it can take now: 2 when idle (one runs, one waits prefetched), 1 when busy with none waiting. */
+  get capacity(): number {
+    switch (this.state) {
+      case 'idle':
+        return 2;
+      case 'busy':
+        return this.prefetched === null ? 1 : 0;
+      case 'starting':
+      case 'stopping':
+      case 'exited':
+        return 0;
+      default:
+        return assertNever(this.state);
+    }
+  }
+
+  /** Opens the log files and spawns the host. Never throws: a failure to start is an init failure. */
+  async start(): Promise<void> {
+    const { options } = this;
+    let stdout: FileHandle | null = null;
+    let stderr: FileHandle | null = null;
+    try {
+      // Usually there already (the run directory's layout); cheap to make sure, once per process.
+      for (const file of [options.stdoutFile, options.stderrFile, options.init.entryLogFile]) {
+        await mkdir(dirname(file), { recursive: true });
+      }
+      stdout = await open(options.stdoutFile, 'a');
+      stderr = await open(options.stderrFile, 'a');
+      this.stderrStart = (await stderr.stat()).size;
+      if (this.stopMode === null) this.spawn(stdout.fd, stderr.fd);
+      else void this.finalize(null, null); // stopped before it had a process
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.fail({ type: 'SpawnError', message: `cannot start ${options.python}: ${message}`, traceback: '' });
+    } finally {
+      // The child has its own copies of the descriptors.
+      await stdout?.close();
+      await stderr?.close();
+    }
+  }
+
+  /** Runs `task` now, or prefetched behind the running one; the host takes them in order. */
+  submit(task: TryTask): Promise<TryOutcome> {
+    return new Promise((resolve) => {
+      if (this.capacity === 0 || this.input === null) {
+        resolve(notStarted(task));
+        return;
+      }
+      const attempt = new Try(String(++this.seq), task, resolve);
+      this.input.write(
+        encodeMessage({ type: 'run', id: attempt.id, attempt: task.attempt, items: task.items, context: task.context }),
+      );
+      if (this.running === null) {
+        this.running = attempt;
+        this.state = 'busy';
+      } else {
+        this.prefetched = attempt;
+      }
+    });
+  }
+
+  /**
+   * `graceful`: the running try finishes, a prefetched one is withdrawn (`not_started`), then
+   * `shutdown()` runs (killed after shutdownTimeoutMs). `now`: SIGKILL to the process group; every
+   * try it held resolves `not_started`. Resolves once the process is gone.
+   */
+  stop(mode: StopMode): Promise<void> {
+    if (this.state === 'exited') return this.exited;
+    if (mode === 'now' || this.state === 'starting' || this.input === null) {
+      this.stopMode = 'now';
+      this.ending ??= { kind: 'stopped' };
+      this.state = 'stopping';
+      if (this.pid > 0) this.options.log.line(`pid ${this.pid}: stop now: SIGKILL to the process group`);
+      this.killGroup('SIGKILL');
+      return this.exited;
+    }
+    if (this.stopMode !== null) return this.exited;
+    this.stopMode = 'graceful';
+    if (this.ending !== null) return this.exited; // already being killed (a timeout, a failed init)
+    this.state = 'stopping';
+    if (this.prefetched !== null) this.input.write(encodeMessage({ type: 'cancel', id: this.prefetched.id }));
+    this.input.write(encodeMessage({ type: 'shutdown' }));
+    if (this.running === null) this.armShutdownTimer();
+    return this.exited;
+  }
+
+  private spawn(stdoutFd: number, stderrFd: number): void {
+    const { options } = this;
+    this.spawnedAt = performance.now();
+    // detached: its own process group, so a timeout kills what run() started too (DESIGN §6).
+    const child = spawn(options.python, ['-u', options.hostScript], {
+      stdio: ['ignore', stdoutFd, stderrFd, 'pipe', 'pipe'],
+      detached: true,
+      env: options.env,
+    });
+    this.child = child;
+    const input = child.stdio[3] as Writable;
+    const output = child.stdio[4] as Readable;
+    // Writing to a worker that just died fails with EPIPE; its exit tells the story.
+    input.on('error', () => undefined);
+    output.on('error', () => undefined);
+    output.setEncoding('utf8');
+    output.on('data', (chunk: string) => this.lines.push(chunk, this.onLine));
+    child.on('error', (error) => {
+      if (child.pid === undefined) {
+        this.fail({ type: 'SpawnError', message: `cannot start ${options.python}: ${error.message}`, traceback: '' });
+      }
+    });
+    child.on('exit', (code, signal) => this.onProcessExit(code, signal));
+    child.on('close', (code, signal) => void this.finalize(code, signal));
+    if (child.pid === undefined) return; // 'error' follows
+    this.pid = child.pid;
+    this.input = input;
+    options.log.line(`pid ${this.pid}: start ${options.python} -u ${options.hostScript}`);
+    options.onEvent({ type: 'worker_started', worker: options.name, pid: this.pid });
+    // The host reads it after its hello; the pipe holds it until then.
+    input.write(encodeMessage(options.init));
+    this.initTimer = setTimeout(() => this.onInitTimeout(), options.initTimeoutMs);
+  }
+
+  /** A bound method: called for every line on fd 4, the hot path of the protocol. */
+  private readonly onLine = (line: string): void => {
+    if (this.ending?.kind === 'protocol') return; // after garbage, nothing on this pipe is trusted
+    const parsed = parseWorkerMessage(line);
+    if (!parsed.ok) {
+      this.protocolViolation(parsed.problem);
+      return;
+    }
+    this.onMessage(parsed.message);
+  };
+
+  private onMessage(message: WorkerMessage): void {
+    const { options } = this;
+    switch (message.type) {
+      case 'hello':
+        options.log.line(`pid ${this.pid}: Python ${message.pythonVersion} at ${message.executable}`);
+        if (message.version !== PROTOCOL_VERSION) {
+          this.failInit({
+            type: 'ProtocolMismatch',
+            message:
+              `the worker host ${options.hostScript} speaks protocol ${message.version}, this minibatch ` +
+              `speaks ${PROTOCOL_VERSION}: they come from different installations`,
+            traceback: '',
+          });
+        }
+        return;
+      case 'ready': {
+        clearTimeout(this.initTimer);
+        if (this.state !== 'starting') return;
+        this.readyAfterMs = Math.round(performance.now() - this.spawnedAt);
+        options.log.line(
+          `pid ${this.pid}: ready in ${this.readyAfterMs} ms (import and init(): ${Math.round(message.durationMs)} ms)`,
+        );
+        this.state = 'idle';
+        options.onEvent({ type: 'worker_ready', worker: options.name, durationMs: this.readyAfterMs });
+        options.onCapacity();
+        return;
+      }
+      case 'init_failed':
+        this.failInit(message.error);
+        return;
+      case 'started': {
+        const attempt = this.running;
+        if (attempt === null || attempt.id !== message.id) {
+          this.protocolViolation(`started ${message.id}, but the run in progress is ${attempt?.id ?? 'none'}`);
+          return;
+        }
+        // The timeout counts from here, not from dispatch (DESIGN §6): a prefetched try waits free.
+        attempt.startedAt = Date.now();
+        attempt.startedClock = performance.now();
+        this.runTimer ??= setTimeout(this.onRunTimer, options.runTimeoutMs);
+        return;
+      }
+      case 'result': {
+        const attempt = this.take(message.id);
+        if (attempt === null) return;
+        attempt.resolve({
+          kind: 'succeeded',
+          miniBatch: attempt.task.miniBatch,
+          attempt: attempt.task.attempt,
+          worker: options.name,
+          succeeded: message.succeeded,
+          rows: message.rows,
+          startedAt: attempt.startedAt,
+          durationMs: message.durationMs,
+        });
+        this.advanced();
+        return;
+      }
+      case 'run_failed': {
+        const attempt = this.take(message.id);
+        if (attempt === null) return;
+        attempt.resolve(this.failed(attempt, message.failure, message.error, message.durationMs, null, null));
+        this.advanced();
+        return;
+      }
+      case 'cancelled': {
+        const attempt = this.take(message.id);
+        if (attempt === null) return;
+        attempt.resolve(notStarted(attempt.task));
+        this.advanced();
+        return;
+      }
+      case 'bye':
+        this.saidBye = true;
+        options.log.line(`pid ${this.pid}: shutdown done`);
+        return;
+      default:
+        assertNever(message);
+    }
+  }
+
+  /** The host answers in order, so an answer is always about the head try. */
+  private take(id: string): Try | null {
+    const attempt = this.running;
+    if (attempt === null || attempt.id !== id) {
+      this.protocolViolation(`an answer about run ${id}, but the run in progress is ${attempt?.id ?? 'none'}`);
+      return null;
+    }
+    this.running = this.prefetched;
+    this.prefetched = null;
+    return attempt;
+  }
+
+  private advanced(): void {
+    if (this.state === 'busy' && this.running === null) this.state = 'idle';
+    if (this.state === 'stopping' && this.stopMode === 'graceful' && this.running === null) this.armShutdownTimer();
+    this.options.onCapacity();
+  }
+
+  /** Fires at the earliest moment the running try could have timed out; re-arms for a later one. */
+  private readonly onRunTimer = (): void => {
+    this.runTimer = undefined;
+    const attempt = this.running;
+    if (attempt === null || attempt.startedClock === 0 || this.ending !== null) return;
+    const left = attempt.startedClock + this.options.runTimeoutMs - performance.now();
+    if (left > 0) this.runTimer = setTimeout(this.onRunTimer, left);
+    else this.onRunTimeout(attempt);
+  };
+
+  private onRunTimeout(attempt: Try): void {
+    this.ending = { kind: 'run_timeout', attempt };
+    this.state = 'stopping';
+    this.options.log.line(
+      `pid ${this.pid}: mini-batch ${attempt.task.miniBatch} (try ${attempt.task.attempt}) ran longer than ` +
+        `${seconds(this.options.runTimeoutMs)} (runInvocationTimeout): SIGTERM to the process group`,
+    );
+    this.terminate();
+  }
+
+  private onInitTimeout(): void {
+    if (this.state !== 'starting' || this.ending !== null) return;
+    this.ending = { kind: 'init_timeout' };
+    this.state = 'stopping';
+    this.options.log.line(
+      `pid ${this.pid}: init() did not finish within ${seconds(this.options.initTimeoutMs)} (initTimeout): SIGTERM to the process group`,
+    );
+    this.terminate();
+  }
+
+  private failInit(error: WorkerError): void {
+    clearTimeout(this.initTimer);
+    if (this.ending !== null) return;
+    this.ending = { kind: 'init_failed', error };
+    this.state = 'stopping';
+    this.options.log.line(`pid ${this.pid}: init failed: ${error.type}: ${error.message}\n${error.traceback}`);
+    this.options.onEvent({ type: 'worker_init_failed', worker: this.options.name, error });
+    // The host exits by itself after init_failed; the grace is for one that does not.
+    this.armKillTimer();
+  }
+
+  private protocolViolation(problem: string): void {
+    if (this.ending !== null && this.ending.kind !== 'stopped') return;
+    this.ending = { kind: 'protocol', problem };
+    this.state = 'stopping';
+    this.options.log.line(`pid ${this.pid}: protocol error (${problem}): SIGKILL to the process group`);
+    this.killGroup('SIGKILL');
+  }
+
+  /** The process could not even be started: it exits as an init failure without ever running. */
+  private fail(error: WorkerError): void {
+    if (this.state === 'exited') return;
+    this.ending = { kind: 'init_failed', error };
+    this.state = 'exited';
+    this.options.log.line(`${error.type}: ${error.message}`);
+    this.options.onEvent({ type: 'worker_init_failed', worker: this.options.name, error });
+    void this.finalize(null, null);
+  }
+
+  private terminate(): void {
+    this.killGroup('SIGTERM');
+    this.armKillTimer();
+  }
+
+  private armKillTimer(): void {
+    if (this.killTimer !== undefined) return;
+    this.killTimer = setTimeout(() => {
+      this.options.log.line(`pid ${this.pid}: still alive ${seconds(this.options.killGraceMs)} later: SIGKILL`);
+      this.killGroup('SIGKILL');
+    }, this.options.killGraceMs);
+  }
+
+  private armShutdownTimer(): void {
+    if (this.shutdownTimer !== undefined || this.state === 'exited') return;
+    this.shutdownTimer = setTimeout(() => {
+      this.options.log.line(
+        `pid ${this.pid}: shutdown() did not finish within ${seconds(this.options.shutdownTimeoutMs)}: SIGTERM to the process group`,
+      );
+      this.terminate();
+    }, this.options.shutdownTimeoutMs);
+  }
+
+  /** The whole group: what user code started dies with it (DESIGN §6). */
+  private killGroup(signal: NodeJS.Signals): void {
+    if (this.pid <= 0) return; // never -0 or -1: those signal our own group, or everything
+    try {
+      process.kill(-this.pid, signal);
+    } catch {
+      // ESRCH: the group is already gone.
+    }
+  }
+
+  private onProcessExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.state = 'exited';
+    clearTimeout(this.initTimer);
+    clearTimeout(this.killTimer);
+    clearTimeout(this.shutdownTimer);
+    clearTimeout(this.runTimer);
+    // Whatever the host left behind in its group (forked children) goes with it.
+    this.killGroup('SIGKILL');
+    this.pipeTimer = setTimeout(() => {
+      (this.child?.stdio[3] as Writable | null)?.destroy();
+      (this.child?.stdio[4] as Readable | null)?.destroy();
+      void this.finalize(code, signal);
+    }, PIPE_CLOSE_WAIT_MS);
+  }
+
+  /** After exit and the last message read: resolve what it held, log, and tell the pool. Runs once. */
+  private async finalize(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    if (this.finalized) return;
+    this.finalized = true;
+    this.child = null;
+    this.state = 'exited';
+    clearTimeout(this.pipeTimer);
+    clearTimeout(this.initTimer);
+    const { options } = this;
+    const pid = this.pid;
+    const running = this.running;
+    const prefetched = this.prefetched;
+    this.running = null;
+    this.prefetched = null;
+    this.input = null;
+
+    const ending = this.ending;
+    const exit = signal !== null ? `signal ${signal}` : code !== null ? `code ${code}` : 'no status';
+    const crashed = (ending === null && !this.saidBye) || ending?.kind === 'protocol';
+    const needsTail = crashed || ending?.kind === 'run_timeout' || ending?.kind === 'init_timeout';
+    const tail = needsTail ? await readTail(options.stderrFile, this.stderrStart) : '';
+    const dump = faulthandlerDump(tail, options.hostScript);
+    if (pid === 0) options.log.line('stopped before its process started');
+    else options.log.line(`pid ${pid}: exit ${exit}${this.stopMode !== null && !crashed ? ' (stopped)' : ''}`);
+
+    const death: Death = { worker: options.name, pid, exit, signal, tail, dump, ending, stderrFile: options.stderrFile };
+    if (running !== null) running.resolve(this.outcomeOfDeath(running, death, code));
+    if (prefetched !== null) prefetched.resolve(notStarted(prefetched.task));
+
+    let initError: WorkerError | null = null;
+    if (this.readyAfterMs === null && ending?.kind !== 'stopped') {
+      initError = initFailure(death, options.initTimeoutMs);
+    }
+    options.onEvent({
+      type: 'worker_exited',
+      worker: options.name,
+      exitCode: code,
+      signal,
+      expected: this.stopMode !== null && !crashed && ending?.kind !== 'run_timeout',
+    });
+    this.markExited();
+    options.onExit(this, initError);
+  }
+
+  /** What the try that was running became when the process died. */
+  private outcomeOfDeath(attempt: Try, death: Death, code: number | null): TryOutcome {
+    const { ending, signal } = death;
+    const ranMs = attempt.startedAt === 0 ? 0 : Date.now() - attempt.startedAt;
+    if (ending?.kind === 'run_timeout' && ending.attempt === attempt) {
+      return this.failed(attempt, 'timeout', timeoutError(death, this.options.runTimeoutMs), ranMs, code, signal);
+    }
+    // Dead before it began, or killed by us for another reason (a stop, another try's timeout): no try is charged.
+    if (attempt.startedAt === 0 || (ending !== null && ending.kind !== 'protocol')) return notStarted(attempt.task);
+    return this.failed(attempt, 'crash', crashError(attempt.task, death), ranMs, code, signal);
+  }
+
+  private failed(
+    attempt: Try,
+    failure: FailureKind,
+    error: WorkerError,
+    durationMs: number,
+    exitCode: number | null,
+    signal: string | null,
+  ): TryOutcome {
+    return {
+      kind: 'failed',
+      miniBatch: attempt.task.miniBatch,
+      attempt: attempt.task.attempt,
+      worker: this.options.name,
+      failure,
+      error,
+      exitCode,
+      signal,
+      startedAt: attempt.startedAt,
+      durationMs,
+    };
+  }
+}
+
+function notStarted(task: TryTask): TryOutcome {
+  return { kind: 'not_started', miniBatch: task.miniBatch, attempt: task.attempt };
+}
+

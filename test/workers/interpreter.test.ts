@@ -1,0 +1,99 @@
+/** Resolving the interpreter once to its own sys.executable (DESIGN §5), and the pandas check. */
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { EnvironmentError } from '../../src/errors.js';
+import { checkPandas, resolveInterpreter } from '../../src/workers/interpreter.js';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'minibatch-interpreter-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A fake interpreter: a shell script with the given body. */
+async function fake(name: string, body: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, `#!/bin/sh\n${body}\n`);
+  await chmod(path, 0o755);
+  return path;
+}
+
+async function failure(promise: Promise<unknown>): Promise<EnvironmentError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(EnvironmentError);
+  expect((error as EnvironmentError).code).toBe('INTERPRETER_UNAVAILABLE');
+  expect((error as EnvironmentError).exitCode).toBe(3);
+  return error as EnvironmentError;
+}
+
+describe('resolveInterpreter', () => {
+  it('resolves python3 to the sys.executable it reports, once per command', async () => {
+    const expected = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+    const [found, again] = await Promise.all([resolveInterpreter('python3'), resolveInterpreter('python3')]);
+    expect(again).toBe(found); // one probe, one answer
+    expect(found.executable).toBe(expected);
+    expect(found.version).toMatch(/^3\.\d+\.\d+$/);
+  });
+
+  it('sees through a wrapper script (as a pyenv shim) to the real interpreter', async () => {
+    const real = (await resolveInterpreter('python3')).executable;
+    const shim = await fake('shim-python', `exec "${real}" "$@"`);
+    expect((await resolveInterpreter(shim)).executable).toBe(real);
+  });
+
+  it('says what was tried and how to fix it when the command does not exist', async () => {
+    const error = await failure(resolveInterpreter('no-such-python-3.99'));
+    expect(error.message).toBe(
+      'cannot start the Python interpreter `no-such-python-3.99`: not found (neither a path nor a command on PATH). ' +
+        'Name a Python 3.8 or later with --python /path/to/python (or `python:` in the job file, or ' +
+        '`amlEnvironment.python.interpreterPath` in the module spec).',
+    );
+  });
+
+  it('refuses a Python older than 3.8', async () => {
+    const old = await fake('old-python', `echo '{"executable": "/opt/py36/bin/python3", "version": "3.6.15"}'`);
+    const error = await failure(resolveInterpreter(old));
+    expect(error.message).toContain(`\`${old}\` is Python 3.6.15; minibatch needs 3.8 or later.`);
+  });
+
+  it('reports what a failing interpreter printed, and does not cache the failure', async () => {
+    const broken = await fake('broken-python', `echo "pyenv: version '3.9' is not installed" >&2; exit 1`);
+    const error = await failure(resolveInterpreter(broken));
+    expect(error.message).toContain(`cannot start the Python interpreter \`${broken}\`: pyenv: version '3.9' is not installed.`);
+    await fake('broken-python', `echo '{"executable": "/fixed/python", "version": "3.12.1"}'`);
+    expect(await resolveInterpreter(broken)).toEqual({ executable: '/fixed/python', version: '3.12.1' });
+  });
+
+  it('refuses something that is not Python', async () => {
+    const error = await failure(resolveInterpreter(await fake('not-python', 'echo hello')));
+    expect(error.message).toContain('does not behave like Python');
+  });
+});
+
+describe('checkPandas', () => {
+  it('says how to install pandas when it is missing', async () => {
+    const noPandas = await fake('no-pandas', `echo "ModuleNotFoundError: No module named 'pandas'" >&2; exit 1`);
+    const error = await failure(checkPandas(noPandas));
+    expect(error.message).toBe(
+      `tabular data needs pandas, but \`import pandas\` fails with ${noPandas}: ModuleNotFoundError: No module named 'pandas'. ` +
+        `Install it into that interpreter (\`${noPandas} -m pip install pandas\`), or name one that has it with --python.`,
+    );
+  });
+
+  it('returns the version pandas reports', async () => {
+    const withPandas = await fake('with-pandas', 'echo 2.2.3');
+    expect(await checkPandas(withPandas)).toBe('2.2.3');
+  });
+});

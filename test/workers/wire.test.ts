@@ -1,0 +1,41 @@
+/** The protocol's framing and validation (DESIGN §6). */
+import { describe, expect, it } from 'vitest';
+
+import { LineSplitter, parseWorkerMessage } from '../../src/workers/wire.js';
+
+function split(chunks: string[]): string[] {
+  const lines: string[] = [];
+  const splitter = new LineSplitter();
+  for (const chunk of chunks) splitter.push(chunk, (line) => lines.push(line));
+  return lines;
+}
+
+describe('LineSplitter', () => {
+  it('joins lines split across chunks and splits chunks holding several lines', () => {
+    expect(split(['a\nb', 'c\n', 'd', 'e', 'f\ng\n', '\nh'])).toEqual(['a', 'bc', 'def', 'g', '']);
+  });
+
+  it('handles a long line in many chunks', () => {
+    const long = 'x'.repeat(100_000);
+    const chunks = long.match(/.{1,1000}/g) ?? [];
+    expect(split([...chunks, '\nnext\n'])).toEqual([long, 'next']);
+  });
+});
+
+describe('parseWorkerMessage', () => {
+  it('accepts a well-formed message', () => {
+    expect(parseWorkerMessage('{"type":"started","id":"3"}')).toEqual({ ok: true, message: { type: 'started', id: '3' } });
+  });
+
+  it.each([
+    ['not json', 'not JSON: not json'],
+    ['[1]', 'not a message object: [1]'],
+    ['{"type":"launch"}', 'unknown message type: {"type":"launch"}'],
+    ['{"type":"result","id":"1"}', 'malformed result message: {"type":"result","id":"1"}'],
+    ['{"type":"run_failed","id":"1","failure":"oops","error":{"type":"E","message":"","traceback":""},"durationMs":1}', 'malformed run_failed message'],
+  ])('refuses %s', (line, problem) => {
+    const parsed = parseWorkerMessage(line);
+    expect(parsed.ok).toBe(false);
+    expect(parsed.ok ? '' : parsed.problem).toContain(problem);
+  });
+});
