@@ -1,0 +1,81 @@
+/**
+ * `minibatch debug <spec|job> [bindings] [--mini-batch I]`: the loop ParallelRunStep users missed
+ * most (issue 3). Runs `init()` and one mini-batch's `run()` in a single Python process attached to
+ * the terminal, so `breakpoint()` and pdb work, then shows what `run()` returned and how it would
+ * count. Outputs and logs go to a scratch run directory under `.minibatch/debug/`.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { planJob } from '../data/dataset.js';
+import type { PlannedMiniBatch } from '../data/types.js';
+import { UsageError } from '../errors.js';
+import { runPaths } from '../report/layout.js';
+import { newRunId } from '../run/runId.js';
+import { workerInit } from '../run/worker-init.js';
+import { entryEnvironment } from '../spec/render.js';
+import { runDebug } from '../workers/debug.js';
+import { resolveInterpreter } from '../workers/interpreter.js';
+import { addJobOptions, resolveJobFromCli, type JobOptions } from './options.js';
+import { printDiagnostics } from './validate.js';
+
+const WORKER = 'debug';
+
+export function register(program: Command): void {
+  const command = program
+    .command('debug')
+    .description("run init() and one mini-batch's run() in one Python process attached to this terminal (pdb works)")
+    .argument('<spec|job>', 'a module spec, or a job file (module: ./module.yaml)');
+  addJobOptions(command)
+    .option('--mini-batch <index>', 'which mini-batch to run, counting from 0', '0')
+    .action(async (target: string, opts: JobOptions & { miniBatch: string }) => {
+      process.exitCode = await debugCommand(target, opts);
+    });
+}
+
+async function debugCommand(target: string, opts: JobOptions & { miniBatch: string }): Promise<number> {
+  const index = Number(opts.miniBatch);
+  if (!Number.isSafeInteger(index) || index < 0) {
+    throw new UsageError(`--mini-batch must be a mini-batch index, 0 or more; found \`${opts.miniBatch}\``);
+  }
+  const runId = newRunId();
+  const paths = runPaths(join(process.cwd(), '.minibatch', 'debug', runId));
+  const { job, diagnostics } = await resolveJobFromCli(target, opts, paths.root);
+  printDiagnostics(diagnostics);
+  const interpreter = await resolveInterpreter(job.settings.python);
+  const miniBatch = await findMiniBatch(planJob(job), index);
+  for (const dir of [paths.entryLogDir, ...Object.values(job.outputs)]) mkdirSync(dir, { recursive: true });
+
+  process.stderr.write(
+    `minibatch debug: mini-batch ${index} (${miniBatch.items.length} items of ${miniBatch.input}); ` +
+      `logs and unbound outputs in ${paths.root}\n`,
+  );
+  return runDebug({
+    python: interpreter.executable,
+    init: { type: 'init', ...workerInit(job, paths), entryLogFile: paths.entryLog(WORKER), agentName: WORKER },
+    run: {
+      type: 'run',
+      id: String(index),
+      attempt: 1,
+      items: miniBatch.items.map((i) => i.path),
+      context: { minibatch_index: index, partition_key_value: null },
+    },
+    env: { ...process.env, ...entryEnvironment(job, { runId, workerId: WORKER, slot: 0 }) },
+  });
+}
+
+async function findMiniBatch(plan: AsyncGenerator<PlannedMiniBatch>, index: number): Promise<PlannedMiniBatch> {
+  let count = 0;
+  for await (const miniBatch of plan) {
+    if (miniBatch.index === index) {
+      await plan.return(undefined);
+      return miniBatch;
+    }
+    count++;
+  }
+  throw new UsageError(
+    count === 0
+      ? 'the dataset is empty: there is no mini-batch to debug'
+      : `--mini-batch ${index} does not exist: the plan has ${count} mini-batches (0 to ${count - 1})`,
+  );
+}
