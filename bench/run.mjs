@@ -1,0 +1,247 @@
+// `npm run bench`: minibatch against Python's multiprocessing.Pool on the same work, in one process
+// tree (issue 3, "Performance"; issue 5's Redis rows). Prints figures and ratios; asserts nothing.
+//
+//   npm run bench                 full size: 20,000 files (overhead), 20,000 and 200,000 (memory)
+//   BENCH_QUICK=1 npm run bench   a fast check: 2,000 files, 2,000 and 20,000
+//   BENCH_REPEATS=5               rounds of each timed comparison (default 3, quick 1); medians are reported
+//   PYTHON=/path/to/python        the interpreter (default python3, resolved to its sys.executable)
+//   REDIS_SERVER_BIN=…            redis-server for section 4 (default: the one on PATH); section 4 runs only when
+//                                 dist/cli/worker.js exists, else it prints "not measured: redis backend not available"
+//
+// Input files are created once under <tmp>/minibatch-bench-cache/ and reused; everything else goes
+// to a fresh temp folder that is removed at the end.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { CLI, cachedFiles, calibrate, median, resolvePython, runMinibatch, runPool, runSerial, table, writeModule } from './lib.mjs';
+import { redisAvailability, redisRows } from './redis.mjs';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const OVERHEAD_FILES = QUICK ? 2_000 : 20_000;
+const MEMORY_FILES = QUICK ? [2_000, 20_000] : [20_000, 200_000];
+const CPU_FILES = 300;
+const CPU_MS_PER_ITEM = 20;
+const PROCESSES = 2;
+const REPEATS = Number(process.env.BENCH_REPEATS ?? (QUICK ? 1 : 3));
+
+const OVERHEAD_ENTRY = `"""bench: overhead. One value per file (its size); logs once from init()."""
+import logging
+import os
+
+logger = logging.getLogger(__name__)
+
+
+def init():
+    logger.info("bench entry ready")
+
+
+def run(mini_batch):
+    return [os.path.getsize(path) for path in mini_batch]
+`;
+
+const MEMORY_ENTRY = `"""bench: memory. Trivial: one row per file."""
+
+
+def init():
+    pass
+
+
+def run(mini_batch):
+    return mini_batch
+`;
+
+const cpuEntry = (iterations) => `"""bench: CPU-bound. Each file costs ~${CPU_MS_PER_ITEM} ms of pure-Python CPU (calibrated: ${iterations} iterations)."""
+ITERATIONS = ${iterations}
+
+
+def burn(n):
+    x = 0
+    for i in range(n):
+        x += i * i
+    return x
+
+
+def init():
+    pass
+
+
+def run(mini_batch):
+    return [burn(ITERATIONS) for _ in mini_batch]
+`;
+
+const f1 = (x) => x.toFixed(1);
+const f2 = (x) => x.toFixed(2);
+const f3 = (x) => x.toFixed(3);
+const secs = (x) => `${x.toFixed(2)} s`;
+const mb = (x) => `${x.toFixed(1)} MB`;
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const say = (text) => process.stdout.write(`${text}\n`);
+const note = (text) => process.stderr.write(`  … ${text}\n`);
+
+async function main() {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run bench does)`);
+  const t0 = performance.now();
+  const python = resolvePython();
+  const work = mkdtempSync(join(tmpdir(), 'minibatch-bench-'));
+  const summary = [];
+  say(`minibatch bench${QUICK ? ' (BENCH_QUICK=1: reduced sizes)' : ''}`);
+  say(`  node ${process.version}, ${availableParallelism()} CPUs, load average ${load()} at start`);
+  say(`  python: \`${python.command}\` → ${python.executable} (${python.version}), used by minibatch (--python) and by the Pool alike`);
+  say(`  ${REPEATS} round(s) of each timed comparison, alternating; medians are reported. The machine is shared: figures are noisy.`);
+  say('');
+  try {
+    const overheadJob = await overhead(python.executable, work, summary);
+    await memory(python.executable, work, summary);
+    const cpuJob = await cpuBound(python.executable, work, summary);
+    await redis(python.executable, work, summary, overheadJob, cpuJob);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  say('## Summary (medians)');
+  say(table(summary, ['figure', 'measured', 'target', '']));
+  say('');
+  say(`bench took ${f1((performance.now() - t0) / 1000)} s; load average ${load()} at the end`);
+}
+
+/** 1. Overhead: miniBatchSize 1, 2 processes, run() returns one value per file. */
+async function overhead(python, work, summary) {
+  const n = OVERHEAD_FILES;
+  say(`## 1. Overhead: ${n.toLocaleString('en-US')} files, miniBatchSize 1, ${PROCESSES} processes, summary_only, logging INFO`);
+  const files = cachedFiles(n);
+  if (files.created) note(`created ${n} files in ${f1(files.seconds)} s (cached for next time)`);
+  const module = writeModule(join(work, 'overhead'), { name: 'Bench Overhead', entrySource: OVERHEAD_ENTRY, miniBatchSize: 1, processes: PROCESSES });
+  const rows = [];
+  const mbs = [];
+  const pools = [];
+  for (let round = 0; round < REPEATS; round++) {
+    // Alternate which goes first, so neither always runs on a warmer (or busier) machine.
+    const order = round % 2 === 0 ? ['minibatch', 'pool'] : ['pool', 'minibatch'];
+    const got = {};
+    for (const who of order) {
+      note(`round ${round + 1}/${REPEATS}: ${who} (load ${load()})`);
+      got[who] =
+        who === 'minibatch'
+          ? await runMinibatch({ python, module, data: files.data, processes: PROCESSES, miniBatchSize: 1, work, label: `overhead-${round}` })
+          : await runPool({ python, module, data: files.data, processes: PROCESSES, chunk: 1, work, label: `overhead-${round}` });
+    }
+    const m = got.minibatch;
+    const p = got.pool;
+    if (m.items.succeeded !== n) throw new Error(`minibatch succeeded ${m.items.succeeded} of ${n} items`);
+    if (p.results !== n) throw new Error(`the Pool returned ${p.results} of ${n} results`);
+    mbs.push(m);
+    pools.push(p);
+    rows.push([`round ${round + 1}`, secs(m.wall), secs(p.wall), f3(m.wall / p.wall), f3(((m.wall - p.wall) / n) * 1000), f3((m.wall / n) * 1000)]);
+  }
+  const mW = median(mbs.map((m) => m.wall));
+  const pW = median(pools.map((p) => p.wall));
+  rows.push(['median', secs(mW), secs(pW), f3(mW / pW), f3(((mW - pW) / n) * 1000), f3((mW / n) * 1000)]);
+  say(table(rows, ['', 'minibatch', 'Pool', 'ratio mb/Pool', 'overhead ms/mb', 'minibatch ms/mb']));
+  const pairedRatio = median(mbs.map((m, i) => m.wall / pools[i].wall));
+  say(`  ratio = minibatch wall / Pool wall (target ≤ 1.0); overhead = (minibatch − Pool) / ${n.toLocaleString('en-US')} mini-batches.`);
+  say(`  The median row takes each column's median; the median of the per-round ratios is ${f3(pairedRatio)}.`);
+  say(`  Pool: multiprocessing.Pool(${PROCESSES}, initializer=init).imap_unordered(run, [[file] …], chunksize=1), start method ${pools[0].startMethod}.`);
+  // Where the CPU goes (medians over rounds), per mini-batch: on 2 cores, CPU is what limits the wall.
+  const us = (seconds) => f1((seconds / n) * 1e6);
+  const mNode = median(mbs.map((m) => m.nodeCpu));
+  const mWorkers = median(mbs.map((m) => m.cpu - m.nodeCpu));
+  const mTotal = median(mbs.map((m) => m.cpu));
+  const pParent = median(pools.map((p) => p.parentCpu));
+  const pWorkers = median(pools.map((p) => p.workersCpu));
+  const pTotal = median(pools.map((p) => p.cpu));
+  say(
+    table(
+      [
+        ['minibatch', us(mNode), us(mWorkers), us(mTotal), f2(mTotal / mW)],
+        ['Pool', us(pParent), us(pWorkers), us(pTotal), f2(pTotal / pW)],
+      ],
+      ['CPU per mini-batch (median)', 'orchestrator µs', 'workers µs', 'all µs', 'cores busy'],
+    ),
+  );
+  say('  user+system CPU: the orchestrator is the Node process (minibatch) or the Pool\'s parent with its threads;');
+  say('  "cores busy" = all CPU / wall; start-up is included on both sides.');
+  say('');
+  summary.push(['overhead: minibatch / Pool wall', f3(mW / pW), '≤ 1.0', `${secs(mW)} vs ${secs(pW)}; per-round ratios' median ${f3(pairedRatio)}`]);
+  summary.push(['overhead per mini-batch vs Pool', `${f3(((mW - pW) / n) * 1000)} ms`, '', `minibatch ${f3((mW / n) * 1000)} ms per mini-batch`]);
+  return { module, data: files.data, n };
+}
+
+/** 2. Peak RSS of the orchestrator (the Node process alone) for two dataset sizes. */
+async function memory(python, work, summary) {
+  say(`## 2. Orchestrator peak memory (the Node process's own peak RSS, getrusage RUSAGE_SELF), miniBatchSize 10, ${PROCESSES} processes`);
+  const module = writeModule(join(work, 'memory'), { name: 'Bench Memory', entrySource: MEMORY_ENTRY, miniBatchSize: 10, processes: PROCESSES });
+  const rows = [];
+  for (const n of MEMORY_FILES) {
+    const files = cachedFiles(n);
+    if (files.created) note(`created ${n} files in ${f1(files.seconds)} s (cached for next time)`);
+    note(`${n} files (load ${load()})`);
+    const m = await runMinibatch({ python, module, data: files.data, processes: PROCESSES, miniBatchSize: 10, work, label: `memory-${n}` });
+    if (m.items.succeeded !== n) throw new Error(`minibatch succeeded ${m.items.succeeded} of ${n} items`);
+    rows.push([`${n.toLocaleString('en-US')} files`, mb(m.nodeMaxRssMb), m.miniBatches.total.toLocaleString('en-US'), secs(m.wall), f1(n / m.wall)]);
+    summary.push([`orchestrator peak RSS, ${n.toLocaleString('en-US')} files`, mb(m.nodeMaxRssMb), n === MEMORY_FILES.at(-1) ? '< 150 MB' : '', '']);
+  }
+  say(table(rows, ['', 'node peak RSS', 'mini-batches', 'wall', 'items/s']));
+  say(`  files in folders of 1,000 (planning memory may grow with the largest folder, not with the dataset).`);
+  say('');
+}
+
+/** 3. CPU-bound efficiency: ideal (serial CPU / processes) over wall time. */
+async function cpuBound(python, work, summary) {
+  const n = CPU_FILES;
+  const iterations = calibrate(python, CPU_MS_PER_ITEM);
+  say(`## 3. CPU-bound efficiency: ${n} files, ~${CPU_MS_PER_ITEM} ms of pure-Python CPU each (${iterations} loop iterations), miniBatchSize 1, ${PROCESSES} processes`);
+  const files = cachedFiles(n);
+  const module = writeModule(join(work, 'cpu'), { name: 'Bench CPU', entrySource: cpuEntry(iterations), miniBatchSize: 1, processes: PROCESSES });
+  note(`serial run (load ${load()})`);
+  const serial = await runSerial({ python, module, data: files.data, work, label: 'cpu-serial' });
+  const ideal = serial.cpuSeconds / PROCESSES;
+  const rows = [];
+  const mbs = [];
+  const pools = [];
+  for (let round = 0; round < REPEATS; round++) {
+    const order = round % 2 === 0 ? ['minibatch', 'pool'] : ['pool', 'minibatch'];
+    for (const who of order) {
+      note(`round ${round + 1}/${REPEATS}: ${who} (load ${load()})`);
+      if (who === 'minibatch') {
+        const m = await runMinibatch({ python, module, data: files.data, processes: PROCESSES, miniBatchSize: 1, work, label: `cpu-${round}` });
+        if (m.items.succeeded !== n) throw new Error(`minibatch succeeded ${m.items.succeeded} of ${n} items`);
+        mbs.push(m.wall);
+      } else {
+        const p = await runPool({ python, module, data: files.data, processes: PROCESSES, chunk: 1, work, label: `cpu-${round}` });
+        pools.push(p.wall);
+      }
+    }
+    rows.push([`round ${round + 1}`, secs(mbs[round]), f3(ideal / mbs[round]), secs(pools[round]), f3(ideal / pools[round])]);
+  }
+  const mW = median(mbs);
+  const pW = median(pools);
+  rows.push(['median', secs(mW), f3(ideal / mW), secs(pW), f3(ideal / pW)]);
+  say(
+    `  serial: ${secs(serial.cpuSeconds)} CPU (${secs(serial.wallSeconds)} wall, ${f1((serial.cpuSeconds / n) * 1000)} ms an item) → ideal on ${PROCESSES} processes ${secs(ideal)}`,
+  );
+  say(table(rows, ['', 'minibatch', 'efficiency', 'Pool', 'Pool efficiency']));
+  say(`  efficiency = ideal / wall (target ≥ 0.9); the walls include process start-up, init() and listing.`);
+  say('');
+  summary.push(['CPU-bound efficiency, minibatch', f3(ideal / mW), '≥ 0.9', `${secs(mW)} (ideal ${secs(ideal)})`]);
+  summary.push(['CPU-bound efficiency, Pool', f3(ideal / pW), '', secs(pW)]);
+  return { module, data: files.data, n, ms: CPU_MS_PER_ITEM, serialCpu: serial.cpuSeconds };
+}
+
+/** Issue 5's rows: only when the redis backend is built and redis-server is installed. */
+async function redis(python, work, summary, overheadJob, cpuJob) {
+  say('## 4. Redis backend (issue 5)');
+  const available = redisAvailability();
+  if (!available.ok) {
+    say(`  not measured: redis backend not available (${available.why})`);
+    say('');
+    summary.push(['redis: overhead job, redis − local', 'not measured', '< 2 ms/mb', 'redis backend not available']);
+    summary.push(['redis: speed-up 1 → 2 worker machines', 'not measured', '≥ 1.8×', 'redis backend not available']);
+    return;
+  }
+  await redisRows({ server: available.server, python, work, summary, say, note, load, repeats: REPEATS, overhead: overheadJob, cpu: cpuJob });
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
