@@ -7,6 +7,7 @@
  * and rows are written in the same transaction.
  */
 import type Database from 'better-sqlite3';
+import { killPoint } from '../run/test-hooks.js';
 import { storageError } from './storage-error.js';
 import type { Commit } from './types.js';
 
@@ -80,6 +81,7 @@ export class CommitWriter {
     }
     this.#buffer = [];
     this.#failure = null;
+    killPoint('flushed');
   }
 
   /** Stops the timer without writing (the connection is closing after a failed flush). */

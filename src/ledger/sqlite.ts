@@ -15,6 +15,7 @@ import { runPaths } from '../report/layout.js';
 import type { Rows, WorkerError } from '../workers/protocol.js';
 import { CommitWriter, type CommitOptions } from './commits.js';
 import { encodeItems, InputTable, rootOf } from './inputs.js';
+import { readInsight, type InsightOptions, type LedgerInsight } from './insight.js';
 import { reconcilePlan } from './reconcile.js';
 import { parseRows, toMiniBatch, toTry } from './records.js';
 import { applyPragmas, createSchema, RESERVED_META, schemaProblem } from './schema.js';
@@ -121,6 +122,12 @@ export class Ledger {
   setMeta(key: string, value: string): void {
     if (RESERVED_META.has(key)) throw new Error(`ledger: meta key ${key} is reserved`);
     this.#write(() => this.#stmts.putMeta.run(key, value));
+  }
+
+  /** Forgets a run-level value: a resumed run's old outcome, which no longer holds. */
+  deleteMeta(key: string): void {
+    if (RESERVED_META.has(key)) throw new Error(`ledger: meta key ${key} is reserved`);
+    this.#write(() => this.#db.prepare('DELETE FROM meta WHERE key = ?').run(key));
   }
 
   getMeta(key: string): string | undefined {
@@ -296,6 +303,12 @@ export class Ledger {
       if (last === undefined || page.length < PAGE) return;
       after = last.id;
     }
+  }
+
+  /** The slowest mini-batches, the most common errors, the recent pace (`minibatch status`). */
+  insight(options: InsightOptions = {}): LedgerInsight {
+    this.flush();
+    return readInsight(this.#db, this.#inputs, options);
   }
 
   /** The first `limit` failed tries, in commit order (job_result.txt's "first errors"). */

@@ -28,6 +28,8 @@ export interface JobResult {
   readonly items: { readonly total: number; readonly succeeded: number; readonly failed: number };
   readonly tries: number;
   readonly threshold: ThresholdBreach | null;
+  /** Stopped before its end (interrupted, a full disk...): `minibatch resume` continues it. */
+  readonly resumable: boolean;
   readonly firstErrors: readonly {
     readonly miniBatch: number;
     readonly attempt: number;

@@ -15,12 +15,28 @@ export class TryLog {
   private readonly csv: WriteStream;
   private errors: WriteStream | null = null;
   private readonly paths: RunPaths;
+  /** The first write that failed (a full disk): logs are derived from the ledger, which stays the truth. */
+  private failure: { readonly file: string; readonly error: unknown } | null = null;
 
   constructor(paths: RunPaths) {
     this.paths = paths;
     const fresh = !existsSync(paths.processedMiniBatchesCsv);
-    this.csv = createWriteStream(paths.processedMiniBatchesCsv, { flags: 'a' });
+    this.csv = this.open(paths.processedMiniBatchesCsv);
     if (fresh) this.csv.write(CSV_HEADER);
+  }
+
+  /** The first failed write, if any, for a warning once the run ends. */
+  get writeFailure(): { readonly file: string; readonly error: unknown } | null {
+    return this.failure;
+  }
+
+  private open(file: string): WriteStream {
+    const stream = createWriteStream(file, { flags: 'a' });
+    // Without a listener a failed write would crash the orchestrator mid-run.
+    stream.on('error', (error) => {
+      this.failure ??= { file, error };
+    });
+    return stream;
   }
 
   record(t: TryRecord, status: MiniBatchStatus): void {
@@ -41,7 +57,7 @@ export class TryLog {
       ].join(',') + '\n',
     );
     if (t.error !== null) {
-      this.errors ??= createWriteStream(this.paths.jobErrorTxt, { flags: 'a' });
+      this.errors ??= this.open(this.paths.jobErrorTxt);
       this.errors.write(formatFailedTry(t, status, this.paths));
     }
   }
@@ -50,8 +66,9 @@ export class TryLog {
     const streams = [this.csv, this.errors].filter((s): s is WriteStream => s !== null);
     await Promise.all(
       streams.map(async (s) => {
+        if (s.closed) return;
         s.end();
-        await once(s, 'close');
+        await once(s, 'close').catch(() => undefined);
       }),
     );
   }

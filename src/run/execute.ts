@@ -12,8 +12,10 @@ import { ProgressReporter } from '../report/progress.js';
 import type { JobResult } from '../report/result.js';
 import { TryLog } from '../report/try-log.js';
 import type { ResolvedJob } from '../spec/types.js';
+import { diskProblem, unwritable } from './disk-error.js';
 import { finalizeRun } from './finalize.js';
 import { Scheduler } from './scheduler.js';
+import { killPoint } from './test-hooks.js';
 
 export interface ExecuteOptions {
   readonly job: ResolvedJob;
@@ -36,7 +38,13 @@ export interface ExecuteOptions {
 
 export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
   const { job, paths, ledger } = opts;
-  for (const output of Object.values(job.outputs)) mkdirSync(output, { recursive: true });
+  for (const output of Object.values(job.outputs)) {
+    try {
+      mkdirSync(output, { recursive: true });
+    } catch (error) {
+      throw unwritable(`the output folder ${output}`, error, opts.resumeHint);
+    }
+  }
   const startedAt = new Date();
   const backend = opts.backend;
   const tryLog = new TryLog(paths);
@@ -73,8 +81,16 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
   }
   try {
     const result = await scheduler.run();
+    killPoint('scheduled');
     progress.stop();
     await tryLog.close();
+    const logFailure = tryLog.writeFailure;
+    if (logFailure !== null) {
+      opts.progressStream.write(
+        `[minibatch] warning: could not write ${logFailure.file}: ${diskProblem(logFailure.error) ?? String(logFailure.error)}; ` +
+          `the ledger (state.db) has every try\n`,
+      );
+    }
     return finalizeRun({ job, runId: opts.runId, paths, ledger, result, startedAt, resumeHint: opts.resumeHint });
   } finally {
     progress.stop();

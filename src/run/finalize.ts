@@ -9,11 +9,14 @@ import type { Ledger } from '../ledger/sqlite.js';
 import type { RunPaths } from '../report/layout.js';
 import { firstErrors, formatJobResult, miniBatchCounts, type JobResult } from '../report/result.js';
 import type { ResolvedJob } from '../spec/types.js';
-import { judgeOutcome } from './outcome.js';
+import { EXIT } from '../errors.js';
+import { unwritable } from './disk-error.js';
+import { judgeOutcome, type RunOutcome } from './outcome.js';
 import { writeAtomic } from './rundir.js';
 import { writeRowsFile } from './rows-file.js';
 import { outputDataPath } from './worker-init.js';
 import type { SchedulerResult } from './scheduler.js';
+import { killPoint } from './test-hooks.js';
 
 export interface FinalizeInput {
   readonly job: ResolvedJob;
@@ -39,16 +42,18 @@ export function finalizeRun(input: FinalizeInput): JobResult {
 
   if (settings.outputAction === 'append_row' && outcome.status !== 'interrupted') {
     rowsFile = join(outputDataPath(job), settings.appendRowFileName);
-    const written = writeRowsFile(rowsFile, settings.appendRowFormat, ledger.rowsInOrder());
-    rowCount = written.rows;
-    if (written.misfits.length > 0) {
-      for (const misfit of written.misfits) {
+    const written = tryWriteRows(rowsFile, input);
+    if (!written.ok) outcome = written.outcome;
+    else rowCount = written.result.rows;
+    if (written.ok && written.result.misfits.length > 0) {
+      const result = written.result;
+      for (const misfit of result.misfits) {
         ledger.failMiniBatch(misfit.index, {
           type: 'RowsDoNotFitHeader',
           message:
             `mini-batch ${misfit.index} returned columns [${misfit.columns.join(', ')}], but the ` +
             `${settings.appendRowFormat} header (from the first mini-batch with rows) is ` +
-            `[${(written.header ?? []).join(', ')}]; its rows were left out of ${rowsFile}`,
+            `[${(result.header ?? []).join(', ')}]; its rows were left out of ${rowsFile}`,
           traceback: '',
         });
       }
@@ -71,14 +76,47 @@ export function finalizeRun(input: FinalizeInput): JobResult {
     items: { total: counts.items, succeeded: counts.succeededItems, failed: counts.failedItems },
     tries: counts.tries,
     threshold: outcome.threshold,
+    resumable: outcome.resumable,
     firstErrors: firstErrors(ledger.failedTries(FIRST_ERRORS), paths),
     rowsFile,
     rows: rowCount,
     outputs: job.outputs,
     logs: paths.logs,
   };
-  writeAtomic(paths.jobResultJson, JSON.stringify(result, null, 2) + '\n');
-  writeFileSync(paths.jobResultTxt, formatJobResult(result));
+  try {
+    writeAtomic(paths.jobResultJson, JSON.stringify(result, null, 2) + '\n');
+    writeFileSync(paths.jobResultTxt, formatJobResult(result));
+  } catch (error) {
+    // Nothing is recorded in the ledger either: a resume finalizes again.
+    throw unwritable(`the job result in ${paths.logs}`, error, input.resumeHint);
+  }
+  killPoint('result-files');
   ledger.setMeta(OUTCOME_META_KEY, JSON.stringify(result));
+  killPoint('result-recorded');
   return result;
+}
+
+type RowsAttempt =
+  | { readonly ok: true; readonly result: ReturnType<typeof writeRowsFile> }
+  | { readonly ok: false; readonly outcome: RunOutcome };
+
+/**
+ * The rows file, or the failed outcome of a full or read-only output folder: the rows stay in the
+ * ledger, so a resume once it is fixed writes the file whole (issue 4).
+ */
+function tryWriteRows(rowsFile: string, input: FinalizeInput): RowsAttempt {
+  const settings = input.job.settings;
+  try {
+    const result = writeRowsFile(rowsFile, settings.appendRowFormat, input.ledger.rowsInOrder());
+    killPoint('rows-written');
+    return { ok: true, result };
+  } catch (error) {
+    const fixable = unwritable(`the rows file ${rowsFile}`, error, input.resumeHint);
+    if (fixable === error) throw error;
+    const reason = fixable instanceof Error ? fixable.message : String(fixable);
+    return {
+      ok: false,
+      outcome: { status: 'failed', reason: reason.charAt(0).toUpperCase() + reason.slice(1) + '.', exitCode: EXIT.runFailed, threshold: null, resumable: true },
+    };
+  }
 }

@@ -13,6 +13,12 @@ export interface RunOutcome {
   readonly reason: string;
   readonly exitCode: number;
   readonly threshold: ThresholdBreach | null;
+  /**
+   * The run stopped before its end (interrupted, or a fatal error such as a full disk) and
+   * `minibatch resume` continues it. A run judged on its whole plan is final; one stopped by a
+   * threshold resumes only when the threshold is raised (issue 4).
+   */
+  readonly resumable: boolean;
 }
 
 export function judgeOutcome(result: SchedulerResult, counts: LedgerCounts, resumeHint: string): RunOutcome {
@@ -23,6 +29,7 @@ export function judgeOutcome(result: SchedulerResult, counts: LedgerCounts, resu
       reason: `Interrupted; ${counts.pending} mini-batches not run. Continue with \`${resumeHint}\`.`,
       exitCode: EXIT.interrupted,
       threshold: null,
+      resumable: true,
     };
   }
   const breach = stop?.kind === 'threshold' ? stop.breach : result.finalBreach;
@@ -32,13 +39,16 @@ export function judgeOutcome(result: SchedulerResult, counts: LedgerCounts, resu
       reason: `Stopped: ${breach.message}.`,
       exitCode: EXIT.runFailed,
       threshold: breach,
+      resumable: false,
     };
   }
   if (stop?.kind === 'fatal') {
-    return { status: 'failed', reason: stop.error.message, exitCode: EXIT.runFailed, threshold: null };
+    // Nothing was judged: the cause (a full disk, init failing everywhere) is for the user to fix.
+    const reason = `${stop.error.message.replace(/\.?$/, '.')} Once fixed, continue with \`${resumeHint}\`.`;
+    return { status: 'failed', reason, exitCode: EXIT.runFailed, threshold: null, resumable: true };
   }
   if (counts.items === 0) {
-    return { status: 'succeeded', reason: '0 items: the inputs hold no files.', exitCode: EXIT.ok, threshold: null };
+    return { status: 'succeeded', reason: '0 items: the inputs hold no files.', exitCode: EXIT.ok, threshold: null, resumable: false };
   }
   if (counts.succeededItems === 0) {
     return {
@@ -46,6 +56,7 @@ export function judgeOutcome(result: SchedulerResult, counts: LedgerCounts, resu
       reason: 'No item succeeded, whatever the thresholds say.',
       exitCode: EXIT.runFailed,
       threshold: null,
+      resumable: false,
     };
   }
   const failed = counts.failed + counts.partial;
@@ -57,5 +68,6 @@ export function judgeOutcome(result: SchedulerResult, counts: LedgerCounts, resu
         : `${failed} mini-batches failed, within the thresholds.`,
     exitCode: EXIT.ok,
     threshold: null,
+    resumable: false,
   };
 }

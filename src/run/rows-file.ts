@@ -2,10 +2,11 @@
  * The append_row output file (DESIGN §4): the committed rows of every mini-batch, in mini-batch
  * order, written aside and renamed into place so that the file appears whole or not at all.
  */
-import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AppendRowFormat } from '../spec/types.js';
 import type { Rows } from '../workers/protocol.js';
+import { killPoint } from './test-hooks.js';
 
 export interface RowsFileResult {
   readonly rows: number;
@@ -29,13 +30,14 @@ export function writeRowsFile(
   const out = (text: string): void => {
     pending += text;
     if (pending.length >= WRITE_CHUNK) {
-      writeSync(fd, pending);
+      writeAll(fd, pending);
       pending = '';
     }
   };
   let header: readonly string[] | null = null;
   let count = 0;
   const misfits: { index: number; columns: readonly string[] }[] = [];
+  let closed = false;
   try {
     for (const { index, rows } of batches) {
       if (rows.kind === 'lines') {
@@ -55,12 +57,28 @@ export function writeRowsFile(
       }
       count += rows.values.length;
     }
-    if (pending.length > 0) writeSync(fd, pending);
-  } finally {
+    if (pending.length > 0) writeAll(fd, pending);
+    closed = true;
     closeSync(fd);
+  } catch (error) {
+    if (!closed) closeSync(fd);
+    // A full disk: give back what the half-written file holds, so that freeing space is enough.
+    rmSync(tmp, { force: true });
+    throw error;
   }
+  killPoint('rows-partial');
   renameSync(tmp, file);
   return { rows: count, misfits, header };
+}
+
+/**
+ * `writeSync` may write less than asked and say so only in its return value: a disk that fills up
+ * mid-write would leave a silently truncated file. Writing the rest raises ENOSPC instead.
+ */
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text);
+  let written = 0;
+  while (written < bytes.length) written += writeSync(fd, bytes, written);
 }
 
 function sameColumns(a: readonly string[], b: readonly string[]): boolean {

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileS
 import { hostname } from 'node:os';
 import { join, sep } from 'node:path';
 import { EnvironmentError, RunDirConflictError } from '../errors.js';
+import type { StoredRedisBackend } from '../redis/run-backend.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { runPaths, type RunPaths } from '../report/layout.js';
 
@@ -20,12 +21,23 @@ export interface RunJson {
   readonly createdAt: string;
   readonly minibatchVersion: string;
   readonly job: ResolvedJob;
+  /** Absent: the local backend. A run on Redis: its server (no password), key prefix, own processes (issue 5). */
+  readonly backend?: StoredRedisBackend;
 }
 
 /** Creates a new run directory with its log folders. Refuses one that already holds a run. */
 export function createRunDir(root: string): RunPaths {
   const paths = runPaths(root);
   if (existsSync(paths.runJson) || existsSync(paths.stateDb)) {
+    // Say who drives it, when someone does: that is what a user needs to know first (issue 4).
+    const owner = liveLockOwner(paths);
+    if (owner !== null) {
+      throw new EnvironmentError(
+        'RUN_DIR_LOCKED',
+        `${root} is being driven by process ${owner.pid} on ${owner.host} (since ${owner.since}); ` +
+          `wait for it to end, or stop it first`,
+      );
+    }
     throw new RunDirConflictError(
       `${root} already holds a run; continue it with \`minibatch resume ${root}\`, ` +
         `or choose another --run-dir`,
@@ -69,7 +81,7 @@ export function writeAtomic(file: string, text: string): void {
   renameSync(tmp, file);
 }
 
-interface LockOwner {
+export interface LockOwner {
   readonly pid: number;
   readonly host: string;
   readonly since: string;
@@ -117,6 +129,16 @@ export function lockRunDir(paths: RunPaths): () => void {
     unlinkSync(paths.lockFile);
   }
   throw new EnvironmentError('RUN_DIR_LOCKED', `could not take the lock ${paths.lockFile}`);
+}
+
+/**
+ * The process driving the run now (`minibatch status`): the lock's owner when it is alive on this
+ * host, or on another host (which this one cannot check); null when the lock is free or stale.
+ */
+export function liveLockOwner(paths: RunPaths): LockOwner | null {
+  const owner = readLockOwner(paths.lockFile);
+  if (owner === null) return null;
+  return owner.host !== hostname() || isAlive(owner.pid) ? owner : null;
 }
 
 function readLockOwner(file: string): LockOwner | null {

@@ -7,6 +7,7 @@ import type { PlannedMiniBatch } from '../data/types.js';
 import type { Commit, LedgerCounts, MiniBatchRecord, MiniBatchStatus, TryRecord } from '../ledger/types.js';
 import type { RunSettings } from '../spec/types.js';
 import type { Backend, TryOutcome, TryTask } from './backend.js';
+import { killPoint } from './test-hooks.js';
 import { breachedThreshold, type ThresholdBreach } from './thresholds.js';
 
 /** What the scheduler needs of the ledger; `Ledger` (src/ledger/sqlite.ts) is one. */
@@ -99,6 +100,10 @@ export class Scheduler {
   }
 
   async run(): Promise<SchedulerResult> {
+    // A resumed run may be past a threshold already (killed right after the try that tripped it):
+    // then nothing new starts (DESIGN §4).
+    const tripped = breachedThreshold(this.opts.settings, toThresholdCounts(this.tally), false);
+    if (tripped !== null) this.requestStop({ kind: 'threshold', breach: tripped });
     const planning = this.opts.plan === null ? Promise.resolve() : this.streamPlan(this.opts.plan);
     try {
       await this.dispatch();
@@ -125,6 +130,7 @@ export class Scheduler {
     const flush = (): void => {
       if (buffer.length === 0) return;
       ledger.addPlanned(buffer);
+      killPoint('plan-flushed');
       for (const mb of buffer) {
         this.tally.items += mb.items.length;
       }
@@ -138,12 +144,14 @@ export class Scheduler {
       for await (const mb of plan) {
         if (this.stopReason !== null) return;
         buffer.push(mb);
+        killPoint('planned');
         total++;
         // The first mini-batch goes out at once, so dispatch starts before listing ends.
         if (buffer.length >= PLAN_BATCH || Date.now() - lastFlush >= PLAN_FLUSH_MS) flush();
       }
       flush();
       ledger.markPlanned(total);
+      killPoint('plan-done');
       this.planningDone = true;
     } catch (error) {
       flush();
@@ -181,6 +189,7 @@ export class Scheduler {
           },
         ),
       );
+      killPoint('dispatched');
       if (this.settled.length > 1024) this.compactSettled();
     }
   }
@@ -270,6 +279,7 @@ export class Scheduler {
         this.retries.push({ ...task, attempt: task.attempt + 1 });
       }
     }
+    killPoint('committed');
     this.tally.tries++;
     this.opts.onTry?.(record, status);
     this.opts.onProgress?.(this.progress());

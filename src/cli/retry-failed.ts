@@ -1,0 +1,24 @@
+/**
+ * `minibatch retry-failed <run-dir> [settings]` (issue 4): runs again, with fresh tries, the
+ * mini-batches that failed, returned short, or were not run (a threshold stopped the run). Their new
+ * rows replace the old; the rows file is written again in mini-batch order and the outcome judged
+ * again.
+ */
+import type { Command } from 'commander';
+import { continueRun } from '../run/continue-run.js';
+import { addContinueOptions, continueOverrides, type ContinueCliOptions } from './continue-options.js';
+
+export function register(program: Command): void {
+  const command = program
+    .command('retry-failed')
+    .description('run the failed, partial and unrun mini-batches of a run again, with fresh tries')
+    .argument('<run-dir>', 'the run directory (printed by `minibatch run`; `minibatch runs` lists them)');
+  addContinueOptions(command).action(async (runDir: string, opts: ContinueCliOptions) => {
+    process.exitCode = await continueRun({
+      mode: 'retry-failed',
+      runDir,
+      overrides: continueOverrides('retry-failed', opts),
+      plainProgress: !opts.progress,
+    });
+  });
+}

@@ -1,0 +1,102 @@
+/**
+ * The ledger read for `minibatch status` (issue 4): the slowest mini-batches, the most common errors,
+ * and the recent pace of tries. Read-only queries, each bounded by a LIMIT, so that status stays
+ * quick beside a live run of a million mini-batches.
+ */
+import type Database from 'better-sqlite3';
+import type { InputTable } from './inputs.js';
+import { MINI_BATCH_COLUMNS, toMiniBatch, toTry, TRY_COLUMNS, type MiniBatchRow, type TryRow } from './records.js';
+import type { MiniBatchDetail, StoredTry } from './types.js';
+
+export interface ErrorGroup {
+  /** `raised`, `timeout`, `crash`, `bad_return`. */
+  readonly outcome: string;
+  /** The Python exception's type (or minibatch's name for a timeout or crash). */
+  readonly type: string;
+  /** Failed tries with this outcome and type. */
+  readonly count: number;
+  /** The latest such try. */
+  readonly example: StoredTry;
+}
+
+/** Tries finished in the latest stretch of activity (a resume after a pause starts a new one). */
+export interface Pace {
+  readonly tries: number;
+  /** Items those tries settled (succeeded, or failed for good). */
+  readonly items: number;
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+export interface LedgerInsight {
+  readonly slowest: readonly MiniBatchDetail[];
+  readonly errors: readonly ErrorGroup[];
+  readonly pace: Pace | null;
+  /** Epoch ms of the first try's start and the last try's end; null before any try. */
+  readonly firstStartedAt: number | null;
+  readonly lastEndedAt: number | null;
+}
+
+export interface InsightOptions {
+  /** @default 5 */
+  readonly slowest?: number;
+  /** @default 5 */
+  readonly errors?: number;
+}
+
+/** Tries looked at for the pace. */
+const PACE_WINDOW = 500;
+/** A pause longer than this between tries ends a stretch of activity. */
+const PAUSE_MS = 30_000;
+
+export function readInsight(db: Database.Database, inputs: InputTable, options: InsightOptions = {}): LedgerInsight {
+  const slowest = db
+    .prepare<[number], MiniBatchRow>(
+      `SELECT ${MINI_BATCH_COLUMNS} FROM mini_batches WHERE tries > 0 ORDER BY duration_ms DESC, idx LIMIT ?`,
+    )
+    .all(options.slowest ?? 5)
+    .map((row) => toMiniBatch(row, inputs));
+  const groups = db
+    .prepare<[number], { outcome: string; type: string; n: number; example: number }>(`
+      SELECT outcome, coalesce(json_extract(error, '$.type'), outcome) AS type, count(*) AS n, max(id) AS example
+      FROM tries WHERE outcome <> 'succeeded' GROUP BY outcome, type ORDER BY n DESC, example DESC LIMIT ?`)
+    .all(options.errors ?? 5);
+  const tryById = db.prepare<[number], TryRow>(`SELECT ${TRY_COLUMNS} FROM tries WHERE id = ?`);
+  const errors = groups.flatMap((g) => {
+    const row = tryById.get(g.example);
+    return row === undefined ? [] : [{ outcome: g.outcome, type: g.type, count: g.n, example: toTry(row) }];
+  });
+  const span = db
+    .prepare<[], { first: number | null; last: number | null }>(
+      'SELECT min(started_at) AS first, max(started_at + duration_ms) AS last FROM tries',
+    )
+    .get();
+  return {
+    slowest,
+    errors,
+    pace: readPace(db),
+    firstStartedAt: span?.first ?? null,
+    lastEndedAt: span?.last ?? null,
+  };
+}
+
+function readPace(db: Database.Database): Pace | null {
+  const recent = db
+    .prepare<[number], { start: number; end: number; items: number }>(`
+      SELECT started_at AS start, started_at + duration_ms AS "end", succeeded_items + failed_items AS items
+      FROM tries ORDER BY id DESC LIMIT ?`)
+    .all(PACE_WINDOW)
+    .sort((a, b) => b.end - a.end);
+  const newest = recent[0];
+  if (newest === undefined) return null;
+  let from = newest.start;
+  let tries = 0;
+  let items = 0;
+  for (const t of recent) {
+    if (t.end < from - PAUSE_MS) break;
+    from = Math.min(from, t.start);
+    tries++;
+    items += t.items;
+  }
+  return { tries, items, fromMs: from, toMs: newest.end };
+}

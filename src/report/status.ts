@@ -1,0 +1,186 @@
+/**
+ * What `minibatch status` shows (issue 4): one run's state, counts, pace, ETA, slowest mini-batches
+ * and most common errors, as text for people and as JSON (`--json`) for programs. Both come from
+ * one `StatusReport`, built from a read-only snapshot of the run directory.
+ */
+import type { RunSnapshot } from '../run/inspect.js';
+import type { RunState } from '../run/run-state.js';
+import { formatDuration } from './result.js';
+
+export interface StatusReport {
+  readonly runDir: string;
+  readonly runId: string;
+  readonly module: { readonly name: string; readonly version: string };
+  readonly createdAt: string;
+  readonly state: RunState;
+  /** The process driving a running run. */
+  readonly driver: { readonly pid: number; readonly host: string; readonly since: string } | null;
+  /** `listing`: still planning (live); `stopped`: a crash cut planning short (resume finishes it). */
+  readonly planning: 'done' | 'listing' | 'stopped';
+  readonly miniBatches: {
+    readonly total: number;
+    readonly succeeded: number;
+    readonly partial: number;
+    readonly failed: number;
+    readonly pending: number;
+  };
+  readonly items: { readonly total: number; readonly succeeded: number; readonly failed: number; readonly pending: number };
+  readonly tries: number;
+  /** Items settled per second over the latest stretch of activity; null before any try. */
+  readonly throughput: { readonly itemsPerSecond: number; readonly overMs: number } | null;
+  /** Only while running, with a known pace. */
+  readonly etaMs: number | null;
+  readonly slowest: readonly {
+    readonly miniBatch: number;
+    readonly status: string;
+    readonly durationMs: number;
+    readonly tries: number;
+    readonly items: number;
+    readonly firstItem: string | null;
+  }[];
+  readonly errors: readonly {
+    readonly outcome: string;
+    readonly type: string;
+    readonly count: number;
+    readonly example: {
+      readonly miniBatch: number;
+      readonly attempt: number;
+      readonly worker: string;
+      readonly message: string;
+      /** Every failed try with its traceback. */
+      readonly log: string;
+      /** What the worker printed to stderr. */
+      readonly workerLog: string;
+    };
+  }[];
+  /** The recorded outcome of a finished run. */
+  readonly result: { readonly status: string; readonly reason: string; readonly exitCode: number } | null;
+  /** What to run next, if anything. */
+  readonly next: string | null;
+  readonly logs: string;
+}
+
+export function buildStatus(s: RunSnapshot, now: number = Date.now()): StatusReport {
+  const c = s.counts;
+  const insight = s.insight;
+  const pendingItems = c.items - c.succeededItems - c.failedItems;
+  const pace = insight?.pace ?? null;
+  const overMs = pace === null ? 0 : Math.round(Math.max(pace.toMs, s.state === 'running' ? now : 0) - pace.fromMs);
+  const throughput = pace !== null && overMs > 0 ? { itemsPerSecond: (pace.items * 1000) / overMs, overMs } : null;
+  const etaMs =
+    s.state === 'running' && throughput !== null && throughput.itemsPerSecond > 0 && s.planningDone
+      ? (pendingItems / throughput.itemsPerSecond) * 1000
+      : null;
+  return {
+    runDir: s.paths.root,
+    runId: s.runJson.runId,
+    module: { name: s.runJson.job.module.name, version: s.runJson.job.module.version },
+    createdAt: s.runJson.createdAt,
+    state: s.state,
+    driver: s.owner === null ? null : { pid: s.owner.pid, host: s.owner.host, since: s.owner.since },
+    planning: s.planningDone ? 'done' : s.state === 'running' ? 'listing' : 'stopped',
+    miniBatches: { total: c.miniBatches, succeeded: c.succeeded, partial: c.partial, failed: c.failed, pending: c.pending },
+    items: { total: c.items, succeeded: c.succeededItems, failed: c.failedItems, pending: pendingItems },
+    tries: c.tries,
+    throughput,
+    etaMs,
+    slowest: (insight?.slowest ?? []).map((mb) => ({
+      miniBatch: mb.index,
+      status: mb.status,
+      durationMs: mb.durationMs,
+      tries: mb.tries,
+      items: mb.items.length,
+      firstItem: mb.items[0]?.path ?? null,
+    })),
+    errors: (insight?.errors ?? []).map((g) => ({
+      outcome: g.outcome,
+      type: g.type,
+      count: g.count,
+      example: {
+        miniBatch: g.example.miniBatch,
+        attempt: g.example.attempt,
+        worker: g.example.worker,
+        message: firstLine(g.example.error?.message ?? ''),
+        log: s.paths.jobErrorTxt,
+        workerLog: s.paths.stderr(g.example.worker),
+      },
+    })),
+    result: s.recorded === null ? null : { status: s.recorded.status, reason: s.recorded.reason, exitCode: s.recorded.exitCode },
+    next: nextStep(s),
+    logs: s.paths.logs,
+  };
+}
+
+function nextStep(s: RunSnapshot): string | null {
+  const dir = s.paths.root;
+  if (s.state === 'running') return null;
+  const r = s.recorded;
+  if (r === null || r.status === 'interrupted' || r.resumable === true) return `minibatch resume ${dir}`;
+  if (r.threshold !== null) return `minibatch retry-failed ${dir} (or resume with ${r.threshold.setting} raised)`;
+  const c = s.counts;
+  return c.failed + c.partial + c.pending > 0 ? `minibatch retry-failed ${dir}` : null;
+}
+
+export function formatStatus(r: StatusReport): string {
+  const mb = r.miniBatches;
+  const done = mb.succeeded + mb.partial + mb.failed;
+  const planning = r.planning === 'listing' ? ' (still listing inputs)' : r.planning === 'stopped' ? ' (planning cut short; resume finishes it)' : '';
+  const lines = [
+    `run ${r.runId}: ${r.module.name} ${r.module.version}, started ${r.createdAt}`,
+    `  directory     ${r.runDir}`,
+    `  state         ${describeState(r)}`,
+    `  mini-batches  ${done}/${mb.total} done: ${mb.succeeded} succeeded, ${mb.partial} partial, ${mb.failed} failed; ${mb.pending} pending${planning}`,
+    `  items         ${r.items.succeeded + r.items.failed}/${r.items.total} done: ${r.items.succeeded} succeeded, ${r.items.failed} failed; ${r.items.pending} pending`,
+    `  tries         ${r.tries}`,
+  ];
+  if (r.throughput !== null) {
+    lines.push(`  throughput    ${r.throughput.itemsPerSecond.toFixed(1)} items/s (over the latest ${formatDuration(r.throughput.overMs)} of activity)`);
+  }
+  if (r.etaMs !== null) lines.push(`  ETA           ${formatDuration(r.etaMs)}`);
+  if (r.slowest.length > 0) {
+    lines.push('  slowest mini-batches:');
+    for (const s of r.slowest) {
+      lines.push(
+        `    #${s.miniBatch}  ${formatDuration(s.durationMs)}  ${s.status}, ${s.tries} ${s.tries === 1 ? 'try' : 'tries'}, ` +
+          `${s.items} items${s.firstItem === null ? '' : `, from ${s.firstItem}`}`,
+      );
+    }
+  }
+  if (r.errors.length > 0) {
+    lines.push('  most common errors:');
+    for (const e of r.errors) {
+      lines.push(
+        `    ${e.count}× ${e.type} (${e.outcome}), e.g. mini-batch ${e.example.miniBatch} try ${e.example.attempt}: ${e.example.message}`,
+        `       ${e.example.log}, ${e.example.workerLog}`,
+      );
+    }
+  }
+  if (r.result !== null) lines.push(`  result        ${r.result.reason} (exit code ${r.result.exitCode})`);
+  lines.push(`  logs          ${r.logs}`);
+  if (r.next !== null) lines.push(`  next          ${r.next}`);
+  return lines.join('\n') + '\n';
+}
+
+function describeState(r: StatusReport): string {
+  switch (r.state) {
+    case 'running':
+      return `running (process ${r.driver?.pid ?? '?'} on ${r.driver?.host ?? '?'}, since ${r.driver?.since ?? '?'})`;
+    case 'killed':
+      return 'stopped without recording an outcome (killed, crashed, or its machine stopped)';
+    case 'interrupted':
+      return 'interrupted';
+    case 'succeeded':
+      return 'succeeded';
+    case 'failed':
+      return 'failed';
+    default: {
+      const never: never = r.state;
+      return never;
+    }
+  }
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n', 1)[0] ?? '';
+  return line.length > 200 ? line.slice(0, 197) + '...' : line;
+}

@@ -1,0 +1,156 @@
+/**
+ * Continuing a run in its run directory (issue 4; DESIGN §7): `resume` (what was left) and
+ * `retry-failed` (what failed, with fresh tries). Both lock the directory, run the job saved in
+ * `run.json` (with the settings a user may change), bring the stored plan up to date, then execute
+ * on the existing ledger: committed mini-batches are skipped by the ledger's state, never re-run.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { filesPerMiniBatch, planJob } from '../data/dataset.js';
+import { RunDirConflictError } from '../errors.js';
+import { Ledger } from '../ledger/sqlite.js';
+import type { MiniBatchStatus } from '../ledger/types.js';
+import { runPaths, type RunPaths } from '../report/layout.js';
+import { formatFinished, formatLeft, formatReconcile, formatThresholdStop } from '../report/resume-lines.js';
+import { formatSummary } from '../report/summary.js';
+import type { ResolvedJob, RunSettings } from '../spec/types.js';
+import { resolveInterpreter } from '../workers/interpreter.js';
+import { executeRun } from './execute.js';
+import { OUTCOME_META_KEY } from './finalize.js';
+import { openRunBackend, storedRedisChoice } from '../redis/run-backend.js';
+import { overrideSettings } from './overrides.js';
+import { decideResume, recordedResult } from './run-state.js';
+import { lockRunDir, readRunJson, writeRunJson } from './rundir.js';
+import { killPoint } from './test-hooks.js';
+
+export interface ContinueOptions {
+  readonly mode: 'resume' | 'retry-failed';
+  readonly runDir: string;
+  /** From flags; only settings in `CONTINUE_SETTINGS`. */
+  readonly overrides: Partial<RunSettings>;
+  /** Lines instead of a bar, even on a terminal. */
+  readonly plainProgress: boolean;
+}
+
+/** What retry-failed runs again: failed after their tries, partial (short returns), and never run. */
+const RETRY_STATUSES: readonly MiniBatchStatus[] = ['failed', 'partial', 'pending'];
+
+/** Continues the run in `runDir`; returns the exit code. */
+export async function continueRun(opts: ContinueOptions): Promise<number> {
+  const paths = existingRunDir(opts.runDir);
+  const release = lockRunDir(paths);
+  try {
+    const runJson = readRunJson(paths);
+    const job = overrideSettings(runJson.job, opts.overrides);
+    process.stdout.write(`run directory: ${paths.root}\n`);
+    const fresh = !existsSync(paths.stateDb);
+    // Killed before its ledger existed (right after run.json): nothing ran, so plan from scratch.
+    const ledger = fresh ? Ledger.create(paths.root) : Ledger.open(paths.root);
+    try {
+      const go = fresh ? true : prepare(ledger, job, opts, paths);
+      if (go !== true) return go;
+      // Settings first, then forget the old outcome: a run killed from here on has none, and
+      // resumes with the settings given now.
+      writeRunJson(paths, { ...runJson, job });
+      ledger.deleteMeta(OUTCOME_META_KEY);
+      if (!fresh) await completePlan(ledger, job, opts.mode === 'resume');
+      if (opts.mode === 'retry-failed' && !fresh) {
+        const before = ledger.counts();
+        const reset = ledger.resetForRetry(RETRY_STATUSES);
+        killPoint('retry-reset');
+        if (reset === 0) {
+          process.stdout.write(`Nothing to retry: no mini-batch failed, returned short or was left unrun.\n`);
+        } else {
+          process.stdout.write(
+            `retrying ${reset} mini-batches with fresh tries: ${before.failed} failed, ${before.partial} partial, ${before.pending} not run\n`,
+          );
+        }
+      }
+      if (!fresh) process.stdout.write(`${formatLeft(ledger.counts())}\n`);
+      // A run on Redis continues there (issue 5): the stored server, its password from MINIBATCH_REDIS_URL.
+      const stored = runJson.backend;
+      const processes = opts.overrides.processCountPerNode ?? stored?.processes ?? job.settings.processCountPerNode;
+      const interpreter = processes === 0 ? null : await resolveInterpreter(job.settings.python);
+      const redis = stored === undefined ? null : storedRedisChoice(stored, undefined);
+      const python = interpreter?.executable ?? null;
+      const run = await openRunBackend({ job, paths, runId: runJson.runId, ledger, redis, processes, python });
+      try {
+        const result = await executeRun({
+          job,
+          runId: runJson.runId,
+          paths,
+          ledger,
+          backend: run.backend,
+          plan: fresh ? planJob(job) : null,
+          progressStream: process.stderr,
+          plainProgress: opts.plainProgress,
+          handleSignals: true,
+          resumeHint: `minibatch resume ${paths.root}`,
+        });
+        await run.finish(result);
+        process.stdout.write(formatSummary(result));
+        return result.exitCode;
+      } finally {
+        await run.close();
+      }
+    } finally {
+      ledger.close();
+    }
+  } finally {
+    release();
+  }
+}
+
+function existingRunDir(dir: string): RunPaths {
+  const root = resolve(dir);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new RunDirConflictError(`${root} is not a run directory: it does not exist (runs are under .minibatch/runs; \`minibatch runs\` lists them)`);
+  }
+  return runPaths(root);
+}
+
+/**
+ * Says where the run stands and whether to go on: true, or the exit code to end with. A `resume` of
+ * a finished run changes nothing; retry-failed goes on unless there is nothing to retry.
+ */
+function prepare(ledger: Ledger, job: ResolvedJob, opts: ContinueOptions, paths: RunPaths): true | number {
+  const recorded = recordedResult(ledger);
+  const counts = ledger.counts();
+  if (opts.mode === 'retry-failed') {
+    const unfinished = counts.failed + counts.partial + counts.pending;
+    if (recorded !== null && recorded.status !== 'interrupted' && recorded.resumable !== true && unfinished === 0) {
+      process.stdout.write(`Nothing to retry: every mini-batch of run ${recorded.runId} succeeded. It ${recorded.status}; nothing changed.\n`);
+      return recorded.exitCode;
+    }
+    return true;
+  }
+  const decision = decideResume(recorded, job.settings, counts, ledger.planningDone());
+  switch (decision.kind) {
+    case 'finished':
+      process.stdout.write(formatFinished(decision.result, paths.root));
+      return decision.result.exitCode;
+    case 'threshold':
+      process.stdout.write(formatThresholdStop(decision.result, decision.breach, paths.root));
+      return decision.result.exitCode;
+    case 'continue':
+      process.stdout.write(`resuming: ${decision.why}\n`);
+      return true;
+    default: {
+      const never: never = decision;
+      return never;
+    }
+  }
+}
+
+/**
+ * Brings the stored plan in line with a fresh listing (DESIGN §7). `resume` always does (changed
+ * files run again, new files are added); retry-failed only finishes a plan that a crash cut short.
+ */
+async function completePlan(ledger: Ledger, job: ResolvedJob, always: boolean): Promise<void> {
+  const planningWasDone = ledger.planningDone();
+  if (planningWasDone && !always) return;
+  const changes = await ledger.reconcile(planJob(job), filesPerMiniBatch(job));
+  killPoint('reconciled');
+  if (!planningWasDone) ledger.markPlanned(ledger.counts().miniBatches);
+  process.stdout.write(`${formatReconcile(changes, planningWasDone)}\n`);
+}
