@@ -10,9 +10,15 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, MinibatchError, SpecError } from '../errors.js';
 import { MINIBATCH_VERSION } from '../version.js';
+import { register as registerDebug } from './debug.js';
 import { register as registerExplain } from './explain.js';
+import { register as registerResume } from './resume.js';
+import { register as registerRetryFailed } from './retry-failed.js';
 import { register as registerRun } from './run.js';
+import { register as registerRuns } from './runs.js';
+import { register as registerStatus } from './status.js';
 import { register as registerValidate } from './validate.js';
+import { register as registerWorker } from './worker.js';
 
 function buildProgram(): Command {
   const program = new Command('minibatch')
@@ -24,6 +30,12 @@ function buildProgram(): Command {
   registerValidate(program);
   registerExplain(program);
   registerRun(program);
+  registerDebug(program);
+  registerResume(program);
+  registerRetryFailed(program);
+  registerStatus(program);
+  registerRuns(program);
+  registerWorker(program);
   return program;
 }
 

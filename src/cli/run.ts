@@ -10,10 +10,12 @@ import { planJob } from '../data/dataset.js';
 import { Ledger } from '../ledger/sqlite.js';
 import { writeLogsReadme } from '../report/readme.js';
 import { formatSummary } from '../report/summary.js';
+import { parseBackend, parseProcesses } from '../redis/cli-options.js';
+import { openRunBackend, storeRedisBackend } from '../redis/run-backend.js';
 import { executeRun } from '../run/execute.js';
-import { createLocalBackend } from '../run/local-backend.js';
 import { createRunDir, defaultRunsRoot, lockRunDir, RUN_JSON_VERSION, writeRunJson } from '../run/rundir.js';
 import { newRunId } from '../run/runId.js';
+import { killPoint } from '../run/test-hooks.js';
 import { MINIBATCH_VERSION } from '../version.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
 import { addJobOptions, resolveJobFromCli, type JobOptions } from './options.js';
@@ -21,6 +23,8 @@ import { printDiagnostics } from './validate.js';
 
 export interface RunOptions extends JobOptions {
   readonly runDir?: string;
+  /** `local` (default), `redis://…`, or `redis` (MINIBATCH_REDIS_URL). */
+  readonly backend?: string;
   /** commander's `--no-progress`: false when given. */
   readonly progress: boolean;
 }
@@ -33,6 +37,7 @@ export function register(program: Command): void {
   addJobOptions(command)
     .option('--run-dir <dir>', 'the run directory (default: .minibatch/runs/<run-id>)')
     .option('--no-progress', 'print progress lines instead of a bar, even on a terminal')
+    .option('--backend <url>', 'local (default), or redis://HOST:6379[/db] to run on many machines (--processes 0: none here)')
     .action(async (target: string, opts: RunOptions) => {
       process.exitCode = await runCommand(target, opts);
     });
@@ -41,10 +46,13 @@ export function register(program: Command): void {
 export async function runCommand(target: string, opts: RunOptions): Promise<number> {
   const runId = newRunId();
   const root = opts.runDir === undefined ? join(defaultRunsRoot(), runId) : resolve(opts.runDir);
-  const { job, diagnostics } = await resolveJobFromCli(target, opts, root);
+  const redis = parseBackend(opts.backend);
+  // On Redis, `--processes` is this machine's own share, and 0 (no Python here) is allowed.
+  const ownProcesses = redis === null ? null : parseProcesses(opts.processes, true);
+  const { job, diagnostics } = await resolveJobFromCli(target, ownProcesses === 0 ? { ...opts, processes: undefined } : opts, root);
   printDiagnostics(diagnostics);
   const plan = planJob(job);
-  const interpreter = await resolveInterpreter(job.settings.python);
+  const interpreter = ownProcesses === 0 ? null : await resolveInterpreter(job.settings.python);
 
   const paths = createRunDir(root);
   const release = lockRunDir(paths);
@@ -56,25 +64,36 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
       createdAt: new Date().toISOString(),
       minibatchVersion: MINIBATCH_VERSION,
       job,
+      ...(redis === null ? {} : { backend: storeRedisBackend(redis, ownProcesses) }),
     });
     writeLogsReadme(paths);
+    killPoint('run-json');
     const ledger = Ledger.create(root);
+    killPoint('ledger-created');
+    const processes = ownProcesses ?? job.settings.processCountPerNode;
+    const python = interpreter?.executable ?? null;
+    const run = await openRunBackend({ job, paths, runId, ledger, redis, processes, python }).catch((error: unknown) => {
+      ledger.close();
+      throw error;
+    });
     try {
       const result = await executeRun({
         job,
         runId,
         paths,
         ledger,
-        backend: createLocalBackend(job, paths, runId, interpreter.executable),
+        backend: run.backend,
         plan,
         progressStream: process.stderr,
         plainProgress: !opts.progress,
         handleSignals: true,
         resumeHint: `minibatch resume ${root}`,
       });
+      await run.finish(result);
       process.stdout.write(formatSummary(result));
       return result.exitCode;
     } finally {
+      await run.close();
       ledger.close();
     }
   } finally {

@@ -7,6 +7,7 @@
  * <prefix>:run:<runId>               HASH  one run: state, protocol, versions, code digest, resolved job
  * <prefix>:snapshot:<sha256>         STRING the module's code, packed and gzipped (snapshot.ts)
  * <prefix>:rows:<runId>:<jobId>      STRING rows too large for a job's return value, deleted once committed
+ * <prefix>:reports:<runId>           HASH  agent → why that machine does not serve the run (unreadable inputs, init failures)
  * <prefix>:bull:<queue>:…            BullMQ's own keys for the run's queue (BullMQ `prefix` option)
  * ```
  *
@@ -40,6 +41,8 @@ export interface RedisKeys {
   snapshot(digest: string): string;
   /** Rows of one job kept outside its return value. */
   rows(runId: string, jobId: string): string;
+  /** HASH of problems worker machines report about a run, for the orchestrator to print. */
+  reports(runId: string): string;
   /** The `prefix` option to give BullMQ's Queue and Worker. */
   readonly bullPrefix: string;
   /** The BullMQ queue of a run: named after the run. */
@@ -59,6 +62,7 @@ export function redisKeys(prefix: string = DEFAULT_PREFIX): RedisKeys {
     run: (runId) => `${prefix}:run:${checkRunId(runId)}`,
     snapshot: (digest) => `${prefix}:snapshot:${checkDigest(digest)}`,
     rows: (runId, jobId) => `${prefix}:rows:${checkRunId(runId)}:${jobId}`,
+    reports: (runId) => `${prefix}:reports:${checkRunId(runId)}`,
     bullPrefix: `${prefix}:bull`,
     queueName: (runId) => checkRunId(runId),
   };

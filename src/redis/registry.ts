@@ -15,8 +15,25 @@ import type { ResolvedJob } from '../spec/types.js';
 import { MINIBATCH_VERSION, REDIS_PROTOCOL_VERSION, isSnapshotDigest } from './keys.js';
 import type { RedisKeys } from './keys.js';
 
-export type RunState = 'running' | 'failed' | 'finished';
-const RUN_STATES: readonly string[] = ['running', 'failed', 'finished'] satisfies RunState[];
+/**
+ * `running`: workers serve it. `paused`: its orchestrator was interrupted (Ctrl-C) and will resume
+ * it; workers leave it alone until then. `failed`/`finished`: it ended.
+ */
+export type RunState = 'running' | 'paused' | 'failed' | 'finished';
+const RUN_STATES: readonly string[] = ['running', 'paused', 'failed', 'finished'] satisfies RunState[];
+
+/**
+ * How BullMQ's workers of a run take and hold mini-batches: chosen by the orchestrator and read by
+ * every worker machine, so that one setting (and one test override) applies to the whole cluster.
+ */
+export interface QueueSettings {
+  /** A taken mini-batch's lock; a dead machine's mini-batches return to the queue this long after. */
+  readonly lockDurationMs: number;
+  /** How often each worker looks for mini-batches whose lock expired. */
+  readonly stalledIntervalMs: number;
+  /** Stalls forgiven before the try counts as crashed (BullMQ `maxStalledCount`). */
+  readonly maxStalledCount: number;
+}
 
 export interface RunRecord {
   readonly runId: string;
@@ -33,6 +50,9 @@ export interface RunRecord {
   readonly job: ResolvedJob;
   /** Where the orchestrator runs, for `status` and worker logs. */
   readonly host: string;
+  /** The run directory on the orchestrator's machine; workers write their logs there when they see it. */
+  readonly runDir: string | null;
+  readonly queue: QueueSettings;
   readonly pid: number;
   /** Epoch milliseconds. */
   readonly createdAt: number;
@@ -59,7 +79,17 @@ export interface PublishRun {
   readonly job: ResolvedJob;
   readonly codeDigest: string;
   readonly queueName: string;
+  /** @default null */
+  readonly runDir?: string | null;
+  /** @default DEFAULT_QUEUE_SETTINGS */
+  readonly queue?: QueueSettings;
 }
+
+export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
+  lockDurationMs: 10_000,
+  stalledIntervalMs: 5_000,
+  maxStalledCount: 1,
+};
 
 // Sets fields only if the run exists, so that a late state change cannot resurrect a removed run
 // as a record without a job.
@@ -95,6 +125,8 @@ export class RunRegistry {
       queueName: run.queueName,
       job: JSON.stringify(run.job),
       host: hostname(),
+      runDir: run.runDir ?? '',
+      queue: JSON.stringify(run.queue ?? DEFAULT_QUEUE_SETTINGS),
       pid: String(process.pid),
       updatedAt: String(now),
     };
@@ -224,9 +256,26 @@ function parseRecord(runId: string, hash: Record<string, string>): Parsed {
     queueName: hash.queueName,
     job,
     host: hash.host ?? '',
+    runDir: hash.runDir ? hash.runDir : null,
+    queue: parseQueueSettings(hash.queue),
     pid: pid ?? 0,
     createdAt,
     updatedAt,
   };
   return { ok: true, record };
+}
+
+function parseQueueSettings(raw: string | undefined): QueueSettings {
+  try {
+    const value = JSON.parse(raw ?? '') as Partial<Record<keyof QueueSettings, unknown>>;
+    const num = (v: unknown, fallback: number, min: number): number =>
+      typeof v === 'number' && Number.isSafeInteger(v) && v >= min ? v : fallback;
+    return {
+      lockDurationMs: num(value.lockDurationMs, DEFAULT_QUEUE_SETTINGS.lockDurationMs, 1),
+      stalledIntervalMs: num(value.stalledIntervalMs, DEFAULT_QUEUE_SETTINGS.stalledIntervalMs, 1),
+      maxStalledCount: num(value.maxStalledCount, DEFAULT_QUEUE_SETTINGS.maxStalledCount, 0),
+    };
+  } catch {
+    return DEFAULT_QUEUE_SETTINGS;
+  }
 }

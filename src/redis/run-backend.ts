@@ -1,0 +1,75 @@
+/**
+ * The one choice `run` and `resume` make between backends: the local pool, or Redis when the run
+ * names a server. Both come back as the same small handle, so a command's code reads the same
+ * either way: execute with `backend`, then `finish(result)`, and `close()` in a `finally`.
+ */
+import type { RunPaths } from '../report/layout.js';
+import type { JobResult } from '../report/result.js';
+import type { Backend } from '../run/backend.js';
+import { createLocalBackend } from '../run/local-backend.js';
+import type { ResolvedJob } from '../spec/types.js';
+import { parsePrefix, storableUrl, type RedisBackendChoice } from './cli-options.js';
+import type { CollectorLedger } from './collector.js';
+import { openRedisRun } from './orchestrator.js';
+import { resolveRedisTarget } from './url.js';
+
+/** What run.json records of a run on Redis, for `resume`. The password is never stored. */
+export interface StoredRedisBackend {
+  readonly kind: 'redis';
+  /** The server without its password. */
+  readonly url: string;
+  readonly prefix: string;
+  /** The orchestrator's own processes when given (`--processes`, 0 included); null: the run's setting. */
+  readonly processes: number | null;
+}
+
+export interface RunBackend {
+  readonly backend: Backend;
+  finish(result: JobResult): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenRunBackendOptions {
+  readonly job: ResolvedJob;
+  readonly paths: RunPaths;
+  readonly runId: string;
+  readonly ledger: CollectorLedger;
+  /** null: the local backend. */
+  readonly redis: RedisBackendChoice | null;
+  /** This machine's processes (`processCountPerNode`, or 0 on Redis). */
+  readonly processes: number;
+  /** The resolved interpreter; null only with 0 processes. */
+  readonly python: string | null;
+}
+
+export async function openRunBackend(options: OpenRunBackendOptions): Promise<RunBackend> {
+  const { job, paths, runId } = options;
+  if (options.redis === null) {
+    if (options.python === null) throw new Error('openRunBackend: the local backend needs an interpreter');
+    const backend = createLocalBackend(job, paths, runId, options.python);
+    return { backend, finish: () => Promise.resolve(), close: () => Promise.resolve() };
+  }
+  return openRedisRun({
+    target: options.redis.target,
+    prefix: options.redis.prefix,
+    runId,
+    job,
+    paths,
+    ledger: options.ledger,
+    processes: options.processes,
+    python: options.python,
+  });
+}
+
+export function storeRedisBackend(choice: RedisBackendChoice, processes: number | null): StoredRedisBackend {
+  return { kind: 'redis', url: storableUrl(choice.target), prefix: choice.prefix, processes };
+}
+
+/**
+ * The Redis a stored run uses: the URL given again (`--backend`, with its password), else the stored
+ * one, whose password comes from `MINIBATCH_REDIS_URL` (url.ts).
+ */
+export function storedRedisChoice(stored: StoredRedisBackend, given: string | undefined): RedisBackendChoice {
+  const url = given !== undefined && /^rediss?:\/\//i.test(given.trim()) ? given : stored.url;
+  return { target: resolveRedisTarget(url), prefix: parsePrefix(stored.prefix) };
+}

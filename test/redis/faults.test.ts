@@ -1,0 +1,152 @@
+/**
+ * Faults a run on Redis survives, and settings that mean what they mean locally (issue 5): a Redis
+ * restart loses nothing, an evicting Redis and missing machines are warnings, a threshold empties
+ * the queue, and timeouts and retries count the same tries as the local backend.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { JobResult } from '../../src/report/result.js';
+import { runCli } from '../helpers/cli.js';
+import { makeModule, moduleArgs, names, type TestModule } from '../helpers/module.js';
+import { describeWithRedis, startRedisServer, uniquePrefix, type RedisServer } from '../helpers/redis-server.js';
+import { clusterEnv, readCalls, recordingModule, redisRunArgs, startCli, until } from './helpers.js';
+
+function jobResult(runDir: string): JobResult {
+  return JSON.parse(readFileSync(join(runDir, 'logs', 'job_result.json'), 'utf8')) as JobResult;
+}
+
+function rows(out: string): string[] {
+  return readFileSync(join(out, 'parallel_run_step.txt'), 'utf8').trim().split('\n');
+}
+
+/** Each try as `mini-batch attempt outcome status`, in order: what processed_mini_batches.csv says, minus who and when. */
+function tries(m: TestModule): string[] {
+  const file = join(m.runDir, 'logs', 'sys', 'processed_mini_batches.csv');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => {
+      const f = line.split(',');
+      return `${f[0]} ${f[1]} ${f[5]} ${f[6]}`;
+    })
+    .sort();
+}
+
+describeWithRedis('a run on Redis under faults', () => {
+  let server: RedisServer;
+  let redis: Redis;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    redis = new Redis(server.url);
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  it('Redis restarts mid-run (with persistence): everyone waits, says so, and nothing is lost', async () => {
+    const durable = await startRedisServer({ persistence: true });
+    try {
+      const m = recordingModule({ files: names(12), settings: { outputAction: 'append_row', miniBatchSize: 1 } });
+      const env = clusterEnv(uniquePrefix('restart'), { CALLS_FILE: m.calls, SLEEP_MS: '150' });
+      const orchestrator = startCli(redisRunArgs(m, durable, ['--processes', '1']), { env });
+      await orchestrator.waitFor(/Redis backend: run/);
+      const worker = startCli(['worker', durable.url, '--processes', '1', '--once'], { env });
+      await worker.waitFor(/serving run/);
+      await until(() => readCalls(m.calls).length >= 3, 'a few mini-batches');
+      await durable.restart({ hard: true, downMs: 700 });
+
+      const run = await orchestrator.exited;
+      expect(run.exitCode).toBe(0);
+      expect(run.stderr).toMatch(/Redis unreachable, retrying in [\d.]+s \(redis:\/\/127\.0\.0\.1:\d+\/0: connection (refused|reset|lost)\)/);
+      expect(run.stderr).toMatch(/Redis reachable again after [\d.]+s/);
+      expect(rows(m.out)).toEqual(names(12));
+      expect(jobResult(m.runDir)).toMatchObject({ status: 'succeeded', miniBatches: { succeeded: 12 } });
+      const w = await worker.exited;
+      expect(w.exitCode).toBe(0);
+      expect(w.stderr).toMatch(/Redis reachable again after/);
+      expect(w.stderr).not.toContain('warning');
+    } finally {
+      await durable.stop();
+    }
+  });
+
+  it('warns when Redis may evict, and when fewer machines join than nodeCount; the run goes on', async () => {
+    const evicting = await startRedisServer({ maxmemoryPolicy: 'allkeys-lru' });
+    try {
+      const m = recordingModule({ files: names(6), settings: { outputAction: 'append_row', miniBatchSize: 1 } });
+      const env = clusterEnv(uniquePrefix('warnings'), { CALLS_FILE: m.calls, SLEEP_MS: '150', MINIBATCH_REDIS_JOIN_GRACE_MS: '300' });
+      const r = await runCli(redisRunArgs(m, evicting, ['--processes', '1', '--nodes', '2']), { env });
+      expect(r.exitCode).toBe(0);
+      expect(r.stderr).toContain('has maxmemory-policy allkeys-lru; minibatch needs noeviction');
+      expect(r.stderr).toMatch(/warning: nodeCount is 2, but after [\d.]+s only 1 machine has \(\S+\) joined run \S+; it goes on/);
+      expect(rows(m.out)).toEqual(names(6));
+    } finally {
+      await evicting.stop();
+    }
+  });
+
+  it('a threshold trips: the run fails, its queue is emptied, and workers leave it', async () => {
+    const m = makeModule({ entry: 'raises', files: [...names(3), 'bad-x', ...names(10, 'g')] });
+    const prefix = uniquePrefix('threshold');
+    const env = clusterEnv(prefix);
+    const args = [...moduleArgs(m), '--backend', server.url, '--processes', '0', '--mini-batch-size', '1'];
+    const orchestrator = startCli([...args, '--allowed-failed-count', '0', '--run-max-try', '1'], { env });
+    await orchestrator.waitFor(/Redis backend: run/);
+    const worker = startCli(['worker', server.url, '--processes', '1', '--once'], { env });
+
+    const run = await orchestrator.exited;
+    expect(run.exitCode).toBe(1);
+    const result = jobResult(m.runDir);
+    expect(result).toMatchObject({ status: 'failed', miniBatches: { failed: 1 } });
+    expect(result.reason).toContain('allowedFailedCount');
+    expect(result.miniBatches.notRun).toBeGreaterThan(0);
+    const w = await worker.exited;
+    expect(w.exitCode).toBe(0);
+    expect(w.stdout).toMatch(/run \S+ failed: this machine ran/);
+    expect(await redis.hget(`${prefix}:run:${result.runId}`, 'state')).toBe('failed');
+    expect(await redis.keys(`${prefix}:bull:*`)).toEqual([]);
+  });
+
+  it('every worker fails init(): the run fails with the traceback, as locally', async () => {
+    const m = makeModule({ entry: 'init_raises', files: names(4) });
+    const r = await runCli([...moduleArgs(m), '--backend', server.url, '--processes', '1'], { env: clusterEnv(uniquePrefix('init')) });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain('no machine can serve run');
+    expect(r.stdout).toContain("FileNotFoundError: model.pkl is missing");
+  });
+
+  it('timeouts and retries count the same tries as on the local backend', async () => {
+    const settings = { outputAction: 'append_row', miniBatchSize: 1 };
+    const cases = [
+      { entry: 'hangs', files: ['sleep-10-a', 'hang-b', 'sleep-10-c'], flags: ['--run-invocation-timeout', '1s', '--run-max-try', '2'] },
+      { entry: 'flaky', files: names(3), flags: [] },
+    ];
+    for (const c of cases) {
+      const local = makeModule({ entry: c.entry, files: c.files, settings });
+      const onRedis = makeModule({ entry: c.entry, files: c.files, settings });
+      const env = clusterEnv(uniquePrefix(c.entry));
+      const [l, r] = await Promise.all([
+        runCli([...moduleArgs(local), '--processes', '1', ...c.flags]),
+        (async () => {
+          const orchestrator = startCli([...moduleArgs(onRedis), '--backend', server.url, '--processes', '0', ...c.flags], { env });
+          await orchestrator.waitFor(/Redis backend: run/);
+          const worker = startCli(['worker', server.url, '--processes', '1', '--once'], { env });
+          await worker.exited;
+          return orchestrator.exited;
+        })(),
+      ]);
+      expect(r.exitCode).toBe(l.exitCode);
+      const [lr, rr] = [jobResult(local.runDir), jobResult(onRedis.runDir)];
+      for (const field of ['status', 'miniBatches', 'items', 'tries', 'rows'] as const) expect(rr[field]).toEqual(lr[field]);
+      expect(rr.firstErrors.map((e) => [e.miniBatch, e.attempt, e.outcome, e.type])).toEqual(
+        lr.firstErrors.map((e) => [e.miniBatch, e.attempt, e.outcome, e.type]),
+      );
+      expect(tries(onRedis)).toEqual(tries(local));
+    }
+  });
+});
