@@ -18,7 +18,7 @@ import { encodeItems, InputTable, rootOf } from './inputs.js';
 import { readInsight, type InsightOptions, type LedgerInsight } from './insight.js';
 import { reconcilePlan } from './reconcile.js';
 import { parseRows, toMiniBatch, toTry } from './records.js';
-import { applyPragmas, createSchema, RESERVED_META, schemaProblem } from './schema.js';
+import { applyPragmas, ensureKeyIndex, createSchema, RESERVED_META, schemaProblem } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { storageError } from './storage-error.js';
 import type { Commit, LedgerCounts, MiniBatchDetail, MiniBatchStatus, ReconcileCounts, StoredTry } from './types.js';
@@ -93,6 +93,7 @@ export class Ledger {
       applyPragmas(db, readonly);
       const problem = schemaProblem(db);
       if (problem !== null) throw new RunDirConflictError(`${dir} is not a run directory this minibatch can use: ${file}: ${problem}`);
+      if (!readonly) ensureKeyIndex(db);
       return new Ledger(db, dir, file, options);
     } catch (error) {
       db.close();
@@ -138,6 +139,7 @@ export class Ledger {
   markPlanned(total: number): void {
     this.#write(() =>
       this.#db.transaction(() => {
+        ensureKeyIndex(this.#db);
         this.#stmts.putMeta.run('planning', 'done');
         this.#stmts.putMeta.run('planned_total', String(total));
       })(),

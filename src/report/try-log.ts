@@ -1,28 +1,35 @@
 /**
  * Logs written as tries finish: `logs/sys/processed_mini_batches.csv` (one row per try, as
  * ParallelRunStep kept it) and `logs/job_error.txt` (every failed try, with its traceback).
- * Appended through streams so a try costs no synchronous write; a resumed run appends.
+ * A resumed run appends. CSV rows are gathered in memory and appended a few times a second: one
+ * write per try cost more than the rest of a try's bookkeeping together (bench/, issue 3). Failed
+ * tries are rare and are written at once, so `tail -f job_error.txt` shows them as they happen.
+ * The ledger stays the truth: these logs are for people, and a failed write (a full disk) is
+ * remembered and reported once, never thrown mid-run.
  */
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { appendFileSync, existsSync } from 'node:fs';
 import type { MiniBatchStatus, TryRecord } from '../ledger/types.js';
 import type { RunPaths } from './layout.js';
 
 const CSV_HEADER =
   'mini_batch,attempt,worker,started_at,duration_ms,outcome,status,succeeded_items,failed_items,exit_code,signal,error_type\n';
 
+/** Buffered CSV rows are appended this often, or once this many characters are waiting. */
+const FLUSH_INTERVAL_MS = 500;
+const FLUSH_CHARS = 64 * 1024;
+
 export class TryLog {
-  private readonly csv: WriteStream;
-  private errors: WriteStream | null = null;
   private readonly paths: RunPaths;
+  private pending: string;
+  private readonly timer: NodeJS.Timeout;
   /** The first write that failed (a full disk): logs are derived from the ledger, which stays the truth. */
   private failure: { readonly file: string; readonly error: unknown } | null = null;
 
   constructor(paths: RunPaths) {
     this.paths = paths;
-    const fresh = !existsSync(paths.processedMiniBatchesCsv);
-    this.csv = this.open(paths.processedMiniBatchesCsv);
-    if (fresh) this.csv.write(CSV_HEADER);
+    this.pending = existsSync(paths.processedMiniBatchesCsv) ? '' : CSV_HEADER;
+    this.timer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
+    this.timer.unref();
   }
 
   /** The first failed write, if any, for a warning once the run ends. */
@@ -30,47 +37,36 @@ export class TryLog {
     return this.failure;
   }
 
-  private open(file: string): WriteStream {
-    const stream = createWriteStream(file, { flags: 'a' });
-    // Without a listener a failed write would crash the orchestrator mid-run.
-    stream.on('error', (error) => {
-      this.failure ??= { file, error };
-    });
-    return stream;
-  }
-
   record(t: TryRecord, status: MiniBatchStatus): void {
-    this.csv.write(
-      [
-        t.miniBatch,
-        t.attempt,
-        t.worker,
-        new Date(t.startedAt).toISOString(),
-        Math.round(t.durationMs),
-        t.outcome,
-        status,
-        t.succeededItems,
-        t.failedItems,
-        t.exitCode ?? '',
-        t.signal ?? '',
-        t.error?.type ?? '',
-      ].join(',') + '\n',
-    );
-    if (t.error !== null) {
-      this.errors ??= this.open(this.paths.jobErrorTxt);
-      this.errors.write(formatFailedTry(t, status, this.paths));
-    }
+    this.pending +=
+      `${t.miniBatch},${t.attempt},${t.worker},${new Date(t.startedAt).toISOString()},${Math.round(t.durationMs)},` +
+      `${t.outcome},${status},${t.succeededItems},${t.failedItems},${t.exitCode ?? ''},${t.signal ?? ''},` +
+      `${t.error?.type ?? ''}\n`;
+    if (this.pending.length >= FLUSH_CHARS) this.flush();
+    if (t.error !== null) this.append(this.paths.jobErrorTxt, formatFailedTry(t, status, this.paths));
   }
 
-  async close(): Promise<void> {
-    const streams = [this.csv, this.errors].filter((s): s is WriteStream => s !== null);
-    await Promise.all(
-      streams.map(async (s) => {
-        if (s.closed) return;
-        s.end();
-        await once(s, 'close').catch(() => undefined);
-      }),
-    );
+  /** Appends what is buffered. */
+  flush(): void {
+    if (this.pending === '') return;
+    const text = this.pending;
+    this.pending = '';
+    this.append(this.paths.processedMiniBatchesCsv, text);
+  }
+
+  close(): Promise<void> {
+    clearInterval(this.timer);
+    this.flush();
+    return Promise.resolve();
+  }
+
+  private append(file: string, text: string): void {
+    if (this.failure !== null) return;
+    try {
+      appendFileSync(file, text);
+    } catch (error) {
+      this.failure = { file, error };
+    }
   }
 }
 

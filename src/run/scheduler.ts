@@ -60,6 +60,12 @@ const PLAN_BATCH = 256;
 const PLAN_FLUSH_MS = 50;
 /** Pending mini-batches read from the ledger at a time. */
 const PAGE = 256;
+/**
+ * Mini-batches a fresh run hands from the planner to dispatch in memory, without reading them back
+ * from the ledger (which cost a flush and a parse per mini-batch; bench/, issue 3). Past this many
+ * waiting, the rest are read from the ledger as a resumed run's are, so memory stays bounded.
+ */
+const FRESH_CAP = 16_384;
 
 /** Mutable counters mirrored from commits, so thresholds need no query per try. */
 interface Tally {
@@ -83,6 +89,11 @@ export class Scheduler {
   private readonly retries: TryTask[] = [];
   private page: MiniBatchRecord[] = [];
   private cursor = -1;
+  /** Planned in this process and not yet dispatched, in index order (see FRESH_CAP). */
+  private fresh: TryTask[] = [];
+  private freshHead = 0;
+  /** True once a mini-batch was planned that is only in the ledger: dispatch pages from there. */
+  private readFromLedger: boolean;
   private running = 0;
   private wake: (() => void) | null = null;
   private readonly settled: Promise<void>[] = [];
@@ -91,6 +102,7 @@ export class Scheduler {
     this.opts = opts;
     this.tally = { ...opts.ledger.counts() };
     this.planningDone = opts.plan === null;
+    this.readFromLedger = opts.plan === null;
   }
 
   /** Ask the run to stop; the first reason wins. Running tries finish (or time out). */
@@ -131,6 +143,7 @@ export class Scheduler {
       if (buffer.length === 0) return;
       ledger.addPlanned(buffer);
       killPoint('plan-flushed');
+      this.handOver(buffer);
       for (const mb of buffer) {
         this.tally.items += mb.items.length;
       }
@@ -194,9 +207,36 @@ export class Scheduler {
     }
   }
 
+  /** Keeps freshly planned mini-batches in memory for dispatch, up to FRESH_CAP waiting. */
+  private handOver(batch: readonly PlannedMiniBatch[]): void {
+    if (this.readFromLedger || this.fresh.length - this.freshHead + batch.length > FRESH_CAP) {
+      this.readFromLedger = true;
+      return;
+    }
+    for (const mb of batch) {
+      this.fresh.push({
+        miniBatch: mb.index,
+        attempt: 1,
+        items: mb.items.map((i) => i.path),
+        context: { minibatch_index: mb.index, partition_key_value: null },
+      });
+    }
+  }
+
   private nextTask(): TryTask | null {
     const retry = this.retries.shift();
     if (retry !== undefined) return retry;
+    if (this.freshHead < this.fresh.length) {
+      const task = this.fresh[this.freshHead++] as TryTask;
+      this.cursor = task.miniBatch;
+      if (this.freshHead >= 4096 || this.freshHead === this.fresh.length) {
+        // Drop what was dispatched, so the array holds only what waits.
+        this.fresh = this.fresh.slice(this.freshHead);
+        this.freshHead = 0;
+      }
+      return task;
+    }
+    if (!this.readFromLedger) return null;
     if (this.page.length === 0) {
       this.page = this.opts.ledger.pendingAfter(this.cursor, PAGE);
       if (this.page.length === 0) return null;
