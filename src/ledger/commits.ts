@@ -140,8 +140,10 @@ function prepareWrite(db: Database.Database): (commits: readonly Commit[]) => vo
         t.exitCode, t.signal, error, t.miniBatch,
       );
       // Only the committed try's rows count: replace, never add; none unless it succeeded (DESIGN §4).
+      // A mini-batch has rows only after a success, which ends its generation (resetForRetry and
+      // reconcile drop them), so only a final failure needs the (rarely useful) delete.
       if (done && rows !== null) putRows.run(t.miniBatch, JSON.stringify(rows));
-      else dropRows.run(t.miniBatch);
+      else if (status === 'failed') dropRows.run(t.miniBatch);
     }
   });
   return (commits) => write.immediate(commits);

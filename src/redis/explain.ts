@@ -17,6 +17,7 @@ export function describeCause(error: Error): string {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
   if (code === 'ETIMEDOUT' || /ETIMEDOUT/.test(error.message)) return 'timed out';
   if (code === 'ECONNRESET') return 'connection reset';
+  if (code === 'EPIPE') return 'connection lost';
   if (/^NOAUTH/.test(error.message)) return 'password required';
   if (/^WRONGPASS|invalid password/i.test(error.message)) return 'wrong password';
   return error.message.split('\n')[0] ?? 'error';
