@@ -98,7 +98,8 @@ function csvField(value: unknown): string {
   let text: string;
   if (value === null || value === undefined) text = '';
   else if (typeof value === 'boolean') text = value ? 'True' : 'False';
-  else if (typeof value === 'object') text = JSON.stringify(value);
-  else text = String(value as string | number);
+  else if (typeof value === 'string') text = value;
+  else if (typeof value === 'number') text = String(value);
+  else text = JSON.stringify(value) ?? '';
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
