@@ -44,13 +44,12 @@ describeWithRedis('many machines through Redis', () => {
     const prefix = uniquePrefix('two-workers');
     // Rows of 2 × 5 KB: over the size that travels inside a job, so they go through their own keys.
     const env = clusterEnv(prefix, { CALLS_FILE: m.calls, SLEEP_MS: '150', ROW_PAD: '5000' });
+    const workers = [1, 2].map(() => startCli(['worker', server.bareUrl, '--processes', '1'], { cwd: elsewhere(), env }));
+    for (const worker of workers) await worker.waitFor(/waiting for runs/);
     const orchestrator = startCli(redisRunArgs(m, server, ['--processes', '0']), { env });
     await orchestrator.waitFor(/Redis backend: run \S+ published/);
     // The module's folder goes away once the run started: workers must run the snapshot.
     renameSync(m.moduleDir, `${m.moduleDir}-moved`);
-    const workers = [1, 2].map(() =>
-      startCli(['worker', server.bareUrl, '--processes', '1', '--once'], { cwd: elsewhere(), env }),
-    );
 
     const run = await orchestrator.exited;
     expect(run.exitCode).toBe(0);
@@ -58,6 +57,8 @@ describeWithRedis('many machines through Redis', () => {
     expect(run.stderr).not.toContain('warning');
     expect(rows(m.out)).toEqual(names(20).map((n) => `${n}:${'x'.repeat(5000)}`));
     for (const worker of workers) {
+      await worker.waitFor(/run \S+ finished/);
+      worker.child.kill('SIGTERM');
       const w = await worker.exited;
       expect(w.exitCode).toBe(0);
       expect(w.stdout).toMatch(/serving run \S+ \(Test Module 0\.0\.1, started on \S+\) with 1 process: code [0-9a-f]{12}/);

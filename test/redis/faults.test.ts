@@ -51,11 +51,12 @@ describeWithRedis('a run on Redis under faults', () => {
   it('Redis restarts mid-run (with persistence): everyone waits, says so, and nothing is lost', async () => {
     const durable = await startRedisServer({ persistence: true });
     try {
-      const m = recordingModule({ files: names(12), settings: { outputAction: 'append_row', miniBatchSize: 1 } });
+      const m = recordingModule({ files: names(16), settings: { outputAction: 'append_row', miniBatchSize: 1 } });
       const env = clusterEnv(uniquePrefix('restart'), { CALLS_FILE: m.calls, SLEEP_MS: '150' });
+      // A worker waiting for runs, and an orchestrator that serves its run too.
+      const worker = startCli(['worker', durable.url, '--processes', '1'], { env });
+      await worker.waitFor(/waiting for runs/);
       const orchestrator = startCli(redisRunArgs(m, durable, ['--processes', '1']), { env });
-      await orchestrator.waitFor(/Redis backend: run/);
-      const worker = startCli(['worker', durable.url, '--processes', '1', '--once'], { env });
       await worker.waitFor(/serving run/);
       await until(() => readCalls(m.calls).length >= 3, 'a few mini-batches');
       await durable.restart({ hard: true, downMs: 700 });
@@ -64,8 +65,10 @@ describeWithRedis('a run on Redis under faults', () => {
       expect(run.exitCode).toBe(0);
       expect(run.stderr).toMatch(/Redis unreachable, retrying in [\d.]+s \(redis:\/\/127\.0\.0\.1:\d+\/0: [^)]+\)/);
       expect(run.stderr).toMatch(/Redis reachable again after [\d.]+s/);
-      expect(rows(m.out)).toEqual(names(12));
-      expect(jobResult(m.runDir)).toMatchObject({ status: 'succeeded', miniBatches: { succeeded: 12 } });
+      expect(rows(m.out)).toEqual(names(16));
+      expect(jobResult(m.runDir)).toMatchObject({ status: 'succeeded', miniBatches: { succeeded: 16 } });
+      await worker.waitFor(/run \S+ finished/);
+      worker.child.kill('SIGTERM');
       const w = await worker.exited;
       expect(w.exitCode).toBe(0);
       expect(w.stderr).toMatch(/Redis reachable again after/);
