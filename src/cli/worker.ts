@@ -6,7 +6,6 @@
  */
 import type { Command } from 'commander';
 import { EXIT } from '../errors.js';
-import { Agent } from '../redis/agent.js';
 import { parsePrefix, parseProcesses } from '../redis/cli-options.js';
 import { cacheRoot } from '../redis/prepare.js';
 import { redisTiming } from '../redis/timing.js';
@@ -34,6 +33,8 @@ export function register(program: Command): void {
 }
 
 export async function workerCommand(url: string | undefined, opts: WorkerOptions): Promise<number> {
+  // bullmq and ioredis load only here, not for every other command (see run-backend.ts).
+  const { Agent } = await import('../redis/agent.js');
   const agent = new Agent({
     target: resolveRedisTarget(url ?? null),
     prefix: parsePrefix(opts.prefix),

@@ -10,7 +10,6 @@ import { createLocalBackend } from '../run/local-backend.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { parsePrefix, storableUrl, type RedisBackendChoice } from './cli-options.js';
 import type { CollectorLedger } from './collector.js';
-import { openRedisRun } from './orchestrator.js';
 import { resolveRedisTarget } from './url.js';
 
 /** What run.json records of a run on Redis, for `resume`. The password is never stored. */
@@ -49,6 +48,8 @@ export async function openRunBackend(options: OpenRunBackendOptions): Promise<Ru
     const backend = createLocalBackend(job, paths, runId, options.python);
     return { backend, finish: () => Promise.resolve(), close: () => Promise.resolve() };
   }
+  // Loaded only for a Redis run: bullmq and ioredis cost every other command ~0.3 s of start-up.
+  const { openRedisRun } = await import('./orchestrator.js');
   return openRedisRun({
     target: options.redis.target,
     prefix: options.redis.prefix,
