@@ -3,7 +3,7 @@
  * result written for people and programs. The outcome is also recorded in the ledger, so that
  * resuming a finished run changes nothing and exits with it.
  */
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ledger } from '../ledger/sqlite.js';
 import type { RunPaths } from '../report/layout.js';
@@ -39,6 +39,8 @@ export function finalizeRun(input: FinalizeInput): JobResult {
   let rowCount: number | null = null;
   let counts = ledger.counts();
   let outcome = judgeOutcome(input.result, counts, input.resumeHint);
+  /** Mini-batches failed here because their rows do not fit the header: no try of theirs failed. */
+  const misfitErrors: JobResult['firstErrors'][number][] = [];
 
   if (settings.outputAction === 'append_row' && outcome.status !== 'interrupted') {
     rowsFile = join(outputDataPath(job), settings.appendRowFileName);
@@ -48,14 +50,22 @@ export function finalizeRun(input: FinalizeInput): JobResult {
     if (written.ok && written.result.misfits.length > 0) {
       const result = written.result;
       for (const misfit of result.misfits) {
-        ledger.failMiniBatch(misfit.index, {
+        const message =
+          `mini-batch ${misfit.index} returned columns [${misfit.columns.join(', ')}], but the ` +
+          `${settings.appendRowFormat} header (from the first mini-batch with rows) is ` +
+          `[${(result.header ?? []).join(', ')}]; its rows were left out of ${rowsFile}`;
+        ledger.failMiniBatch(misfit.index, { type: 'RowsDoNotFitHeader', message, traceback: '' });
+        const attempt = ledger.record(misfit.index)?.tries ?? 0;
+        misfitErrors.push({
+          miniBatch: misfit.index,
+          attempt,
+          worker: '-',
+          outcome: 'rows_do_not_fit',
           type: 'RowsDoNotFitHeader',
-          message:
-            `mini-batch ${misfit.index} returned columns [${misfit.columns.join(', ')}], but the ` +
-            `${settings.appendRowFormat} header (from the first mini-batch with rows) is ` +
-            `[${(result.header ?? []).join(', ')}]; its rows were left out of ${rowsFile}`,
-          traceback: '',
+          message,
+          log: paths.jobErrorTxt,
         });
+        appendLog(paths.jobErrorTxt, `=== ${new Date().toISOString()} mini-batch ${misfit.index}: RowsDoNotFitHeader\n${message}\n\n`);
       }
       counts = ledger.counts();
       outcome = judgeOutcome(input.result, counts, input.resumeHint);
@@ -77,7 +87,7 @@ export function finalizeRun(input: FinalizeInput): JobResult {
     tries: counts.tries,
     threshold: outcome.threshold,
     resumable: outcome.resumable,
-    firstErrors: firstErrors(ledger.failedTries(FIRST_ERRORS), paths),
+    firstErrors: [...firstErrors(ledger.failedTries(FIRST_ERRORS), paths), ...misfitErrors].slice(0, FIRST_ERRORS),
     rowsFile,
     rows: rowCount,
     outputs: job.outputs,
@@ -94,6 +104,15 @@ export function finalizeRun(input: FinalizeInput): JobResult {
   ledger.setMeta(OUTCOME_META_KEY, JSON.stringify(result));
   killPoint('result-recorded');
   return result;
+}
+
+/** A log line for people; the ledger holds the truth, so a failed append loses nothing. */
+function appendLog(file: string, text: string): void {
+  try {
+    appendFileSync(file, text);
+  } catch {
+    // A full disk is reported where it matters: the rows file and the job result.
+  }
 }
 
 type RowsAttempt =

@@ -1,7 +1,7 @@
 /**
  * The local backend: `processCountPerNode` persistent Python workers on this machine (DESIGN §5–§6,
  * issue 3 "Workers"). Each worker has a slot 0…N−1 that its replacement inherits, one running and
- * one prefetched try; a worker that crashes, times out or fails `init()` is replaced. After
+ * prefetched tries; a worker that crashes, times out or fails `init()` is replaced. After
  * 3 × N init failures in a row the pool gives up and says why.
  *
  * The scheduler drives it through `Backend`: `await waitForSlot()`, then `submit(task)` (not awaited
@@ -160,22 +160,27 @@ export class LocalPool implements Backend {
     return this.stopping;
   }
 
-  /** Tries the pool can take now without queueing: idle workers count 2, busy ones 1 if nothing waits on them. */
+  /** Tries the pool can take now without queueing (each worker's `capacity`). */
   private freeCapacity(): number {
     let free = 0;
     for (const slot of this.slots) free += slot.worker.capacity;
     return free;
   }
 
-  /** An idle worker if any (so work spreads before it queues), else one with room for a prefetch. */
+  /** An idle worker if any (so work spreads before it queues), else the one with most room for a prefetch. */
   private pick(): PythonWorker | null {
-    let prefetchable: PythonWorker | null = null;
+    let best: PythonWorker | null = null;
+    let bestCapacity = 0;
     for (const slot of this.slots) {
-      const capacity = slot.worker.capacity;
-      if (capacity === 2) return slot.worker;
-      if (capacity === 1 && prefetchable === null) prefetchable = slot.worker;
+      const worker = slot.worker;
+      if (worker.state === 'idle') return worker;
+      const capacity = worker.capacity;
+      if (capacity > bestCapacity) {
+        best = worker;
+        bestCapacity = capacity;
+      }
     }
-    return prefetchable;
+    return best;
   }
 
   private readonly onCapacity = (): void => {

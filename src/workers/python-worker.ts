@@ -1,5 +1,5 @@
 /**
- * One Python worker process (DESIGN §5–§6): spawn, init, up to one running and one prefetched
+ * One Python worker process (DESIGN §5–§6): spawn, init, one running try and prefetched ones
  * try, timeouts, crashes, stop. Its lifecycle is one explicit state (STYLE §6):
  *
  *   starting ──ready──► idle ◄──result──► busy
@@ -34,6 +34,10 @@ export const SHUTDOWN_TIMEOUT_MS = 30_000;
  * process group could hold them open forever; we stop listening rather than hang.
  */
 const PIPE_CLOSE_WAIT_MS = 1_000;
+/** run() durations under this (recently, on average) earn a deeper prefetch. */
+const SHORT_RUN_MS = 5;
+/** Tries that may wait behind a short running one. */
+const DEEP_PREFETCH = 4;
 
 export interface PythonWorkerOptions {
   /** `worker-0`: log file names, `MINIBATCH_WORKER_ID`, `TryOutcome.worker`. */
@@ -84,7 +88,12 @@ export class PythonWorker {
   private child: ChildProcess | null = null;
   private input: Writable | null = null;
   private running: Try | null = null;
-  private prefetched: Try | null = null;
+  /** Sent, waiting behind `running` in the host's inbox, in order. */
+  private waiting: Try[] = [];
+  /** Recent run() durations (an exponential average): short ones earn a deeper prefetch. */
+  private recentRunMs = Number.POSITIVE_INFINITY;
+  /** Run messages written in this tick go out in one write (see submit). */
+  private corked = false;
   private ending: WorkerEnding | null = null;
   private stopMode: StopMode | null = null;
   private seq = 0;
@@ -117,13 +126,29 @@ export class PythonWorker {
     return this.options.name;
   }
 
-  /** Tries it can take now: 2 when idle (one runs, one waits prefetched), 1 when busy with none waiting. */
+  /**
+   * How many tries may wait prefetched behind the running one. One (DESIGN §6), unless run() is
+   * so short that the orchestrator's turn-around would leave the process idle between tries: then
+   * a few, refilled in groups that leave in one write (a write per mini-batch that wakes the host
+   * cost more than the mini-batch; bench/). Imbalance at the end of a run is then negligible.
+   */
+  private get depth(): number {
+    return this.recentRunMs < SHORT_RUN_MS ? DEEP_PREFETCH : 1;
+  }
+
+  /**
+   * Tries it can take now: idle, one to run and `depth` to wait; busy, room in the waiting line
+   * (with a deep prefetch, only once it is half empty, so that refills come in groups).
+   */
   get capacity(): number {
     switch (this.state) {
       case 'idle':
-        return 2;
-      case 'busy':
-        return this.prefetched === null ? 1 : 0;
+        return 1 + this.depth;
+      case 'busy': {
+        const depth = this.depth;
+        const waiting = this.waiting.length;
+        return waiting === 0 || (depth > 1 && waiting <= depth / 2) ? depth - waiting : 0;
+      }
       case 'starting':
       case 'stopping':
       case 'exited':
@@ -166,14 +191,24 @@ export class PythonWorker {
         return;
       }
       const attempt = new Try(String(++this.seq), task, resolve);
-      this.input.write(
+      const input = this.input;
+      if (!this.corked) {
+        // Tries submitted in this tick (a refill) leave in one write when the tick ends.
+        this.corked = true;
+        input.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          input.uncork();
+        });
+      }
+      input.write(
         encodeMessage({ type: 'run', id: attempt.id, attempt: task.attempt, items: task.items, context: task.context }),
       );
       if (this.running === null) {
         this.running = attempt;
         this.state = 'busy';
       } else {
-        this.prefetched = attempt;
+        this.waiting.push(attempt);
       }
     });
   }
@@ -197,7 +232,7 @@ export class PythonWorker {
     this.stopMode = 'graceful';
     if (this.ending !== null) return this.exited; // already being killed (a timeout, a failed init)
     this.state = 'stopping';
-    if (this.prefetched !== null) this.input.write(encodeMessage({ type: 'cancel', id: this.prefetched.id }));
+    for (const waiting of this.waiting) this.input.write(encodeMessage({ type: 'cancel', id: waiting.id }));
     this.input.write(encodeMessage({ type: 'shutdown' }));
     if (this.running === null) this.armShutdownTimer();
     return this.exited;
@@ -293,6 +328,8 @@ export class PythonWorker {
       case 'result': {
         const attempt = this.take(message.id);
         if (attempt === null) return;
+        this.recentRunMs =
+          this.recentRunMs === Number.POSITIVE_INFINITY ? message.durationMs : 0.8 * this.recentRunMs + 0.2 * message.durationMs;
         attempt.resolve({
           kind: 'succeeded',
           miniBatch: attempt.task.miniBatch,
@@ -336,8 +373,7 @@ export class PythonWorker {
       this.protocolViolation(`an answer about run ${id}, but the run in progress is ${attempt?.id ?? 'none'}`);
       return null;
     }
-    this.running = this.prefetched;
-    this.prefetched = null;
+    this.running = this.waiting.shift() ?? null;
     return attempt;
   }
 
@@ -465,9 +501,9 @@ export class PythonWorker {
     const { options } = this;
     const pid = this.pid;
     const running = this.running;
-    const prefetched = this.prefetched;
+    const waiting = this.waiting;
     this.running = null;
-    this.prefetched = null;
+    this.waiting = [];
     this.input = null;
 
     const ending = this.ending;
@@ -481,7 +517,7 @@ export class PythonWorker {
 
     const death: Death = { worker: options.name, pid, exit, signal, tail, dump, ending, stderrFile: options.stderrFile };
     if (running !== null) running.resolve(this.outcomeOfDeath(running, death, code));
-    if (prefetched !== null) prefetched.resolve(notStarted(prefetched.task));
+    for (const attempt of waiting) attempt.resolve(notStarted(attempt.task));
 
     let initError: WorkerError | null = null;
     if (this.readyAfterMs === null && ending?.kind !== 'stopped') {

@@ -55,6 +55,28 @@ describe('minibatch run', () => {
     expect(errors).toContain('Traceback (most recent call last)');
   });
 
+  it('a mini-batch whose rows do not fit the header fails, named, and its rows are left out', async () => {
+    // dict_rows.py: a file named odd-… gets a row with other keys; mini-batch 1 holds it.
+    const m = makeModule({
+      entry: 'dict_rows',
+      files: ['a-1', 'a-2', 'odd-1', 'odd-2'],
+      settings: { outputAction: 'append_row', appendRowFormat: 'jsonl', miniBatchSize: 2 },
+    });
+    const r = await runCli([...moduleArgs(m), '--processes', '1']);
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(join(m.out, 'parallel_run_step.txt'), 'utf8')).toBe(
+      '{"size":3,"name":"a-1"}\n{"size":3,"name":"a-2"}\n',
+    );
+    const result = jobResult(m);
+    expect(result).toMatchObject({ miniBatches: { succeeded: 1, failed: 1 }, items: { succeeded: 2, failed: 2 } });
+    const message =
+      'mini-batch 1 returned columns [name, weight], but the jsonl header (from the first mini-batch with rows) ' +
+      'is [size, name]';
+    expect(result.firstErrors[0]?.message).toContain(message);
+    expect(r.stdout).toContain(message);
+    expect(readFileSync(join(m.runDir, 'logs', 'job_error.txt'), 'utf8')).toContain(message);
+  });
+
   it('an empty dataset succeeds with 0 items', async () => {
     const m = makeModule({ entry: 'ok', files: [] });
     const r = await runCli(moduleArgs(m));
