@@ -1,9 +1,19 @@
-import { mkdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listFiles } from '../../src/data/list.js';
 import { UsageError } from '../../src/errors.js';
 import { collect, MTIME_S, nextValue, tempDir, writeTree } from './tree.js';
+
+/** The built listing (`npm test` builds first), for a child process that runs as `nobody`. */
+const DIST_LIST = fileURLToPath(new URL('../../dist/data/list.js', import.meta.url));
+const NOBODY = 65534;
+const LIST_AS_CHILD = `
+const { listFiles } = await import(process.argv[1]);
+try { for await (const _ of listFiles(process.argv[2])) {} console.log('listed'); } catch (e) { console.log(e.message); }
+`;
 
 let root: string;
 let cleanup: () => void;
@@ -102,14 +112,25 @@ describe('listFiles', () => {
     await expect(collect(listFiles(missing))).rejects.toThrow(`input path ${missing} does not exist`);
   });
 
-  it.skipIf(process.getuid?.() === 0)('refuses an unreadable folder with an error naming it', async () => {
+  it('refuses an unreadable folder with an error naming it', async () => {
     writeTree(root, { 'locked/secret.txt': '' });
     const locked = join(root, 'locked');
     const mode = statSync(locked).mode;
-    const { chmodSync } = await import('node:fs');
     chmodSync(locked, 0o000);
     try {
-      await expect(collect(listFiles(root))).rejects.toThrow(`cannot read input folder ${locked}: permission denied (EACCES)`);
+      const expected = `cannot read input folder ${locked}: permission denied (EACCES)`;
+      if (process.getuid?.() !== 0) {
+        await expect(collect(listFiles(root))).rejects.toThrow(expected);
+        return;
+      }
+      // Root reads everything (CI runs as root): list as `nobody` in a child process instead.
+      for (let dir = root; dir !== dirname(dir); dir = dirname(dir)) chmodSync(dir, statSync(dir).mode | 0o055);
+      const child = spawnSync(
+        process.execPath,
+        ['--input-type=module', '-e', LIST_AS_CHILD, pathToFileURL(DIST_LIST).href, root],
+        { uid: NOBODY, gid: NOBODY, encoding: 'utf8' },
+      );
+      expect(child.stdout.trim()).toBe(expected);
     } finally {
       chmodSync(locked, mode);
     }
