@@ -2,30 +2,14 @@
  * Faults (issue 3, "Faults"): timeouts counted from `started`, crashes, replacement in the same
  * slot, init failures and the pool's 3 × N rule. Each is an outcome or an error a user can act on.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { RunFailedError } from '../../src/errors.js';
 import type { TryOutcome } from '../../src/run/backend.js';
-import { isAlive, readText, sandbox, startPool, task, until, type Sandbox, type TestPool } from './helpers.js';
+import { isAlive, readText, poolsPerTest, task, until, type Sandbox } from './helpers.js';
 
 let box: Sandbox;
-let pools: TestPool[] = [];
-
-beforeEach(async () => {
-  box = await sandbox();
-});
-
-afterEach(async () => {
-  await Promise.all(pools.map((p) => p.pool.stop('now')));
-  pools = [];
-  await box.dispose();
-});
-
-async function poolFor(entry: string, options: Parameters<typeof startPool>[2] = {}): Promise<TestPool> {
-  const p = await startPool(box, entry, options);
-  pools.push(p);
-  return p;
-}
+const poolFor = poolsPerTest((b) => (box = b));
 
 function failed(outcome: TryOutcome): Extract<TryOutcome, { kind: 'failed' }> {
   if (outcome.kind !== 'failed') throw new Error(`expected a failure, got ${JSON.stringify(outcome)}`);

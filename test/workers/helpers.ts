@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { afterEach, beforeEach } from 'vitest';
+
 import { runPaths, type RunPaths } from '../../src/report/layout.js';
 import type { BackendEvent, TryOutcome, TryTask } from '../../src/run/backend.js';
 import { resolveInterpreter } from '../../src/workers/interpreter.js';
@@ -161,4 +163,30 @@ export async function until(condition: () => boolean, timeoutMs: number, what: s
 
 export function readText(path: string): string {
   return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+/**
+ * A fresh sandbox for each test of a file, and every pool a test starts stopped after it. Call once
+ * at the top of a test file: `let box: Sandbox; const poolFor = poolsPerTest((b) => (box = b));`.
+ */
+export function poolsPerTest(
+  setBox: (box: Sandbox) => void,
+): (entry: string, options?: Parameters<typeof startPool>[2]) => Promise<TestPool> {
+  let box: Sandbox | null = null;
+  let pools: TestPool[] = [];
+  beforeEach(async () => {
+    box = await sandbox();
+    setBox(box);
+  });
+  afterEach(async () => {
+    await Promise.all(pools.map((p) => p.pool.stop('now')));
+    pools = [];
+    await box?.dispose();
+  });
+  return async (entry, options = {}) => {
+    if (box === null) throw new Error('poolsPerTest: start pools inside a test');
+    const p = await startPool(box, entry, options);
+    pools.push(p);
+    return p;
+  };
 }

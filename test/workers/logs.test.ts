@@ -2,29 +2,18 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { runPaths } from '../../src/report/layout.js';
 import { LocalPool } from '../../src/workers/pool.js';
-import { ENTRIES, python, sandbox, startPool, type Sandbox, type TestPool } from './helpers.js';
+import { ENTRIES, python, poolsPerTest, type Sandbox } from './helpers.js';
 
 let box: Sandbox;
-let pools: TestPool[] = [];
-
-beforeEach(async () => {
-  box = await sandbox();
-});
-
-afterEach(async () => {
-  await Promise.all(pools.map((p) => p.pool.stop('now')));
-  pools = [];
-  await box.dispose();
-});
+const poolFor = poolsPerTest((b) => (box = b));
 
 describe('worker logs', () => {
   it("puts the script's stdout and stderr in logs/user/{stdout,stderr}/<worker>.txt, unparsed (prints.py)", async () => {
-    const p = await startPool(box, 'prints.py');
-    pools.push(p);
+    const p = await poolFor('prints.py');
     const [a] = await box.files('a');
     expect((await p.run([a as string])).kind).toBe('succeeded');
     await p.pool.stop('graceful');
@@ -39,8 +28,7 @@ describe('worker logs', () => {
 
   it('appends each process of a slot to the same files and writes a lifecycle log', async () => {
     for (let i = 0; i < 2; i++) {
-      const p = await startPool(box, 'prints.py', { processCount: 2 });
-      pools.push(p);
+      const p = await poolFor('prints.py', { processCount: 2 });
       await p.event('worker_ready', () => p.events.filter((e) => e.type === 'worker_ready').length === 2);
       await p.pool.stop('graceful');
     }

@@ -6,29 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { TryOutcome } from '../../src/run/backend.js';
-import { ENTRIES, sandbox, startPool, type Sandbox, type TestPool } from './helpers.js';
+import { ENTRIES, poolsPerTest, type Sandbox } from './helpers.js';
 
 let box: Sandbox;
-let pools: TestPool[] = [];
-
-beforeEach(async () => {
-  box = await sandbox();
-});
-
-afterEach(async () => {
-  await Promise.all(pools.map((p) => p.pool.stop('now')));
-  pools = [];
-  await box.dispose();
-});
-
-async function poolFor(entry: string, options: Parameters<typeof startPool>[2] = {}): Promise<TestPool> {
-  const p = await startPool(box, entry, options);
-  pools.push(p);
-  return p;
-}
+const poolFor = poolsPerTest((b) => (box = b));
 
 function expectSucceeded(outcome: TryOutcome): Extract<TryOutcome, { kind: 'succeeded' }> {
   if (outcome.kind !== 'succeeded') throw new Error(`expected success, got ${JSON.stringify(outcome)}`);

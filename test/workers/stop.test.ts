@@ -2,28 +2,12 @@
  * Stopping (Backend.stop, issue 3 "Ctrl-C"): graceful lets running tries finish and withdraws
  * prefetched ones; immediate kills now. Either way no try is charged for what was stopped.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { isAlive, readText, sandbox, startPool, task, until, type Sandbox, type TestPool } from './helpers.js';
+import { isAlive, readText, poolsPerTest, task, until, type Sandbox, type TestPool } from './helpers.js';
 
 let box: Sandbox;
-let pools: TestPool[] = [];
-
-beforeEach(async () => {
-  box = await sandbox();
-});
-
-afterEach(async () => {
-  await Promise.all(pools.map((p) => p.pool.stop('now')));
-  pools = [];
-  await box.dispose();
-});
-
-async function poolFor(entry: string, options: Parameters<typeof startPool>[2] = {}): Promise<TestPool> {
-  const p = await startPool(box, entry, options);
-  pools.push(p);
-  return p;
-}
+const poolFor = poolsPerTest((b) => (box = b));
 
 /** Submits `running` and a prefetched `waiting` to one worker; resolves once `running` is in run(). */
 async function runningAndPrefetched(p: TestPool, running: string, waiting: string) {
