@@ -340,7 +340,7 @@ class Channel:
             while data:
                 data = data[os.write(fd, data):]
         except OSError:  # the parent is gone
-            os._exit(EXIT_ORPHANED)
+            orphaned()
 
 
 class Inbox:
@@ -370,14 +370,14 @@ class Inbox:
             for _fd, event in hangup.poll():
                 if event & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
                     if not self.shutting_down:
-                        os._exit(EXIT_ORPHANED)  # the orchestrator died: exit now, whatever run() is doing
+                        orphaned()  # the orchestrator died: exit now, whatever run() is doing
                     return
 
     def _read(self):
         data = os.read(self.fd, 65536)
         if not data:
             if not self.shutting_down:
-                os._exit(EXIT_ORPHANED)
+                orphaned()
             self.messages.append(None)
             return
         if b'\n' not in data:  # part of a long message: joined once it is whole
@@ -410,16 +410,16 @@ class Inbox:
         return self.messages.popleft()
 
 
-def die_with_parent():
-    """PR_SET_PDEATHSIG: the kernel SIGKILLs us when the parent dies; the inbox's EOF is the fallback."""
-    if not sys.platform.startswith('linux'):
-        return
+def orphaned():
+    """The orchestrator is gone: take our process group with us (processes run() started too), so
+    that nothing is left behind (issue 3: no orphaned Python processes, ever). We are the group's
+    leader (the pool starts us detached), so this never reaches the orchestrator's own group."""
     try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-    except Exception:
+        if os.getpgid(0) == os.getpid():
+            os.killpg(0, signal.SIGKILL)
+    except OSError:
         pass
+    os._exit(EXIT_ORPHANED)
 
 
 def serve():
@@ -430,7 +430,6 @@ def serve():
     # The protocol pipes must not leak into the user's subprocesses.
     os.set_inheritable(3, False)
     os.set_inheritable(4, False)
-    die_with_parent()
     out = Channel(4)
     out.send({'type': 'hello', 'version': PROTOCOL_VERSION, 'pid': os.getpid(), 'executable': sys.executable,
               'pythonVersion': '%d.%d.%d' % sys.version_info[:3]})

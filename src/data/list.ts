@@ -86,6 +86,9 @@ export async function* listFiles(root: string): AsyncGenerator<FileItem> {
   }
 }
 
+/** `.minibatch`: run directories and caches; left out of every listing. */
+const OWN_FOLDER = '.minibatch';
+
 /** Reads one directory, classifies its entries (following links) and sorts them. */
 async function readEntries(dir: string): Promise<Entry[]> {
   let dirents: Dirent[];
@@ -98,7 +101,10 @@ async function readEntries(dir: string): Promise<Entry[]> {
   let classified = 0;
   for (const d of dirents) {
     if (d.isFile()) entries.push(entry(d.name, 'file', null, false));
-    else if (d.isDirectory()) entries.push(entry(d.name, 'dir', null, false));
+    else if (d.isDirectory()) {
+      // minibatch's own folder (run directories) is never data, even when a run's input holds it.
+      if (d.name !== OWN_FOLDER) entries.push(entry(d.name, 'dir', null, false));
+    }
     // Symbolic links, and entries whose type the file system did not report (DT_UNKNOWN).
     else if (d.isSymbolicLink() || isUnknown(d)) {
       if (++classified % STAT_RUN === 0) await nextTurn();

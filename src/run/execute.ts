@@ -42,6 +42,8 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
     try {
       mkdirSync(output, { recursive: true });
     } catch (error) {
+      // The backend's workers are starting: stop them, or they keep this process alive.
+      await opts.backend.stop('now');
       throw unwritable(`the output folder ${output}`, error, opts.resumeHint);
     }
   }

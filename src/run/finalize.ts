@@ -8,14 +8,16 @@ import { join } from 'node:path';
 import type { Ledger } from '../ledger/sqlite.js';
 import type { RunPaths } from '../report/layout.js';
 import { firstErrors, formatJobResult, miniBatchCounts, type JobResult } from '../report/result.js';
-import type { ResolvedJob } from '../spec/types.js';
+import type { LedgerCounts } from '../ledger/types.js';
+import type { ResolvedJob, RunSettings } from '../spec/types.js';
 import { EXIT } from '../errors.js';
 import { unwritable } from './disk-error.js';
 import { judgeOutcome, type RunOutcome } from './outcome.js';
 import { writeAtomic } from './rundir.js';
 import { writeRowsFile } from './rows-file.js';
 import { outputDataPath } from './worker-init.js';
-import type { SchedulerResult } from './scheduler.js';
+import { toThresholdCounts, type SchedulerResult } from './scheduler.js';
+import { breachedThreshold } from './thresholds.js';
 import { killPoint } from './test-hooks.js';
 
 export interface FinalizeInput {
@@ -38,7 +40,7 @@ export function finalizeRun(input: FinalizeInput): JobResult {
   let rowsFile: string | null = null;
   let rowCount: number | null = null;
   let counts = ledger.counts();
-  let outcome = judgeOutcome(input.result, counts, input.resumeHint);
+  let outcome = judgeOutcome(withFinalCounts(input.result, settings, counts), counts, input.resumeHint);
   /** Mini-batches failed here because their rows do not fit the header: no try of theirs failed. */
   const misfitErrors: JobResult['firstErrors'][number][] = [];
 
@@ -68,7 +70,7 @@ export function finalizeRun(input: FinalizeInput): JobResult {
         appendLog(paths.jobErrorTxt, `=== ${new Date().toISOString()} mini-batch ${misfit.index}: RowsDoNotFitHeader\n${message}\n\n`);
       }
       counts = ledger.counts();
-      outcome = judgeOutcome(input.result, counts, input.resumeHint);
+      outcome = judgeOutcome(withFinalCounts(input.result, settings, counts), counts, input.resumeHint);
     }
   }
 
@@ -103,6 +105,17 @@ export function finalizeRun(input: FinalizeInput): JobResult {
   killPoint('result-files');
   ledger.setMeta(OUTCOME_META_KEY, JSON.stringify(result));
   killPoint('result-recorded');
+  return result;
+}
+
+/**
+ * Thresholds judged on the final counts: a threshold's message then counts what finished after it
+ * tripped, and mini-batches failed by finalize itself (rows that do not fit) are judged too.
+ */
+function withFinalCounts(result: SchedulerResult, settings: RunSettings, counts: LedgerCounts): SchedulerResult {
+  const now = breachedThreshold(settings, toThresholdCounts(counts), true);
+  if (result.stop?.kind === 'threshold') return { ...result, stop: { kind: 'threshold', breach: now ?? result.stop.breach } };
+  if (result.stop === null) return { ...result, finalBreach: now };
   return result;
 }
 

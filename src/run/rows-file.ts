@@ -45,6 +45,8 @@ export function writeRowsFile(
         count += rows.lines.length;
         continue;
       }
+      // A mini-batch that returned no rows has no say in the header (nor can it misfit).
+      if (rows.values.length === 0) continue;
       if (header === null) {
         header = rows.columns;
         if (format === 'csv') out(header.map(csvField).join(',') + '\n');

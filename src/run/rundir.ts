@@ -3,7 +3,7 @@
  * and saving the resolved job in `run.json` with paths inside the directory stored relative to it,
  * so that a run directory can be moved and resumed elsewhere.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, sep } from 'node:path';
 import { EnvironmentError, RunDirConflictError } from '../errors.js';
@@ -41,6 +41,13 @@ export function createRunDir(root: string): RunPaths {
     throw new RunDirConflictError(
       `${root} already holds a run; continue it with \`minibatch resume ${root}\`, ` +
         `or choose another --run-dir`,
+    );
+  }
+  if (existsSync(root) && (!statSync(root).isDirectory() || readdirSync(root).length > 0)) {
+    // A run scatters logs/, outputs/ and its ledger in its folder: not among someone else's files.
+    throw new RunDirConflictError(
+      `${root} exists and is not an empty folder; give --run-dir a new or empty folder ` +
+        `(by default runs go to .minibatch/runs/<run-id>)`,
     );
   }
   for (const dir of [paths.workersDir, paths.stdoutDir, paths.stderrDir, paths.entryLogDir]) {

@@ -96,6 +96,7 @@ export class Scheduler {
   private readFromLedger: boolean;
   private running = 0;
   private wake: (() => void) | null = null;
+  private backendStopped: Promise<void> | null = null;
   private readonly settled: Promise<void>[] = [];
 
   constructor(opts: SchedulerOptions) {
@@ -108,6 +109,9 @@ export class Scheduler {
   /** Ask the run to stop; the first reason wins. Running tries finish (or time out). */
   requestStop(reason: StopReason): void {
     if (this.stopReason === null) this.stopReason = reason;
+    // Stop the backend now, not when dispatch next gets a slot: prefetched tries are withdrawn
+    // and a worker still in a long init() is not waited for (DESIGN §4: nothing new starts).
+    this.backendStopped ??= this.opts.backend.stop('graceful');
     this.poke();
   }
 
@@ -121,7 +125,7 @@ export class Scheduler {
       await this.dispatch();
     } finally {
       // A stop ends planning too; graceful stop turns prefetched tries into `not_started`.
-      await this.opts.backend.stop('graceful');
+      await (this.backendStopped ?? this.opts.backend.stop('graceful'));
       await Promise.all(this.settled);
       await planning;
       this.opts.ledger.flush();
@@ -151,6 +155,7 @@ export class Scheduler {
       this.tally.pending += buffer.length;
       buffer = [];
       lastFlush = Date.now();
+      this.opts.onProgress?.(this.progress());
       this.poke();
     };
     try {
@@ -178,6 +183,13 @@ export class Scheduler {
     const { backend } = this.opts;
     for (;;) {
       if (this.stopReason !== null) return;
+      // Work first, then a slot: a run with nothing left must not wait for a worker (a replacement
+      // still in init(), or one that will never start).
+      if (!this.hasTask()) {
+        if (this.planningDone && this.running === 0) return;
+        await this.sleepUntilPoked();
+        continue;
+      }
       try {
         await backend.waitForSlot();
       } catch (error) {
@@ -186,12 +198,9 @@ export class Scheduler {
       }
       if (this.stopReason !== null) return;
       const task = this.nextTask();
-      if (task === null) {
-        if (this.planningDone && this.running === 0) return;
-        await this.sleepUntilPoked();
-        continue;
-      }
+      if (task === null) continue;
       this.running++;
+      if (this.tally.tries === 0) this.opts.onProgress?.(this.progress());
       this.settled.push(
         backend.submit(task).then(
           (outcome) => this.onOutcome(task, outcome),
@@ -221,6 +230,14 @@ export class Scheduler {
         context: { minibatch_index: mb.index, partition_key_value: null },
       });
     }
+  }
+
+  /** Whether a task is ready for dispatch (reads a page from the ledger when it must). */
+  private hasTask(): boolean {
+    if (this.retries.length > 0 || this.freshHead < this.fresh.length) return true;
+    if (!this.readFromLedger) return false;
+    if (this.page.length === 0) this.page = this.opts.ledger.pendingAfter(this.cursor, PAGE);
+    return this.page.length > 0;
   }
 
   private nextTask(): TryTask | null {
@@ -295,7 +312,8 @@ export class Scheduler {
       this.tally.succeededItems += succeeded;
       this.tally.failedItems += itemCount - succeeded;
     } else {
-      const last = task.attempt >= this.opts.settings.runMaxTry;
+      // A bad return value is the script's answer, not an accident: trying again would repeat it.
+      const last = task.attempt >= this.opts.settings.runMaxTry || outcome.failure === 'bad_return';
       status = last ? 'failed' : 'pending';
       record = {
         miniBatch: task.miniBatch,

@@ -81,6 +81,12 @@ export async function bindJob(req: BindRequest): Promise<ResolvedJob> {
     const binding = chosen.outputs.get(decl.name);
     if (binding !== undefined && binding.text.trim() === '') problems.push(`${binding.origin}: output \`${decl.name}\` needs a path`);
     outputs[decl.name] = binding === undefined ? join(runDir, 'outputs', snakeCase(decl.name)) : bindingPath(binding);
+    if (binding !== undefined && binding.text.trim() !== '') {
+      const found = await stat(outputs[decl.name] ?? '').catch(() => null);
+      if (found !== null && !found.isDirectory()) {
+        problems.push(`${binding.origin}: output \`${decl.name}\` must be a folder, but ${outputs[decl.name] ?? ''} is a file; name a folder (it is created if missing)`);
+      }
+    }
   }
 
   if (problems.length > 0) {

@@ -29,12 +29,19 @@ function shown(raw: unknown): string {
 const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** `90` (seconds), `90s`, `1.5s`, `500ms`, `5m`, `1h` → milliseconds (rounded, > 0). */
+/**
+ * The longest timeout: timers cannot wait past 24.8 days, and the derived initTimeout
+ * (3 × runInvocationTimeout + 30 s) must stay below that.
+ */
+const MAX_DURATION_MS = 7 * 24 * 3600 * 1000;
+
 export function parseDuration(raw: unknown): Parsed<number> {
   const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : null;
   const match = text === null ? null : /^(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?$/.exec(text);
   if (match === null) return bad(`must be a duration such as 90 (seconds), 90s, 1.5s, 500ms or 5m; found ${shown(raw)}`);
   const ms = Math.round(Number(match[1]) * (UNITS_MS[match[2] ?? 's'] ?? 1000));
-  return ms > 0 ? ok(ms) : bad(`must be longer than 0; found ${shown(raw)}`);
+  if (ms <= 0) return bad(`must be longer than 0; found ${shown(raw)}`);
+  return ms <= MAX_DURATION_MS ? ok(ms) : bad(`must be at most 7 days (168h); found ${shown(raw)}`);
 }
 
 const UNITS_BYTES: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
@@ -46,6 +53,7 @@ export function parseSize(raw: unknown): Parsed<MiniBatchSize> {
   if (match === null) return bad(`must be a count of items such as 10, or a size such as 512KB or 1MB; found ${shown(raw)}`);
   const n = Number(match[1]);
   if (n < 1) return bad(`must be at least 1; found ${shown(raw)}`);
+  if (!Number.isSafeInteger(n * 1024 ** 3)) return bad(`is too large; found ${shown(raw)}`);
   const unit = match[2]?.[0]?.toLowerCase();
   return unit === undefined ? ok({ unit: 'items', count: n }) : ok({ unit: 'bytes', bytes: n * (UNITS_BYTES[unit] ?? 1) });
 }
@@ -84,6 +92,7 @@ function parseText(raw: unknown): Parsed<string> {
 
 function parseFileName(raw: unknown): Parsed<string> {
   const name = parseText(raw);
+  if (name.ok && (name.value === '.' || name.value === '..')) return bad(`must name a file, not \`${name.value}\`; found ${shown(raw)}`);
   if (name.ok && /[/\\]/.test(name.value)) return bad(`must be a file name without a folder (it is written in the outputData folder); found ${shown(raw)}`);
   return name;
 }

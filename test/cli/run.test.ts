@@ -3,7 +3,7 @@
  * ledger; assertions on exit codes, output files, job results and logs (issue 3).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JobResult } from '../../src/report/result.js';
@@ -104,10 +104,12 @@ describe('minibatch run', () => {
     });
   });
 
-  it('a bad return value fails the try with a message naming what came back', async () => {
+  it('a bad return value fails the mini-batch at once, with a message naming what came back', async () => {
     const m = makeModule({ entry: 'bad_return', files: names(2) });
-    const r = await runCli([...moduleArgs(m), '--run-max-try', '1', '--processes', '1']);
+    const r = await runCli([...moduleArgs(m), '--processes', '1']);
     expect(r.exitCode).toBe(1);
+    // Not retried: the same script would return the same thing again (runMaxTry is 3 here).
+    expect(jobResult(m)).toMatchObject({ tries: 1, miniBatches: { failed: 1 } });
     const errors = readFileSync(join(m.runDir, 'logs', 'job_error.txt'), 'utf8');
     expect(errors).toMatch(/BadReturn: run\(\) returned None/);
   });
@@ -125,6 +127,23 @@ describe('minibatch run', () => {
     const r = await runCli([...moduleArgs(m), '--mini-batch-size', '2', '--limit', '2', '--processes', '1']);
     expect(r.exitCode).toBe(0);
     expect(jobResult(m)).toMatchObject({ miniBatches: { total: 2 }, items: { total: 4 } });
+  });
+
+  it('refuses an output bound to a file, before anything starts', async () => {
+    const m = makeModule({ entry: 'ok', files: names(1) });
+    const file = join(m.root, 'a-file');
+    writeFileSync(file, 'x');
+    const r = await runCli(['run', m.spec, '--input', `Data=${m.data}`, '--output', `Out=${file}`, '--run-dir', m.runDir]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`output \`Out\` must be a folder, but ${file} is a file`);
+    expect(existsSync(m.runDir)).toBe(false);
+  });
+
+  it('refuses a --run-dir that is a folder of other files', async () => {
+    const m = makeModule({ entry: 'ok', files: names(1) });
+    const r = await runCli([...moduleArgs(m).slice(0, -3), '--run-dir', m.data]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`${m.data} exists and is not an empty folder; give --run-dir a new or empty folder`);
   });
 
   it('refuses a --run-dir that holds another run, suggesting resume', async () => {

@@ -153,3 +153,15 @@ describe('listFiles', () => {
     expect(await rels(root)).toEqual(['ok.txt', 'ok2.txt']);
   });
 });
+
+describe("minibatch's own folder", () => {
+  it('leaves .minibatch (run directories) out of a listing, keeping other hidden files', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeTree(dir, { '.hidden': '', 'a.txt': '', '.minibatch/runs/r1/state.db': '' });
+      expect((await collect(listFiles(dir))).map((f) => f.rel)).toEqual(['.hidden', 'a.txt']);
+    } finally {
+      cleanup();
+    }
+  });
+});

@@ -53,7 +53,7 @@ describe.concurrent('crashes around the orchestrator', () => {
     expect(await exited).toBe('SIGKILL');
     const committed = committedIn(runDir);
     const seen = callsOf(job).length;
-    // No worker outlives its orchestrator (they die with it: PR_SET_PDEATHSIG).
+    // No worker outlives its orchestrator (each sees its pipe close and takes its process group down).
     const workers = new Set(calls.map((line) => Number(line.split(' ')[1])));
     await sleep(200);
     expect([...workers].filter(alive)).toEqual([]);

@@ -26,6 +26,11 @@ describe('durations', () => {
     expect(parseDuration('0s')).toEqual({ ok: false, problem: 'must be longer than 0; found `0s`' });
   });
 
+  it('more than 7 days is refused (timers cannot wait for the derived initTimeout)', () => {
+    expect(parseDuration('168h')).toEqual({ ok: true, value: 604_800_000 });
+    expect(parseDuration('999999')).toEqual({ ok: false, problem: 'must be at most 7 days (168h); found `999999`' });
+  });
+
   it('prints as a user writes them', () => {
     expect([500, 1_500, 90_000, 120_000, 210_000].map(formatDuration)).toEqual(['500ms', '1.5s', '90s', '2m', '210s']);
   });
@@ -71,6 +76,8 @@ describe('other settings', () => {
       ok: false,
       problem: 'must be a file name without a folder (it is written in the outputData folder); found `out/rows.txt`',
     });
+    expect(SETTING_PARSERS.appendRowFileName('..')).toEqual({ ok: false, problem: 'must name a file, not `..`; found `..`' });
+    expect(parseSize('99999999999999999999')).toEqual({ ok: false, problem: 'is too large; found `99999999999999999999`' });
   });
 
   it('environment variables', () => {
