@@ -1,14 +1,18 @@
 /**
  * `minibatch validate <module.yaml>`: every problem of a module spec, each as `file:line:col:
  * message`, sorted by position, exit 2; or a one-line summary, exit 0. Warnings and notes go to
- * stderr either way. Given a job file, it checks the job file and its module spec.
+ * stderr either way. Given a job file, it checks the job file, its module spec and its bindings.
  */
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
 import type { ModuleSpec } from '../spec/types.js';
+import { defaultRunsRoot } from '../run/rundir.js';
+import { bindJob, type FlagBindings } from '../spec/bind.js';
 import { loadTarget } from './options.js';
+
+const NO_FLAGS: FlagBindings = { inputs: [], parameters: [], outputs: [], settings: {}, limit: null };
 
 export function register(program: Command): void {
   program
@@ -16,8 +20,11 @@ export function register(program: Command): void {
     .description('check a module spec (or a job file and its spec) and report every problem with its file:line:col')
     .argument('<module.yaml>', 'the module spec, or a job file (module: ./module.yaml)')
     .action(async (target: string) => {
-      const { spec, diagnostics } = await loadTarget(target);
+      const { spec, job, diagnostics } = await loadTarget(target);
       printDiagnostics(diagnostics);
+      // A job file's bindings are checked as `run` would check them (names, values, paths), so
+      // that "valid" means the job can start. Nothing is created.
+      if (job !== null) await bindJob({ spec, job, flags: NO_FLAGS, runDir: join(defaultRunsRoot(), 'validate') });
       process.stdout.write(`${summary(target, spec)}\n`);
     });
 }

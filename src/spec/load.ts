@@ -69,9 +69,9 @@ export async function readYamlFile(given: string, kind: YamlKind, cwd: string = 
     const { line, col } = at(syntax.pos[0]);
     throw fail(`malformed YAML: ${describeSyntaxError(syntax.code, syntax.message, kind)}`, line, col, syntax);
   }
-  const problems = structuralProblems(doc, lines).map(
-    (p): Diagnostic => ({ severity: 'error', file: given, ...at(p.offset), message: p.message }),
-  );
+  const problems = structuralProblems(doc, lines)
+    .sort((a, b) => a.offset - b.offset)
+    .map((p): Diagnostic => ({ severity: 'error', file: given, ...at(p.offset), message: p.message }));
   if (problems.length > 0) throw new SpecError('SPEC_UNREADABLE', problems);
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     throw fail(`the ${kind} is empty: ${EMPTY_HINT[kind]}`);

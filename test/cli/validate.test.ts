@@ -1,6 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { REPO_ROOT, runCli } from '../helpers/cli.js';
 
 const SPECS = fileURLToPath(new URL('../fixtures/specs/', import.meta.url));
 
@@ -16,6 +19,20 @@ describe('minibatch validate', () => {
         'module_spec.yaml:34:33: outputPath names `My Customized Output`, which is not declared in outputs (did you mean `My Customized Ouptut`?)',
         '',
       ].join('\n'),
+    );
+  });
+
+  it("checks a job file's bindings as run would, each at its place", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mb-validate-'));
+    writeFileSync(
+      join(dir, 'job.yaml'),
+      `module: ${join(REPO_ROOT, 'examples/word-count/module.yaml')}\ninputs:\n  Documents: ${join(REPO_ROOT, 'examples/data/texts')}\n` +
+        'parameters:\n  Min Lenght: 3\n',
+    );
+    const result = await runCli(['validate', 'job.yaml'], { cwd: dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      'job.yaml:5:3: module `Word Count` has no parameter `Min Lenght` (did you mean `Min Length`?)',
     );
   });
 
