@@ -26,7 +26,7 @@ export function judgeOutcome(result: SchedulerResult, counts: LedgerCounts, resu
   if (stop?.kind === 'interrupted') {
     return {
       status: 'interrupted',
-      reason: `Interrupted; ${counts.pending} mini-batches not run. Continue with \`${resumeHint}\`.`,
+      reason: `Stopped by the user; ${counts.pending} mini-batches not run. Continue with \`${resumeHint}\`.`,
       exitCode: EXIT.interrupted,
       threshold: null,
       resumable: true,
