@@ -7,7 +7,7 @@
  * (`commits.ts`); every read flushes first, so a caller always reads its own commits.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { PlannedMiniBatch } from '../data/types.js';
 import { RunDirConflictError } from '../errors.js';
@@ -73,6 +73,30 @@ export class Ledger {
       db?.close();
       throw storageError(file, error);
     }
+  }
+
+  /**
+   * Whether `runDir` has no ledger worth keeping: no `state.db`, or one whose creation was cut short
+   * (a full disk, a kill between creating the file and its schema). Such a file holds nothing, so
+   * it is removed, and the run can start its ledger afresh (issue 4: resume after any crash).
+   */
+  static discardIfBlank(runDir: string): boolean {
+    const file = runPaths(resolve(runDir)).stateDb;
+    if (!existsSync(file)) return true;
+    let tables = 1;
+    try {
+      const db = new Database(file, { fileMustExist: true, readonly: true });
+      try {
+        tables = db.prepare<[], number>('SELECT count(*) FROM sqlite_master').pluck().get() ?? 1;
+      } finally {
+        db.close();
+      }
+    } catch {
+      return false; // not readable as SQLite: `open` says so clearly
+    }
+    if (tables > 0) return false;
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    return true;
   }
 
   /** Opens the `state.db` of `runDir`. Refuses a missing file, a file that is not a minibatch ledger, or a newer schema. */

@@ -43,8 +43,13 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
     const runJson = readRunJson(paths);
     const job = overrideSettings(runJson.job, opts.overrides);
     process.stdout.write(`run directory: ${paths.root}\n`);
-    const fresh = !existsSync(paths.stateDb);
-    // Killed before its ledger existed (right after run.json): nothing ran, so plan from scratch.
+    // A rejected setting (an interpreter that is not there) must fail before run.json records it.
+    const stored = runJson.backend;
+    const processes = opts.overrides.processCountPerNode ?? stored?.processes ?? job.settings.processCountPerNode;
+    const interpreter = processes === 0 ? null : await resolveInterpreter(job.settings.python);
+    const fresh = Ledger.discardIfBlank(paths.root);
+    // Killed before its ledger existed (right after run.json), or while creating it: nothing ran,
+    // so plan from scratch.
     const ledger = fresh ? Ledger.create(paths.root) : Ledger.open(paths.root);
     try {
       const go = fresh ? true : prepare(ledger, job, opts, paths);
@@ -68,9 +73,6 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
       }
       if (!fresh) process.stdout.write(`${formatLeft(ledger.counts())}\n`);
       // A run on Redis continues there (issue 5): the stored server, its password from MINIBATCH_REDIS_URL.
-      const stored = runJson.backend;
-      const processes = opts.overrides.processCountPerNode ?? stored?.processes ?? job.settings.processCountPerNode;
-      const interpreter = processes === 0 ? null : await resolveInterpreter(job.settings.python);
       const redis = stored === undefined ? null : storedRedisChoice(stored, undefined);
       const python = interpreter?.executable ?? null;
       const run = await openRunBackend({ job, paths, runId: runJson.runId, ledger, redis, processes, python });

@@ -35,7 +35,7 @@ export function createRunDir(root: string): RunPaths {
       throw new EnvironmentError(
         'RUN_DIR_LOCKED',
         `${root} is being driven by process ${owner.pid} on ${owner.host} (since ${owner.since}); ` +
-          `wait for it to end, or stop it first`,
+          `wait for it to end, or stop it first (if no minibatch runs there any more, delete ${paths.lockFile})`,
       );
     }
     throw new RunDirConflictError(
@@ -122,7 +122,7 @@ export function lockRunDir(paths: RunPaths): () => void {
       throw new EnvironmentError(
         'RUN_DIR_LOCKED',
         `${paths.root} is being driven by process ${owner.pid} on ${owner.host} (since ${owner.since}); ` +
-          `wait for it to end, or stop it first`,
+          `wait for it to end, or stop it first (if no minibatch runs there any more, delete ${paths.lockFile})`,
       );
     }
     if (owner !== null && owner.host !== me.host) {

@@ -109,7 +109,7 @@ export class LocalPool implements Backend {
     this.baseEnv = {
       // Without a UTF-8 locale a print() of non-ASCII text would raise in user code.
       PYTHONIOENCODING: 'utf-8:backslashreplace',
-      ...process.env,
+      ...withoutSecrets(process.env),
       ...userEnv,
       // The contract's variables win over the user's (DESIGN §5).
       AZUREML_BI_OUTPUT_PATH: options.init.outputDir,
@@ -265,6 +265,12 @@ export class LocalPool implements Backend {
     }
     for (const queued of this.queue.splice(0)) queued.resolve(notStarted(queued.task));
   }
+}
+
+/** minibatch's own secrets (a Redis URL may hold a password) are not the entry script's business. */
+function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { MINIBATCH_REDIS_URL: _redisUrl, ...rest } = env;
+  return rest;
 }
 
 function notStarted(task: TryTask): TryOutcome {

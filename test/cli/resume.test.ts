@@ -106,4 +106,24 @@ describe.concurrent('minibatch resume', () => {
     expect(saved.settingSources).toMatchObject({ runMaxTry: 'flag', processCountPerNode: 'flag', initTimeoutMs: 'default' });
     expect(rowsOf(runDir)).toEqual(expectedRows(files));
   });
+
+  it('a ledger whose creation was cut short (an empty state.db) is started afresh', async () => {
+    const files = fileNames(4);
+    const job = makeJob(join(tmp.dir, 'blank-ledger'), { files });
+    const runDir = join(job.root, 'run');
+    expectExit(await cli(job.runArgs(runDir), { MINIBATCH_TEST_KILL_AT: 'run-json' }), 'SIGKILL');
+    writeFileSync(join(runDir, 'state.db'), ''); // as a full disk leaves it
+    const resumed = await cli(['resume', runDir]);
+    expectExit(resumed, 0);
+    expect(rowsOf(runDir)).toEqual(expectedRows(files));
+  });
+
+  it('a setting refused on resume (an interpreter that is not there) is not recorded', async () => {
+    const job = makeJob(join(tmp.dir, 'bad-python'), { files: fileNames(2) });
+    const runDir = join(job.root, 'run');
+    expectExit(await cli(job.runArgs(runDir), { MINIBATCH_TEST_KILL_AT: 'run-json' }), 'SIGKILL');
+    expectExit(await cli(['resume', runDir, '--python', '/nonexistent/python3']), 3);
+    expect(readFileSync(join(runDir, 'run.json'), 'utf8')).not.toContain('/nonexistent/python3');
+    expectExit(await cli(['resume', runDir]), 0);
+  });
 });
