@@ -54,6 +54,11 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
   const plan = planJob(job);
   const interpreter = ownProcesses === 0 ? null : await resolveInterpreter(job.settings.python);
 
+  if (redis !== null) {
+    // A Redis that cannot be used fails the run before it has a run directory to leave behind.
+    const { checkRedis } = await import('../redis/check.js');
+    await checkRedis(redis.target);
+  }
   const paths = createRunDir(root);
   const release = lockRunDir(paths);
   try {

@@ -119,7 +119,8 @@ describe('init failures', () => {
     expect(message).toContain('no worker ever became ready');
     expect(message).toContain('FileNotFoundError: model.pkl is missing');
     expect(message).toContain('init_raises.py", line 5, in load_model');
-    expect(p.events.filter((e) => e.type === 'worker_init_failed')).toHaveLength(6);
+    // The sixth failure ends the pool; the other worker's init may already be failing too.
+    expect(p.events.filter((e) => e.type === 'worker_init_failed').length).toBeGreaterThanOrEqual(6);
     await expect(p.pool.waitForSlot()).rejects.toBe(error);
     expect(await p.pool.submit(task(['x'], 3))).toEqual({ kind: 'not_started', miniBatch: 3, attempt: 1 });
     await p.pool.stop('graceful');
