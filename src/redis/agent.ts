@@ -18,7 +18,7 @@ import { createRedis } from './connection.js';
 import { agentIdentity, type AgentIdentity } from './identity.js';
 import { redisKeys, type RedisKeys } from './keys.js';
 import { jobInSnapshot, logPathsFor, snapshotCache, unreadableInputs } from './prepare.js';
-import { RunRegistry, type RunRecord } from './registry.js';
+import { orchestratorAlive, RunRegistry, type RunRecord } from './registry.js';
 import { writeReport, type ReportKind } from './reports.js';
 import { RunServer, type ServedCounts } from './run-server.js';
 import { fetchSnapshot } from './snapshot.js';
@@ -46,7 +46,18 @@ export interface AgentOptions {
 type StopMode = 'graceful' | 'now';
 
 /** How serving a run ended. */
-type Ended = 'finished' | 'failed' | 'paused' | 'removed' | 'stopped' | 'cannot serve';
+/** How serving a run ended; `silent`: its orchestrator stopped its heartbeat (killed, not yet resumed). */
+type Ended = 'finished' | 'failed' | 'paused' | 'removed' | 'stopped' | 'cannot serve' | 'silent';
+
+const ENDED_WORDS: Record<Ended, string> = {
+  finished: 'finished',
+  failed: 'failed',
+  paused: 'paused',
+  removed: 'removed',
+  stopped: 'left (this worker is stopping)',
+  'cannot serve': 'left',
+  silent: 'left (its orchestrator went silent; it continues when resumed)',
+};
 
 export class Agent {
   private stopMode: StopMode | null = null;
@@ -98,6 +109,7 @@ export class Agent {
     const { options } = this;
     const skipped = new Set<string>();
     const refused = new Set<string>();
+    const silent = new Set<string>();
     const onceIds = options.once ? new Set((await registry.list(['running'])).runs.map((r) => r.runId)) : null;
     let saidWaiting = false;
     while (this.stopMode === null) {
@@ -107,7 +119,16 @@ export class Agent {
         refused.add(r.runId);
         options.warn(r.message);
       }
-      const next = listing.runs.find((r) => !skipped.has(r.runId) && (onceIds === null || onceIds.has(r.runId)));
+      for (const r of listing.runs) {
+        if (orchestratorAlive(r)) silent.delete(r.runId);
+        else if (!silent.has(r.runId)) {
+          silent.add(r.runId);
+          options.out(`run ${r.runId}: its orchestrator (process ${r.pid} on ${r.host}) is silent; left until it is resumed`);
+        }
+      }
+      const next = listing.runs.find(
+        (r) => !skipped.has(r.runId) && !silent.has(r.runId) && (onceIds === null || onceIds.has(r.runId)),
+      );
       if (next === undefined) {
         if (onceIds !== null) return;
         if (!saidWaiting) options.out('waiting for runs…');
@@ -185,7 +206,7 @@ export class Agent {
     this.totals.failed += c.failed;
     this.totals.notStarted += c.notStarted;
     options.out(
-      `run ${runId} ${ended === 'stopped' ? 'left (this worker is stopping)' : ended === 'cannot serve' ? 'left' : ended}: ` +
+      `run ${runId} ${ENDED_WORDS[ended]}: ` +
         `this machine ran ${tries(c)} (${c.succeeded} succeeded, ${c.failed} failed), ` +
         `${c.notStarted} given back unstarted`,
     );
@@ -234,6 +255,7 @@ export class Agent {
       });
       if (record === null) return 'removed';
       if (record.state !== 'running') return record.state;
+      if (!orchestratorAlive(record)) return 'silent';
       await this.sleep(this.options.timing.pollMs);
     }
   }

@@ -8,6 +8,7 @@
  */
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { hostname } from 'node:os';
 import { EnvironmentError } from '../errors.js';
 import type { RunPaths } from '../report/layout.js';
 import type { JobResult } from '../report/result.js';
@@ -23,7 +24,7 @@ import { agentIdentity, bullWorkerName } from './identity.js';
 import { DEFAULT_PREFIX, redisKeys, type RedisKeys } from './keys.js';
 import type { EncodedOutcome } from './payload.js';
 import { cacheRoot, jobInSnapshot, snapshotCache } from './prepare.js';
-import { RunRegistry, type RunState } from './registry.js';
+import { HEARTBEAT_MS, ORCHESTRATOR_GONE_MS, orchestratorAlive, RunRegistry, type RunState } from './registry.js';
 import { writeReport } from './reports.js';
 import { RunServer } from './run-server.js';
 import { deleteSnapshot, fetchSnapshot, publishSnapshot } from './snapshot.js';
@@ -75,6 +76,15 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
     const keys = redisKeys(options.prefix ?? DEFAULT_PREFIX);
     const registry = new RunRegistry(redis, keys);
     const known = await registry.read(runId);
+    if (known !== null && known.state === 'running' && known.heartbeatAt !== null && orchestratorAlive(known) && !deadHere(known)) {
+      // A copy of this run directory, resumed elsewhere: two orchestrators would take each other's results.
+      throw new EnvironmentError(
+        'RUN_DIR_LOCKED',
+        `run ${runId} is being driven by process ${known.pid} on ${known.host} (its last heartbeat ` +
+          `${Math.round((Date.now() - known.heartbeatAt) / 1000)} s ago); stop it first, or wait ` +
+          `${ORCHESTRATOR_GONE_MS / 1000} s after it died`,
+      );
+    }
     const digest = await codeSnapshot(redis, keys, job, paths, known?.codeDigest ?? null, say);
     const queueName = keys.queueName(runId);
     const queue: RunQueue = new Queue<unknown, EncodedOutcome>(queueName, {
@@ -87,6 +97,11 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
     // A resumed run's queue may have been paused by an interrupted orchestrator.
     await queue.resume();
     await registry.register({ runId, job, codeDigest: digest, queueName, runDir: paths.root, queue: timing.queue });
+    // Workers leave a run whose orchestrator went silent (killed, not yet resumed) for others.
+    await registry.heartbeat(runId);
+    const heartbeat = setInterval(() => void registry.heartbeat(runId).catch(() => undefined), HEARTBEAT_MS);
+    heartbeat.unref();
+    parts.unshift({ close: () => Promise.resolve(clearInterval(heartbeat)) });
 
     let backend: RedisBackend | null = null;
     const onChange = (): void => backend?.onChange();
@@ -238,6 +253,18 @@ interface Finishing {
 
 /** How long the end of a run waits for worker machines to notice it and let go of its queue. */
 const LEAVE_WAIT_POLLS = 3;
+
+/** The record's orchestrator ran on this machine and its process is gone (killed, then resumed here). */
+function deadHere(record: { readonly host: string; readonly pid: number }): boolean {
+  if (record.host !== hostname()) return false;
+  if (record.pid === process.pid) return true;
+  try {
+    process.kill(record.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'EPERM';
+  }
+}
 
 async function finishRun(f: Finishing, result: JobResult): Promise<void> {
   const { redis, keys, registry, queue, runId } = f;

@@ -57,6 +57,19 @@ export interface RunRecord {
   /** Epoch milliseconds. */
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** The orchestrator's last heartbeat (epoch ms); null for a record written before heartbeats. */
+  readonly heartbeatAt: number | null;
+}
+
+/** How often the orchestrator of a running run says it is alive (`MINIBATCH_REDIS_HEARTBEAT_MS`, for tests). */
+export const HEARTBEAT_MS = Number(process.env.MINIBATCH_REDIS_HEARTBEAT_MS) > 0 ? Number(process.env.MINIBATCH_REDIS_HEARTBEAT_MS) : 5_000;
+/** A running run whose orchestrator has been silent this long is left until it resumes. */
+export const ORCHESTRATOR_GONE_MS = 6 * HEARTBEAT_MS;
+
+/** Whether a running run's orchestrator is alive, as far as its heartbeat tells. */
+export function orchestratorAlive(record: RunRecord, now: number = Date.now()): boolean {
+  const last = record.heartbeatAt ?? record.updatedAt;
+  return now - last < ORCHESTRATOR_GONE_MS;
 }
 
 /** A run this worker cannot serve: another protocol version, or a record it cannot read. */
@@ -194,6 +207,14 @@ export class RunRegistry {
     return set === 1;
   }
 
+  /**
+   * The orchestrator says it is alive (every HEARTBEAT_MS). Workers leave a run whose heartbeat
+   * stopped (its orchestrator was killed and not yet resumed) for others, instead of waiting on it.
+   */
+  async heartbeat(runId: string): Promise<void> {
+    await this.redis.eval(SET_IF_EXISTS, 1, this.keys.run(runId), 'heartbeatAt', String(Date.now()));
+  }
+
   /** Removes the run from the registry (its queue and snapshot are removed by their owners). */
   async remove(runId: string): Promise<void> {
     await this.redis.multi().del(this.keys.run(runId)).zrem(this.keys.runs, runId).exec();
@@ -261,6 +282,7 @@ function parseRecord(runId: string, hash: Record<string, string>): Parsed {
     pid: pid ?? 0,
     createdAt,
     updatedAt,
+    heartbeatAt: num('heartbeatAt'),
   };
   return { ok: true, record };
 }

@@ -48,6 +48,25 @@ describeWithRedis('a run on Redis under faults', () => {
     await server?.stop();
   });
 
+  it('a run whose orchestrator was killed and not resumed does not hold the workers: they serve the next run', async () => {
+    const env = clusterEnv(uniquePrefix('silent'), { MINIBATCH_REDIS_HEARTBEAT_MS: '200', SLEEP_MS: '300' });
+    const abandoned = recordingModule({ files: names(12), settings: { miniBatchSize: 1 } });
+    const next = recordingModule({ files: names(4), settings: { outputAction: 'append_row', miniBatchSize: 1 } });
+    const worker = startCli(['worker', server.url, '--processes', '1'], { env: { ...env, CALLS_FILE: abandoned.calls } });
+    await worker.waitFor(/waiting for runs/);
+    const first = startCli(redisRunArgs(abandoned, server, ['--processes', '0']), { env: { ...env, CALLS_FILE: abandoned.calls } });
+    await worker.waitFor(/serving run/);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = startCli(redisRunArgs(next, server, ['--processes', '0']), { env: { ...env, CALLS_FILE: next.calls } });
+    const run = await second.exited;
+    expect(run.exitCode).toBe(0);
+    expect(rows(next.out)).toHaveLength(4);
+    await worker.waitFor(/its orchestrator went silent/);
+    worker.child.kill('SIGTERM');
+    expect((await worker.exited).exitCode).toBe(0);
+  });
+
   it('Redis restarts mid-run (with persistence): everyone waits, says so, and nothing is lost', async () => {
     const durable = await startRedisServer({ persistence: true });
     try {
