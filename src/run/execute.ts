@@ -96,6 +96,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
     return finalizeRun({ job, runId: opts.runId, paths, ledger, result, startedAt, resumeHint: opts.resumeHint });
   } finally {
     progress.stop();
+    await tryLog.close(); // idempotent: after a failure too, what was logged is written
     if (opts.handleSignals) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
