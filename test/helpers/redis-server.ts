@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 
 /** The binary; `REDIS_SERVER_BIN` overrides it. */
 export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
@@ -215,5 +216,26 @@ function halt(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
       resolve();
     });
     child.kill(signal);
+  });
+}
+
+/**
+ * One redis-server and one client for the enclosing describe block, stopped after it. Call inside
+ * the block: `let server: RedisServer; let redis: Redis; redisPerSuite((s, r) => { server = s; redis = r; });`.
+ */
+export function redisPerSuite(
+  set: (server: RedisServer, redis: Redis) => void,
+  client: (url: string) => Redis = (url) => new Redis(url),
+): void {
+  let server: RedisServer | null = null;
+  let redis: Redis | null = null;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    redis = client(server.url);
+    set(server, redis);
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await server?.stop();
   });
 }

@@ -8,11 +8,11 @@ import { mkdtempSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { JobResult } from '../../src/report/result.js';
 import { runCli } from '../helpers/cli.js';
 import { names } from '../helpers/module.js';
-import { describeWithRedis, startRedisServer, uniquePrefix, type RedisServer } from '../helpers/redis-server.js';
+import { describeWithRedis, redisPerSuite, uniquePrefix, type RedisServer } from '../helpers/redis-server.js';
 import { clusterEnv, killMachine, readCalls, recordingModule, redisRunArgs, startCli, until } from './helpers.js';
 
 function rows(out: string): string[] {
@@ -30,13 +30,9 @@ function elsewhere(): string {
 describeWithRedis('many machines through Redis', () => {
   let server: RedisServer;
   let redis: Redis;
-  beforeAll(async () => {
-    server = await startRedisServer();
-    redis = new Redis(server.url);
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
+  redisPerSuite((s, r) => {
+    server = s;
+    redis = r;
   });
 
   it('two workers started elsewhere run every mini-batch from the code snapshot, rows once and in order', async () => {

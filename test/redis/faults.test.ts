@@ -6,11 +6,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { JobResult } from '../../src/report/result.js';
 import { runCli } from '../helpers/cli.js';
 import { makeModule, moduleArgs, names, type TestModule } from '../helpers/module.js';
-import { describeWithRedis, startRedisServer, uniquePrefix, type RedisServer } from '../helpers/redis-server.js';
+import { describeWithRedis, redisPerSuite, startRedisServer, uniquePrefix, type RedisServer } from '../helpers/redis-server.js';
 import { clusterEnv, readCalls, recordingModule, redisRunArgs, startCli, until } from './helpers.js';
 
 function jobResult(runDir: string): JobResult {
@@ -39,13 +39,9 @@ function tries(m: TestModule): string[] {
 describeWithRedis('a run on Redis under faults', () => {
   let server: RedisServer;
   let redis: Redis;
-  beforeAll(async () => {
-    server = await startRedisServer();
-    redis = new Redis(server.url);
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
+  redisPerSuite((s, r) => {
+    server = s;
+    redis = r;
   });
 
   it('a run whose orchestrator was killed and not resumed does not hold the workers: they serve the next run', async () => {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import { EnvironmentError } from '../../src/errors.js';
 import { createRedis } from '../../src/redis/connection.js';
 import { resolveRedisTarget } from '../../src/redis/url.js';
@@ -7,26 +7,22 @@ import { MINIBATCH_VERSION, REDIS_PROTOCOL_VERSION, redisKeys } from '../../src/
 import type { RedisKeys } from '../../src/redis/keys.js';
 import { RunRegistry } from '../../src/redis/registry.js';
 import type { ResolvedJob } from '../../src/spec/types.js';
-import { describeWithRedis, startRedisServer, uniquePrefix } from '../helpers/redis-server.js';
-import type { RedisServer } from '../helpers/redis-server.js';
+import { describeWithRedis, redisPerSuite, uniquePrefix } from '../helpers/redis-server.js';
 
 // The registry stores the job as JSON and never looks inside; a fragment stands for the whole.
 const job = { inputs: { 'Data Input': '/data/in' }, entryArgs: ['--x', '1'] } as unknown as ResolvedJob;
 const digest = 'c'.repeat(64);
 
 describeWithRedis('the run registry', () => {
-  let server: RedisServer;
   let redis: Redis;
   let keys: RedisKeys;
   let registry: RunRegistry;
-  beforeAll(async () => {
-    server = await startRedisServer();
-    redis = createRedis(resolveRedisTarget(server.url, {}));
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
-  });
+  redisPerSuite(
+    (_server, r) => {
+      redis = r;
+    },
+    (url) => createRedis(resolveRedisTarget(url, {})),
+  );
   beforeEach(() => {
     keys = redisKeys(uniquePrefix('registry'));
     registry = new RunRegistry(redis, keys);

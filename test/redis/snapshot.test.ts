@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EnvironmentError, UsageError } from '../../src/errors.js';
 import { createRedis } from '../../src/redis/connection.js';
 import { resolveRedisTarget } from '../../src/redis/url.js';
@@ -13,8 +13,7 @@ import type { RedisKeys } from '../../src/redis/keys.js';
 import { packSnapshot } from '../../src/redis/archive.js';
 import { fetchSnapshot, publishSnapshot } from '../../src/redis/snapshot.js';
 import { extractArchive } from '../../src/redis/unpack.js';
-import { describeWithRedis, startRedisServer, uniquePrefix } from '../helpers/redis-server.js';
-import type { RedisServer } from '../helpers/redis-server.js';
+import { describeWithRedis, redisPerSuite, uniquePrefix } from '../helpers/redis-server.js';
 
 let scratch: string;
 beforeEach(() => {
@@ -138,17 +137,14 @@ describe('extracting an archive', () => {
 });
 
 describeWithRedis('code snapshots in Redis', () => {
-  let server: RedisServer;
   let redis: Redis;
   let keys: RedisKeys;
-  beforeAll(async () => {
-    server = await startRedisServer();
-    redis = createRedis(resolveRedisTarget(server.url, {}));
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await server?.stop();
-  });
+  redisPerSuite(
+    (_server, r) => {
+      redis = r;
+    },
+    (url) => createRedis(resolveRedisTarget(url, {})),
+  );
   beforeEach(() => {
     keys = redisKeys(uniquePrefix('snapshot'));
   });
