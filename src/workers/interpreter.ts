@@ -3,8 +3,14 @@
  * learn its own `sys.executable`, which workers are then started with. A pyenv shim is a bash script
  * that costs ~100 ms per start and `realpath` does not see through it; a virtualenv's
  * `bin/python` stays as it is (it is how the venv is activated).
+ *
+ * A path to an executable binary (not a script) is its own `sys.executable` already: workers are
+ * started with it without a probe (`workerExecutable`), which would cost a Python start-up before
+ * their own. They check its version from their `hello` (`checkPythonVersion`).
  */
 import { execFile } from 'node:child_process';
+import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 
 import { EnvironmentError } from '../errors.js';
 
@@ -37,6 +43,43 @@ const pandasChecks = new Map<string, Promise<string>>();
  */
 export async function resolveInterpreter(command: string): Promise<Interpreter> {
   return cached(interpreters, command, () => probe(command));
+}
+
+/**
+ * What workers are started with: `command` itself when it is a path to an executable binary, else
+ * the `sys.executable` of `resolveInterpreter`. The workers check the version (`checkPythonVersion`).
+ */
+export async function workerExecutable(command: string): Promise<string> {
+  return isExecutableBinary(command) ? command : (await resolveInterpreter(command)).executable;
+}
+
+/**
+ * Null when `version` (`3.11.7`, as a worker's `hello` reports it) is one minibatch runs on; else
+ * why not, in the words of a failed probe.
+ */
+export function checkPythonVersion(executable: string, version: string): string | null {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  if (major > MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor >= MIN_PYTHON[1])) return null;
+  return `\`${executable}\` is Python ${version}; minibatch needs ${MIN_PYTHON.join('.')} or later. ${HOW_TO_FIX}`;
+}
+
+/** An absolute path to an executable ELF or Mach-O file (a symbolic link to one included). */
+function isExecutableBinary(command: string): boolean {
+  if (!isAbsolute(command)) return false;
+  let fd: number | null = null;
+  try {
+    accessSync(command, constants.X_OK);
+    fd = openSync(command, 'r');
+    const magic = Buffer.alloc(4);
+    if (readSync(fd, magic, 0, 4, 0) < 4) return false;
+    const word = magic.readUInt32BE(0);
+    // ELF; Mach-O 64-bit in either byte order; a universal binary.
+    return word === 0x7f454c46 || word === 0xcffaedfe || word === 0xfeedfacf || word === 0xcafebabe;
+  } catch {
+    return false; // missing, unreadable, a directory: the probe says what is wrong
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }
 
 /**
@@ -75,13 +118,8 @@ async function probe(command: string): Promise<Interpreter> {
       `\`${command}\` does not behave like Python: asked for its sys.executable, it printed ${JSON.stringify(stdout.slice(0, 200))}. ${HOW_TO_FIX}`,
     );
   }
-  const [major = 0, minor = 0] = found.version.split('.').map(Number);
-  if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
-    throw new EnvironmentError(
-      'INTERPRETER_UNAVAILABLE',
-      `\`${command}\` is Python ${found.version}; minibatch needs ${MIN_PYTHON.join('.')} or later. ${HOW_TO_FIX}`,
-    );
-  }
+  const tooOld = checkPythonVersion(command, found.version);
+  if (tooOld !== null) throw new EnvironmentError('INTERPRETER_UNAVAILABLE', tooOld);
   // An embedded interpreter may not know its own path; the command itself then has to do.
   return { executable: found.executable === '' ? command : found.executable, version: found.version };
 }

@@ -17,6 +17,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { BackendEvent, FailureKind, TryOutcome, TryTask } from '../run/backend.js';
 import { assertNever, PROTOCOL_VERSION } from './protocol.js';
 import type { InitRequest, WorkerError, WorkerMessage } from './protocol.js';
+import { checkPythonVersion } from './interpreter.js';
 import { faulthandlerDump, readTail } from './stderr-tail.js';
 import { encodeMessage, LineSplitter, parseWorkerMessage } from './wire.js';
 import { crashError, initFailure, seconds, timeoutError, type Death, type Ending } from './worker-errors.js';
@@ -34,10 +35,16 @@ export const SHUTDOWN_TIMEOUT_MS = 30_000;
  * process group could hold them open forever; we stop listening rather than hang.
  */
 const PIPE_CLOSE_WAIT_MS = 1_000;
-/** run() durations under this (recently, on average) earn a deeper prefetch. */
-const SHORT_RUN_MS = 5;
-/** Tries that may wait behind a short running one. */
-const DEEP_PREFETCH = 4;
+/**
+ * Short run() calls earn a deeper prefetch: enough tries wait to keep the process busy for about
+ * this long, so that it never waits for the orchestrator's turn-around, and the waiting line is
+ * refilled in groups that leave in one write. A pipe write that wakes the host costs more than a
+ * trivial run() on a virtual machine (bench/). Work queued behind the last tries of a run is at
+ * most this long, so imbalance at the end stays negligible.
+ */
+const PREFETCH_TARGET_MS = 10;
+/** The most tries that may wait behind the running one. */
+const MAX_PREFETCH = 16;
 
 export interface PythonWorkerOptions {
   /** `worker-0`: log file names, `MINIBATCH_WORKER_ID`, `TryOutcome.worker`. */
@@ -127,13 +134,13 @@ export class PythonWorker {
   }
 
   /**
-   * How many tries may wait prefetched behind the running one. One (DESIGN §6), unless run() is
-   * so short that the orchestrator's turn-around would leave the process idle between tries: then
-   * a few, refilled in groups that leave in one write (a write per mini-batch that wakes the host
-   * cost more than the mini-batch; bench/). Imbalance at the end of a run is then negligible.
+   * How many tries may wait prefetched behind the running one: one (DESIGN §6), or for run() calls
+   * shorter than PREFETCH_TARGET_MS / 2 (recently, on average), as many as fill that time, up to
+   * MAX_PREFETCH.
    */
   private get depth(): number {
-    return this.recentRunMs < SHORT_RUN_MS ? DEEP_PREFETCH : 1;
+    const fit = Math.floor(PREFETCH_TARGET_MS / this.recentRunMs);
+    return fit >= 2 ? Math.min(fit, MAX_PREFETCH) : 1;
   }
 
   /**
@@ -296,7 +303,11 @@ export class PythonWorker {
               `speaks ${PROTOCOL_VERSION}: they come from different installations`,
             traceback: '',
           });
+          return;
         }
+        // Unprobed interpreters (a binary given by path) are checked here (interpreter.ts).
+        const tooOld = checkPythonVersion(options.python, message.pythonVersion);
+        if (tooOld !== null) this.failInit({ type: 'PythonTooOld', message: tooOld, traceback: '' });
         return;
       case 'ready': {
         clearTimeout(this.initTimer);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { EnvironmentError } from '../../src/errors.js';
-import { checkPandas, resolveInterpreter } from '../../src/workers/interpreter.js';
+import { checkPandas, checkPythonVersion, resolveInterpreter, workerExecutable } from '../../src/workers/interpreter.js';
 
 let dir: string;
 
@@ -79,6 +79,36 @@ describe('resolveInterpreter', () => {
   it('refuses something that is not Python', async () => {
     const error = await failure(resolveInterpreter(await fake('not-python', 'echo hello')));
     expect(error.message).toContain('does not behave like Python');
+  });
+});
+
+describe('workerExecutable', () => {
+  it('takes a path to the interpreter binary as it is: no probe, its own sys.executable', async () => {
+    const real = (await resolveInterpreter('python3')).executable;
+    expect(await workerExecutable(real)).toBe(real);
+  });
+
+  it('probes a wrapper script, and a command on PATH, for the sys.executable behind it', async () => {
+    const real = (await resolveInterpreter('python3')).executable;
+    expect(await workerExecutable(await fake('shim-python-2', `exec "${real}" "$@"`))).toBe(real);
+    expect(await workerExecutable('python3')).toBe(real);
+  });
+
+  it('probes a missing path, which then says what is wrong', async () => {
+    const error = await failure(workerExecutable(join(dir, 'no-such-python')));
+    expect(error.message).toContain('not found (neither a path nor a command on PATH)');
+  });
+});
+
+describe('checkPythonVersion', () => {
+  it('accepts 3.8 and later and names the fix for anything older', () => {
+    expect(checkPythonVersion('/x/python', '3.8.0')).toBeNull();
+    expect(checkPythonVersion('/x/python', '3.13.1')).toBeNull();
+    expect(checkPythonVersion('/x/python', '4.0.0')).toBeNull();
+    expect(checkPythonVersion('/x/python', '3.7.17')).toBe(
+      '`/x/python` is Python 3.7.17; minibatch needs 3.8 or later. Name a Python 3.8 or later with --python ' +
+        '/path/to/python (or `python:` in the job file, or `amlEnvironment.python.interpreterPath` in the module spec).',
+    );
   });
 });
 
