@@ -24,7 +24,6 @@ Debug mode (`minibatch debug`):
 import collections
 import faulthandler
 import importlib.util
-import inspect
 import json
 import logging
 import math
@@ -39,6 +38,9 @@ import types
 
 PROTOCOL_VERSION = 1
 
+# inspect.CO_VARARGS, without importing inspect.
+CO_VARARGS = 0x04
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHIMS = os.path.join(HERE, 'shims')
 AZUREML_SHIMS = os.path.join(HERE, 'shims_azureml')
@@ -52,6 +54,9 @@ EXIT_ORPHANED = 4
 _dumps = json.JSONEncoder(separators=(',', ':')).encode
 _loads = json.loads
 _clock = time.perf_counter
+
+# A queued run starts only after the pipe was checked for a `cancel` within this many seconds.
+CANCEL_CHECK_S = 0.001
 
 ENTRY_LOG_FORMAT = '%(asctime)s %(levelname)s %(name)s [pid %(process)d] %(message)s'
 EXPECTED = 'a list, tuple, generator or pandas DataFrame with one result per item'
@@ -158,6 +163,11 @@ def load_entry(init):
 
 def takes_context(run):
     """run(mini_batch, mini_batch_context) when run() accepts a second positional argument."""
+    code = getattr(run, '__code__', None)
+    if type(run) is types.FunctionType and code is not None and not hasattr(run, '__wrapped__'):
+        # A plain function: its code says it, without importing inspect (a worker's start-up).
+        return bool(code.co_flags & CO_VARARGS) or code.co_argcount >= 2
+    import inspect
     try:
         params = inspect.signature(run).parameters.values()
     except (TypeError, ValueError):
@@ -348,13 +358,14 @@ class Inbox:
 
     The watchdog polls fd 3 for hang-up only: it never reads, never takes the GIL while waiting,
     and so costs nothing per mini-batch, yet exits the process even while run() is busy.
-    Before each message is taken, whatever has arrived is read, so that a `cancel` overtakes the
-    prefetched `run` it withdraws.
+    Before a queued message is taken, whatever has arrived is read (at most every CANCEL_CHECK_S),
+    so that a `cancel` overtakes the prefetched `run` it withdraws.
     """
 
     def __init__(self, fd, out):
         self.fd = fd
         self.out = out
+        self.checked_at = 0.0
         self.parts = []
         self.messages = collections.deque()
         self.cancelled = set()
@@ -374,6 +385,7 @@ class Inbox:
                     return
 
     def _read(self):
+        self.checked_at = _clock()
         data = os.read(self.fd, 65536)
         if not data:
             if not self.shutting_down:
@@ -402,8 +414,13 @@ class Inbox:
             self.messages.append(msg)
 
     def get(self):
-        if self.messages and self.ready.poll(0):  # (when empty, the blocking read below takes all)
-            self._read()
+        # (When empty, the blocking read below takes all.) Short runs are not followed by a poll
+        # each: a system call per mini-batch cost more than the mini-batch (bench/).
+        if self.messages and _clock() - self.checked_at >= CANCEL_CHECK_S:
+            if self.ready.poll(0):
+                self._read()
+            else:
+                self.checked_at = _clock()
         while not self.messages:
             self.out.flush()  # nothing to pair a held message with: send it before waiting
             self._read()
