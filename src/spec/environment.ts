@@ -41,7 +41,7 @@ export async function checkEnvironment(
     return undefined;
   }
   if (hasImage) {
-    const image = parseAt(diags, [...parallel, 'image'], textSchema.min(1, { error: 'a container image name' }));
+    const image = parseAt(diags, [...parallel, 'image'], textSchema.min(1, { message: 'a container image name' }));
     if (image === undefined) return undefined;
     diags.note([...parallel, 'image'], `image \`${image}\` is not used: minibatch runs no containers; ${HOW_CHOSEN}`, 'key');
     return { environment: { kind: 'image', image }, settings: {} };
@@ -73,7 +73,7 @@ async function checkAmlEnvironment(diags: Diagnostics, path: YamlPath, sourceDir
     checkKeys(diags, [...path, 'python'], PYTHON_KEYS);
     const interp = valueAt(diags.file.value, [...path, 'python', 'interpreterPath']);
     if (interp !== undefined && interp !== null) {
-      const parsed = parseAt(diags, [...path, 'python', 'interpreterPath'], textSchema.min(1, { error: 'an interpreter command or path' }));
+      const parsed = parseAt(diags, [...path, 'python', 'interpreterPath'], textSchema.min(1, { message: 'an interpreter command or path' }));
       if (parsed === undefined) broken = true;
       else interpreterPath = settings.python = resolveInterpreterPath(parsed, sourceDir);
     }

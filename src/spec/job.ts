@@ -64,7 +64,7 @@ export function parseJobFile(file: YamlFile): { job: JobFile; diagnostics: reado
   for (const w of file.warnings) diags.push(w);
   checkKeys(diags, [], JOB_KEYS);
   const baseDir = dirname(file.path);
-  const module = parseAt(diags, ['module'], textSchema.min(1, { error: 'the path of a module spec' }));
+  const module = parseAt(diags, ['module'], textSchema.min(1, { message: 'the path of a module spec' }));
   const inputs = bindingsAt(diags, 'inputs', baseDir);
   const parameters = bindingsAt(diags, 'parameters', baseDir);
   const outputs = bindingsAt(diags, 'outputs', baseDir);
@@ -72,7 +72,7 @@ export function parseJobFile(file: YamlFile): { job: JobFile; diagnostics: reado
   // `python:` at the top is a shorthand for `settings.python` (the setting users change most).
   const python = valueAt(file.value, ['python']);
   if (python !== undefined && python !== null) {
-    const parsed = parseAt(diags, ['python'], textSchema.min(1, { error: 'an interpreter command or path' }));
+    const parsed = parseAt(diags, ['python'], textSchema.min(1, { message: 'an interpreter command or path' }));
     if (parsed !== undefined && settings.python !== undefined) diags.error(['python'], 'python is set twice, here and in settings.python: keep one', 'key');
     else if (parsed !== undefined) settings.python = resolveInterpreterPath(parsed, baseDir);
   }

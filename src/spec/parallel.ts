@@ -84,7 +84,7 @@ function checkInputData(diags: Diagnostics, declared: Declared): string[] | unde
 function checkOutputData(diags: Diagnostics, declared: Declared): string | undefined {
   if (!requireKey(diags, 'outputData', 'name the output that receives --output and the append_row file (outputData: Output)')) return undefined;
   const path = [...PARALLEL, 'outputData'];
-  const name = parseAt(diags, path, textSchema.min(1, { error: 'an output name' }));
+  const name = parseAt(diags, path, textSchema.min(1, { message: 'an output name' }));
   if (name === undefined) return undefined;
   const found = checkReference(diags, path, 'outputData', name, declared, []);
   return found !== null || declared.broken.has(name) ? name : undefined;
@@ -94,7 +94,7 @@ function checkOutputData(diags: Diagnostics, declared: Declared): string | undef
 async function checkEntry(diags: Diagnostics, sourceDir: string): Promise<string | undefined> {
   if (!requireKey(diags, 'entry', "name the script that defines run(mini_batch), relative to the spec's folder (entry: score.py)")) return undefined;
   const path = [...PARALLEL, 'entry'];
-  const entry = parseAt(diags, path, textSchema.min(1, { error: "a script path relative to the spec's folder" }));
+  const entry = parseAt(diags, path, textSchema.min(1, { message: "a script path relative to the spec's folder" }));
   if (entry === undefined) return undefined;
   const file = resolve(sourceDir, entry);
   const rel = relative(sourceDir, file);

@@ -3,24 +3,53 @@
  * zod's issues to our positioned diagnostics in our own words. Rules between fields (a default of
  * the parameter's type, names that must be declared, …) are in validate.ts and parallel.ts.
  *
- * Each schema carries, as its `error`, the phrase that completes "`field` must be …": zod's own
- * messages never reach the user.
+ * Each schema carries the phrase that completes "`field` must be …": as its error map (`mustBe`)
+ * for the issues the schema raises itself, and as the message of each check. zod's own messages
+ * never reach the user.
+ *
+ * zod 3, not 4: importing zod 4 costs ~70 ms of every start-up (it loads all its locales), zod 3
+ * ~10 ms.
  */
 import { z } from 'zod';
 import type { Diagnostics, YamlPath } from './diagnostics.js';
 import { formatPath, valueAt } from './diagnostics.js';
 import { didYouMean } from './suggest.js';
 
-const text = z.string({ error: 'a string' });
-const scalar = z.union([z.string(), z.number(), z.boolean()], { error: 'a single value (text, a number or true/false)' });
+/**
+ * Every issue the schema raises itself reads `phrase`: a wrong type, no union option that fits, a
+ * failed check without a message of its own. (Issues of the schemas inside it keep theirs.)
+ */
+function mustBe(phrase: string): { errorMap: z.ZodErrorMap } {
+  return { errorMap: () => ({ message: phrase }) };
+}
 
+/**
+ * A number other than YAML's `.inf` and `.nan`, which no field means (zod 3's z.number() takes
+ * `.inf`). A union reports the issues of the one option whose type fits, so a number inside a
+ * union carries the union's phrase.
+ */
+function finite(phrase: string): z.ZodNumber {
+  return z.number(mustBe(phrase)).finite();
+}
+
+/** A non-empty string or a non-empty list of them; an empty one is reported in the same words. */
+function nameOrNames(phrase: string): z.ZodUnion<[z.ZodString, z.ZodArray<z.ZodString>]> {
+  const name = z.string().min(1, { message: phrase });
+  return z.union([name, z.array(name).min(1, { message: phrase })], mustBe(phrase));
+}
+
+const SCALAR = 'a single value (text, a number or true/false)';
+const text = z.string(mustBe('a string'));
+const scalar = z.union([z.string(), finite(SCALAR), z.boolean()], mustBe(SCALAR));
+
+const VERSION = 'a version such as 0.0.1';
 export const identifierSchema = z.object(
   {
-    moduleName: text.min(1, { error: 'a non-empty name' }),
-    moduleVersion: z.union([z.string().min(1), z.number()], { error: 'a version such as 0.0.1' }),
+    moduleName: text.min(1, { message: 'a non-empty name' }),
+    moduleVersion: z.union([z.string().min(1, { message: VERSION }), finite(VERSION)], mustBe(VERSION)),
     namespace: text.nullish(),
   },
-  { error: 'a mapping with moduleName and moduleVersion' },
+  mustBe('a mapping with moduleName and moduleVersion'),
 );
 
 export const metadataSchema = z.object(
@@ -28,51 +57,48 @@ export const metadataSchema = z.object(
     annotations: z
       .object(
         {
-          tags: z.array(scalar, { error: 'a list of tags' }).nullish(),
+          tags: z.array(scalar, mustBe('a list of tags')).nullish(),
           contact: text.nullish(),
           helpDocument: text.nullish(),
         },
-        { error: 'a mapping (tags, contact, helpDocument)' },
+        mustBe('a mapping (tags, contact, helpDocument)'),
       )
       .nullish(),
   },
-  { error: 'a mapping with annotations' },
+  mustBe('a mapping with annotations'),
 );
 
 export const inputSchema = z.object(
   {
-    name: text.min(1, { error: 'a non-empty name' }),
-    type: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
-      error: 'a type name (String, Integer, Float, Boolean, Enum, or a data type such as AnyDirectory) or a list of data types',
-    }),
+    name: text.min(1, { message: 'a non-empty name' }),
+    type: nameOrNames('a type name (String, Integer, Float, Boolean, Enum, or a data type such as AnyDirectory) or a list of data types'),
     description: text.nullish(),
-    optional: z.boolean({ error: 'true or false' }).nullish(),
+    optional: z.boolean(mustBe('true or false')).nullish(),
     default: scalar.nullish(),
-    min: z.number({ error: 'a number' }).nullish(),
-    max: z.number({ error: 'a number' }).nullish(),
-    options: z.array(scalar, { error: 'a list of values' }).nullish(),
+    min: finite('a number').nullish(),
+    max: finite('a number').nullish(),
+    options: z.array(scalar, mustBe('a list of values')).nullish(),
   },
-  { error: 'a mapping with name and type' },
+  mustBe('a mapping with name and type'),
 );
 export type RawInput = z.infer<typeof inputSchema>;
 
+const DATA_TYPE = 'a data type name such as AnyDirectory';
 export const outputSchema = z.object(
   {
-    name: text.min(1, { error: 'a non-empty name' }),
-    type: z.string({ error: 'a data type name such as AnyDirectory' }).min(1, { error: 'a data type name such as AnyDirectory' }),
+    name: text.min(1, { message: 'a non-empty name' }),
+    type: z.string(mustBe(DATA_TYPE)).min(1, { message: DATA_TYPE }),
     description: text.nullish(),
   },
-  { error: 'a mapping with name and type' },
+  mustBe('a mapping with name and type'),
 );
 export type RawOutput = z.infer<typeof outputSchema>;
 
-export const listSchema = z.array(z.unknown(), { error: 'a list' });
-export const mappingSchema = z.record(z.string(), z.unknown(), { error: 'a mapping' });
+export const listSchema = z.array(z.unknown(), mustBe('a list'));
+export const mappingSchema = z.record(z.string(), z.unknown(), mustBe('a mapping'));
 export const textSchema = text;
-export const booleanSchema = z.boolean({ error: 'true or false' });
-export const inputDataSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
-  error: 'an input port name or a list of them',
-});
+export const booleanSchema = z.boolean(mustBe('true or false'));
+export const inputDataSchema = nameOrNames('an input port name or a list of them');
 
 /** Keys known at each mapping of the spec; anything else is warned about and ignored. */
 export const KNOWN_KEYS = {
@@ -95,7 +121,7 @@ export function parseAt<T>(diags: Diagnostics, path: YamlPath, schema: z.ZodType
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
-    const at = [...path, ...(issue.path as (string | number)[])];
+    const at = [...path, ...issue.path];
     const found = valueAt(diags.file.value, at);
     const field = formatPath(at) || 'the document';
     if (found === undefined && at.length > 0) {
