@@ -4,7 +4,8 @@
  * they store the latest counts; rendering happens on timers.
  */
 import { appendFileSync } from 'node:fs';
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type * as CliProgress from 'cli-progress';
 import type { LedgerCounts } from '../ledger/types.js';
 import type { SchedulerProgress } from '../run/scheduler.js';
 
@@ -26,7 +27,7 @@ export class ProgressReporter {
   private readonly startedAt = Date.now();
   /** Items already done when this process started (resume), excluded from throughput. */
   private baseItems: number | null = null;
-  private readonly bar: cliProgress.SingleBar | null;
+  private readonly bar: CliProgress.SingleBar | null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly opts: ProgressOptions;
   private stopped = false;
@@ -34,18 +35,7 @@ export class ProgressReporter {
   constructor(opts: ProgressOptions) {
     this.opts = opts;
     const tty = opts.stream.isTTY && opts.plain !== true;
-    this.bar = tty
-      ? new cliProgress.SingleBar(
-          {
-            stream: opts.stream,
-            format: '{bar} {value}/{total} mini-batches | items {items} | failed {failed} | {rate} items/s | ETA {eta_text}',
-            hideCursor: true,
-            fps: 5,
-            etaBuffer: 50,
-          },
-          cliProgress.Presets.shades_classic,
-        )
-      : null;
+    this.bar = tty ? newBar(opts.stream) : null;
     this.bar?.start(0, 0, { items: '0/0', failed: 0, rate: '0', eta_text: '-' });
     if (this.bar === null) this.every(LINE_INTERVAL_MS, () => this.printLine());
     this.every(OVERVIEW_INTERVAL_MS, () => this.writeOverview());
@@ -123,6 +113,25 @@ export class ProgressReporter {
     const s = Math.round(left / rate);
     return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
   }
+}
+
+/**
+ * cli-progress is loaded here, when a bar is drawn, not on import: it costs ~12 ms of every
+ * start-up, and a run whose stderr is not a terminal (a benchmark, CI, a pipe) never draws one.
+ * It is CommonJS, so a synchronous require keeps the reporter's constructor synchronous.
+ */
+function newBar(stream: NodeJS.WriteStream): CliProgress.SingleBar {
+  const { Presets, SingleBar } = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
+  return new SingleBar(
+    {
+      stream,
+      format: '{bar} {value}/{total} mini-batches | items {items} | failed {failed} | {rate} items/s | ETA {eta_text}',
+      hideCursor: true,
+      fps: 5,
+      etaBuffer: 50,
+    },
+    Presets.shades_classic,
+  );
 }
 
 function doneItems(c: LedgerCounts): number {
