@@ -3,6 +3,11 @@
  * The `minibatch` command. Each command lives in its own file and exports `register(program)`;
  * adding one is an import and a call below.
  *
+ * Start-up time: every command is registered (its options, for --help) on each start, so a
+ * command's file imports eagerly only what `minibatch run` loads anyway; modules only it needs
+ * (`resume`'s, `status`'s, `worker`'s) are imported inside its action. `minibatch run` is started
+ * once per job, and benchmarks compare its wall time with a Python process pool.
+ *
  * Errors: a `MinibatchError` is printed as its message alone and sets `process.exitCode` to its
  * exit code (DESIGN §4); anything else is a bug, printed with its stack, exit 1. Usage errors that
  * commander finds (an unknown option, a missing argument) exit 2.

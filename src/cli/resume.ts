@@ -5,7 +5,6 @@
  * nothing and exits with its recorded code; one stopped by a threshold resumes once it is raised.
  */
 import type { Command } from 'commander';
-import { continueRun } from '../run/continue-run.js';
 import { addContinueOptions, continueOverrides, type ContinueCliOptions } from './continue-options.js';
 
 export function register(program: Command): void {
@@ -14,6 +13,8 @@ export function register(program: Command): void {
     .description('continue an interrupted or killed run where it stopped')
     .argument('<run-dir>', 'the run directory (printed by `minibatch run`; `minibatch runs` lists them)');
   addContinueOptions(command).action(async (runDir: string, opts: ContinueCliOptions) => {
+    // Loaded here, not on every start-up of `minibatch` (see main.ts).
+    const { continueRun } = await import('../run/continue-run.js');
     process.exitCode = await continueRun({
       mode: 'resume',
       runDir,

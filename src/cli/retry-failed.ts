@@ -5,7 +5,6 @@
  * again.
  */
 import type { Command } from 'commander';
-import { continueRun } from '../run/continue-run.js';
 import { addContinueOptions, continueOverrides, type ContinueCliOptions } from './continue-options.js';
 
 export function register(program: Command): void {
@@ -14,6 +13,8 @@ export function register(program: Command): void {
     .description('run the failed, partial and unrun mini-batches of a run again, with fresh tries')
     .argument('<run-dir>', 'the run directory (printed by `minibatch run`; `minibatch runs` lists them)');
   addContinueOptions(command).action(async (runDir: string, opts: ContinueCliOptions) => {
+    // Loaded here, not on every start-up of `minibatch` (see main.ts).
+    const { continueRun } = await import('../run/continue-run.js');
     process.exitCode = await continueRun({
       mode: 'retry-failed',
       runDir,

@@ -5,8 +5,7 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { MinibatchError } from '../errors.js';
-import { formatRunsTable, runsRow, type RunsRow } from '../report/runs-table.js';
-import { listRunDirs, snapshotRun } from '../run/inspect.js';
+import type { RunsRow } from '../report/runs-table.js';
 import { defaultRunsRoot } from '../run/rundir.js';
 
 interface RunsOptions {
@@ -18,7 +17,10 @@ export function register(program: Command): void {
     .command('runs')
     .description('list the runs under the current directory (.minibatch/runs)')
     .option('--json', 'print the list as JSON, for scripts')
-    .action((opts: RunsOptions) => {
+    .action(async (opts: RunsOptions) => {
+      // Loaded here, not on every start-up of `minibatch` (see main.ts).
+      const { formatRunsTable, runsRow } = await import('../report/runs-table.js');
+      const { listRunDirs, snapshotRun } = await import('../run/inspect.js');
       const root = defaultRunsRoot();
       const rows: RunsRow[] = listRunDirs(root).map((dir) => {
         try {

@@ -4,8 +4,6 @@
  */
 import type { Command } from 'commander';
 import { RunDirConflictError } from '../errors.js';
-import { buildStatus, formatStatus } from '../report/status.js';
-import { listRunDirs, snapshotRun } from '../run/inspect.js';
 import { defaultRunsRoot } from '../run/rundir.js';
 
 interface StatusOptions {
@@ -18,13 +16,17 @@ export function register(program: Command): void {
     .description("show a run's state, counts, pace and errors (read-only; works while it runs)")
     .argument('[run-dir]', 'the run directory (default: the latest run under .minibatch/runs)')
     .option('--json', 'print the status as JSON, for scripts')
-    .action((runDir: string | undefined, opts: StatusOptions) => {
-      const report = buildStatus(snapshotRun(runDir ?? latestRunDir(), { insight: true }));
+    .action(async (runDir: string | undefined, opts: StatusOptions) => {
+      // Loaded here, not on every start-up of `minibatch` (see main.ts).
+      const { buildStatus, formatStatus } = await import('../report/status.js');
+      const { snapshotRun } = await import('../run/inspect.js');
+      const report = buildStatus(snapshotRun(runDir ?? (await latestRunDir()), { insight: true }));
       process.stdout.write(opts.json === true ? JSON.stringify(report, null, 2) + '\n' : formatStatus(report));
     });
 }
 
-function latestRunDir(): string {
+async function latestRunDir(): Promise<string> {
+  const { listRunDirs } = await import('../run/inspect.js');
   const root = defaultRunsRoot();
   const latest = listRunDirs(root).at(-1);
   if (latest === undefined) {

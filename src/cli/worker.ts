@@ -7,8 +7,6 @@
 import type { Command } from 'commander';
 import { EXIT } from '../errors.js';
 import { parsePrefix, parseProcesses } from '../redis/cli-options.js';
-import { cacheRoot } from '../redis/prepare.js';
-import { redisTiming } from '../redis/timing.js';
 import { resolveRedisTarget } from '../redis/url.js';
 
 interface WorkerOptions {
@@ -33,8 +31,11 @@ export function register(program: Command): void {
 }
 
 export async function workerCommand(url: string | undefined, opts: WorkerOptions): Promise<number> {
-  // bullmq and ioredis load only here, not for every other command (see run-backend.ts).
+  // bullmq and ioredis load only here, not for every other command (see run-backend.ts); the
+  // rest of the worker's modules, not on every start-up of `minibatch` either (see main.ts).
   const { Agent } = await import('../redis/agent.js');
+  const { cacheRoot } = await import('../redis/prepare.js');
+  const { redisTiming } = await import('../redis/timing.js');
   const agent = new Agent({
     target: resolveRedisTarget(url ?? null),
     prefix: parsePrefix(opts.prefix),
