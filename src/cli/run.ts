@@ -6,7 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { planJob } from '../data/dataset.js';
+import { planJobBatches } from '../data/dataset.js';
 import { Ledger } from '../ledger/sqlite.js';
 import { writeLogsReadme } from '../report/readme.js';
 import { formatSummary } from '../report/summary.js';
@@ -17,7 +17,7 @@ import { createRunDir, defaultRunsRoot, lockRunDir, RUN_JSON_VERSION, writeRunJs
 import { newRunId } from '../run/runId.js';
 import { killPoint } from '../run/test-hooks.js';
 import { MINIBATCH_VERSION } from '../version.js';
-import { resolveInterpreter } from '../workers/interpreter.js';
+import { workerExecutable } from '../workers/interpreter.js';
 import { addJobOptions, resolveJobFromCli, type JobOptions } from './options.js';
 import { printDiagnostics } from './validate.js';
 
@@ -51,8 +51,8 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
   const ownProcesses = redis === null ? null : parseProcesses(opts.processes, true);
   const { job, diagnostics } = await resolveJobFromCli(target, ownProcesses === 0 ? { ...opts, processes: undefined } : opts, root);
   printDiagnostics(diagnostics);
-  const plan = planJob(job);
-  const interpreter = ownProcesses === 0 ? null : await resolveInterpreter(job.settings.python);
+  const plan = planJobBatches(job);
+  const python = ownProcesses === 0 ? null : await workerExecutable(job.settings.python);
 
   if (redis !== null) {
     // A Redis that cannot be used fails the run before it has a run directory to leave behind.
@@ -76,7 +76,6 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
     const ledger = Ledger.create(root);
     killPoint('ledger-created');
     const processes = ownProcesses ?? job.settings.processCountPerNode;
-    const python = interpreter?.executable ?? null;
     const run = await openRunBackend({ job, paths, runId, ledger, redis, processes, python }).catch((error: unknown) => {
       ledger.close();
       throw error;

@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { ResolvedJob } from '../spec/types.js';
-import { planFiles } from './plan.js';
+import { planBatches, planFiles } from './plan.js';
 import type { PlannedMiniBatch } from './types.js';
 
 /** The `inputData` ports that are bound, in declared order (an unbound optional one is skipped). */
@@ -29,4 +29,9 @@ export function filesPerMiniBatch(job: ResolvedJob): number {
 
 export function planJob(job: ResolvedJob): AsyncGenerator<PlannedMiniBatch> {
   return planFiles(datasetInputs(job), filesPerMiniBatch(job), job.limit);
+}
+
+/** `planJob` in groups, as a run streams it into its ledger (`Scheduler`). */
+export function planJobBatches(job: ResolvedJob): AsyncGenerator<PlannedMiniBatch[]> {
+  return planBatches(datasetInputs(job), filesPerMiniBatch(job), job.limit);
 }

@@ -51,38 +51,96 @@ interface Frame {
  * cannot be read.
  */
 export async function* listFiles(root: string): AsyncGenerator<FileItem> {
-  const absRoot = resolve(root);
-  const rootStats = statOrThrow(absRoot);
-  if (rootStats.isFile()) {
-    yield toItem(absRoot, basename(absRoot), rootStats);
-    return;
-  }
-  if (!rootStats.isDirectory()) throw new UsageError(`input path ${absRoot} is neither a file nor a folder`);
+  for await (const batch of listFileBatches(root)) yield* batch;
+}
 
-  const realRoot = await realpathOrThrow(absRoot);
+/**
+ * `listFiles` in batches of up to STAT_RUN files, in the same order: what planning reads. The walk
+ * itself is synchronous code (`Walk.take`); only reading a directory waits. A large async
+ * generator costs more to optimize than listing 20,000 files does (bench/, issue 3).
+ */
+export async function* listFileBatches(root: string): AsyncGenerator<FileItem[]> {
+  const walk = await Walk.start(root);
+  for (;;) {
+    const batch = walk.take(STAT_RUN);
+    if (batch.length > 0) yield batch;
+    if (walk.done) return;
+    // Stopped at a directory (its entries are read asynchronously), or after a full run of stats
+    // (the event loop gets a turn: listing shares the thread with the scheduler).
+    if (walk.atDirectory) await walk.enter();
+    else await nextTurn();
+  }
+}
+
+/** A depth-first walk in listing order, driven by `listFileBatches`. */
+class Walk {
   /** Real paths of the directories on the current path: a link to one of them is a loop. */
-  const onPath = new Set([realRoot]);
-  const stack: Frame[] = [{ dir: absRoot, relDir: '', realDir: realRoot, entries: await readEntries(absRoot), next: 0 }];
-  let statted = 0;
-  for (let top = stack.at(-1); top !== undefined; top = stack.at(-1)) {
-    const entry = top.entries[top.next++];
-    if (entry === undefined) {
-      stack.pop();
-      onPath.delete(top.realDir);
-      continue;
+  private readonly onPath = new Set<string>();
+  private readonly stack: Frame[] = [];
+  /** The root itself, when it is a file. */
+  private single: FileItem | null = null;
+
+  static async start(root: string): Promise<Walk> {
+    const walk = new Walk();
+    const absRoot = resolve(root);
+    const rootStats = statOrThrow(absRoot);
+    if (rootStats.isFile()) {
+      walk.single = toItem(absRoot, basename(absRoot), rootStats);
+      return walk;
     }
+    if (!rootStats.isDirectory()) throw new UsageError(`input path ${absRoot} is neither a file nor a folder`);
+    const realRoot = await realpathOrThrow(absRoot);
+    walk.onPath.add(realRoot);
+    walk.stack.push({ dir: absRoot, relDir: '', realDir: realRoot, entries: await readEntries(absRoot), next: 0 });
+    return walk;
+  }
+
+  get done(): boolean {
+    return this.single === null && this.stack.length === 0;
+  }
+
+  /** The walk stands before a directory: `enter()` it before taking more. */
+  get atDirectory(): boolean {
+    const top = this.stack.at(-1);
+    return top?.entries[top.next]?.kind === 'dir';
+  }
+
+  /** Up to `max` files, stopping early before a directory or at the end. */
+  take(max: number): FileItem[] {
+    const out: FileItem[] = [];
+    if (this.single !== null) {
+      out.push(this.single);
+      this.single = null;
+      return out;
+    }
+    for (let top = this.stack.at(-1); top !== undefined && out.length < max; top = this.stack.at(-1)) {
+      const entry = top.entries[top.next];
+      if (entry === undefined) {
+        this.stack.pop();
+        this.onPath.delete(top.realDir);
+        continue;
+      }
+      if (entry.kind === 'dir') break;
+      top.next++;
+      const path = childPath(top.dir, entry.name);
+      // A file removed between readdir and stat is simply not part of the dataset.
+      const stats = entry.stats ?? statFollowing(path);
+      if (stats !== null) out.push(toItem(path, top.relDir + entry.name, stats));
+    }
+    return out;
+  }
+
+  /** Steps into the directory the walk stands before (unless it is a loop). */
+  async enter(): Promise<void> {
+    const top = this.stack.at(-1);
+    const entry = top?.entries[top.next];
+    if (top === undefined || entry === undefined) return;
+    top.next++;
     const path = childPath(top.dir, entry.name);
-    if (entry.kind === 'dir') {
-      const real = entry.viaLink ? await realpathOrThrow(path) : join(top.realDir, entry.name);
-      if (onPath.has(real)) continue;
-      onPath.add(real);
-      stack.push({ dir: path, relDir: `${top.relDir}${entry.name}/`, realDir: real, entries: await readEntries(path), next: 0 });
-      continue;
-    }
-    if (++statted % STAT_RUN === 0) await nextTurn();
-    // A file removed between readdir and stat is simply not part of the dataset.
-    const stats = entry.stats ?? statFollowing(path);
-    if (stats !== null) yield toItem(path, top.relDir + entry.name, stats);
+    const real = entry.viaLink ? await realpathOrThrow(path) : join(top.realDir, entry.name);
+    if (this.onPath.has(real)) return;
+    this.onPath.add(real);
+    this.stack.push({ dir: path, relDir: `${top.relDir}${entry.name}/`, realDir: real, entries: await readEntries(path), next: 0 });
   }
 }
 

@@ -4,7 +4,7 @@
  * the number of files.
  */
 import { miniBatchKey } from './key.js';
-import { listFiles } from './list.js';
+import { listFileBatches } from './list.js';
 import type { FileItem, PlannedMiniBatch } from './types.js';
 
 export interface PlanInput {
@@ -24,28 +24,76 @@ export async function* planFiles(
   miniBatchSize: number,
   limit: number | null,
 ): AsyncGenerator<PlannedMiniBatch> {
+  for await (const batch of planBatches(inputs, miniBatchSize, limit)) yield* batch;
+}
+
+/** `planFiles` in groups, as the listing delivers files: what a run streams into its ledger. */
+export async function* planBatches(
+  inputs: readonly PlanInput[],
+  miniBatchSize: number,
+  limit: number | null,
+): AsyncGenerator<PlannedMiniBatch[]> {
   if (!Number.isSafeInteger(miniBatchSize) || miniBatchSize < 1) {
     throw new RangeError(`miniBatchSize must be a positive integer, got ${miniBatchSize}`);
   }
   if (limit !== null && (!Number.isSafeInteger(limit) || limit < 0)) {
     throw new RangeError(`limit must be a non-negative integer or null, got ${limit}`);
   }
-  let index = 0;
+  const cutter = new Cutter(miniBatchSize, limit);
   for (const input of inputs) {
-    if (limit !== null && index >= limit) return;
-    let items: FileItem[] = [];
+    if (cutter.full) return;
+    cutter.startInput(input.name);
     // Leaving the loop early (limit reached) closes the listing generator too.
-    for await (const item of listFiles(input.path)) {
-      items.push(item);
-      if (items.length < miniBatchSize) continue;
-      yield planned(index++, input.name, items);
-      items = [];
-      if (limit !== null && index >= limit) return;
+    for await (const files of listFileBatches(input.path)) {
+      const planned = cutter.add(files);
+      if (planned.length > 0) yield planned;
+      if (cutter.full) return;
     }
-    if (items.length > 0) yield planned(index++, input.name, items);
+    const last = cutter.endInput();
+    if (last !== null) yield [last];
   }
 }
 
-function planned(index: number, input: string, items: readonly FileItem[]): PlannedMiniBatch {
-  return { index, input, items, key: miniBatchKey(input, items) };
+/** Cuts one input's files into mini-batches (synchronous, so that the generator above stays small). */
+class Cutter {
+  private index = 0;
+  private input = '';
+  private items: FileItem[] = [];
+
+  constructor(
+    private readonly size: number,
+    private readonly limit: number | null,
+  ) {}
+
+  /** `--limit` mini-batches are planned. */
+  get full(): boolean {
+    return this.limit !== null && this.index >= this.limit;
+  }
+
+  startInput(name: string): void {
+    this.input = name;
+    this.items = [];
+  }
+
+  add(files: readonly FileItem[]): PlannedMiniBatch[] {
+    const out: PlannedMiniBatch[] = [];
+    for (const file of files) {
+      this.items.push(file);
+      if (this.items.length < this.size) continue;
+      out.push(this.cut());
+      if (this.full) break;
+    }
+    return out;
+  }
+
+  /** The input's last, short mini-batch, if any. */
+  endInput(): PlannedMiniBatch | null {
+    return this.items.length > 0 && !this.full ? this.cut() : null;
+  }
+
+  private cut(): PlannedMiniBatch {
+    const items = this.items;
+    this.items = [];
+    return { index: this.index++, input: this.input, items, key: miniBatchKey(this.input, items) };
+  }
 }

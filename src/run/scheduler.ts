@@ -41,8 +41,8 @@ export interface SchedulerOptions {
     RunSettings,
     'runMaxTry' | 'errorThreshold' | 'allowedFailedCount' | 'allowedFailedPercent'
   >;
-  /** The plan to stream into the ledger, or null when the ledger already holds the whole plan. */
-  readonly plan: AsyncIterable<PlannedMiniBatch> | null;
+  /** The plan to stream into the ledger, in groups (`planBatches`), or null when the ledger already holds the whole plan. */
+  readonly plan: AsyncIterable<readonly PlannedMiniBatch[]> | null;
   readonly onProgress?: (progress: SchedulerProgress) => void;
   /** Called after every finished try, for logs (processed_mini_batches.csv, job_error.txt). */
   readonly onTry?: (record: TryRecord, status: MiniBatchStatus) => void;
@@ -138,7 +138,7 @@ export class Scheduler {
     return { counts, stop: this.stopReason, finalBreach };
   }
 
-  private async streamPlan(plan: AsyncIterable<PlannedMiniBatch>): Promise<void> {
+  private async streamPlan(plan: AsyncIterable<readonly PlannedMiniBatch[]>): Promise<void> {
     const { ledger } = this.opts;
     let buffer: PlannedMiniBatch[] = [];
     let lastFlush = 0;
@@ -159,13 +159,15 @@ export class Scheduler {
       this.poke();
     };
     try {
-      for await (const mb of plan) {
-        if (this.stopReason !== null) return;
-        buffer.push(mb);
-        killPoint('planned');
-        total++;
-        // The first mini-batch goes out at once, so dispatch starts before listing ends.
-        if (buffer.length >= PLAN_BATCH || Date.now() - lastFlush >= PLAN_FLUSH_MS) flush();
+      for await (const group of plan) {
+        for (const mb of group) {
+          if (this.stopReason !== null) return;
+          buffer.push(mb);
+          killPoint('planned');
+          total++;
+          // The first mini-batch goes out at once, so dispatch starts before listing ends.
+          if (buffer.length >= PLAN_BATCH || Date.now() - lastFlush >= PLAN_FLUSH_MS) flush();
+        }
       }
       flush();
       ledger.markPlanned(total);

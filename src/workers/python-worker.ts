@@ -293,7 +293,7 @@ export class PythonWorker {
   private onMessage(message: WorkerMessage): void {
     const { options } = this;
     switch (message.type) {
-      case 'hello':
+      case 'hello': {
         options.log.line(`pid ${this.pid}: Python ${message.pythonVersion} at ${message.executable}`);
         if (message.version !== PROTOCOL_VERSION) {
           this.failInit({
@@ -309,6 +309,7 @@ export class PythonWorker {
         const tooOld = checkPythonVersion(options.python, message.pythonVersion);
         if (tooOld !== null) this.failInit({ type: 'PythonTooOld', message: tooOld, traceback: '' });
         return;
+      }
       case 'ready': {
         clearTimeout(this.initTimer);
         if (this.state !== 'starting') return;

@@ -2,7 +2,7 @@ import { cpSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { miniBatchKey } from '../../src/data/key.js';
-import { planFiles } from '../../src/data/plan.js';
+import { planBatches, planFiles } from '../../src/data/plan.js';
 import type { PlannedMiniBatch } from '../../src/data/types.js';
 import { collect, MTIME_S, nextValue, numbered, tempDir, writeTree } from './tree.js';
 
@@ -79,6 +79,27 @@ describe('planFiles', () => {
 
   it('refuses a mini-batch size below 1', async () => {
     await expect(collect(planFiles([{ name: 'x', path: root }], 0, null))).rejects.toThrow(RangeError);
+  });
+});
+
+describe('planBatches', () => {
+  it('delivers planFiles in groups: the same mini-batches, in order, grouped as the listing reads them', async () => {
+    // 150 files in two folders and a file: more than one run of stats per folder.
+    writeTree(join(root, 'a'), numbered(150));
+    writeTree(join(root, 'b'), numbered(3));
+    writeTree(root, { 'c.txt': 'x' });
+    const inputs = [{ name: 'data', path: root }];
+    const groups = await collect(planBatches(inputs, 4, null));
+    expect(groups.length).toBeGreaterThan(1);
+    for (const group of groups) expect(group.length).toBeGreaterThan(0);
+    expect(shape(groups.flat())).toEqual(shape(await collect(planFiles(inputs, 4, null))));
+    expect(groups.flat().map((mb) => mb.index)).toEqual([...Array(39).keys()]); // 154 files, 4 a mini-batch
+  });
+
+  it('stops at the limit in the middle of a group', async () => {
+    writeTree(root, numbered(100));
+    const groups = await collect(planBatches([{ name: 'data', path: root }], 1, 5));
+    expect(groups.flat().map((mb) => mb.items[0]?.rel)).toEqual(['f00', 'f01', 'f02', 'f03', 'f04']);
   });
 });
 
