@@ -98,10 +98,13 @@ export class Scheduler {
   private wake: (() => void) | null = null;
   private backendStopped: Promise<void> | null = null;
   private readonly settled: Promise<void>[] = [];
+  /** Planned mini-batches not yet written to the ledger, and how many were planned in all. */
+  private readonly planned: { buffer: PlannedMiniBatch[]; lastFlush: number; total: number };
 
   constructor(opts: SchedulerOptions) {
     this.opts = opts;
     this.tally = { ...opts.ledger.counts() };
+    this.planned = { buffer: [], lastFlush: 0, total: this.tally.miniBatches };
     this.planningDone = opts.plan === null;
     this.readFromLedger = opts.plan === null;
   }
@@ -139,48 +142,54 @@ export class Scheduler {
   }
 
   private async streamPlan(plan: AsyncIterable<readonly PlannedMiniBatch[]>): Promise<void> {
-    const { ledger } = this.opts;
-    let buffer: PlannedMiniBatch[] = [];
-    let lastFlush = 0;
-    let total = this.tally.miniBatches;
-    const flush = (): void => {
-      if (buffer.length === 0) return;
-      ledger.addPlanned(buffer);
-      killPoint('plan-flushed');
-      this.handOver(buffer);
-      for (const mb of buffer) {
-        this.tally.items += mb.items.length;
-      }
-      this.tally.miniBatches += buffer.length;
-      this.tally.pending += buffer.length;
-      buffer = [];
-      lastFlush = Date.now();
-      this.opts.onProgress?.(this.progress());
-      this.poke();
-    };
     try {
       for await (const group of plan) {
-        for (const mb of group) {
-          if (this.stopReason !== null) return;
-          buffer.push(mb);
-          killPoint('planned');
-          total++;
-          // The first mini-batch goes out at once, so dispatch starts before listing ends.
-          if (buffer.length >= PLAN_BATCH || Date.now() - lastFlush >= PLAN_FLUSH_MS) flush();
-        }
+        if (!this.takePlanned(group)) return;
       }
-      flush();
-      ledger.markPlanned(total);
+      this.flushPlanned();
+      this.opts.ledger.markPlanned(this.planned.total);
       killPoint('plan-done');
       this.planningDone = true;
     } catch (error) {
-      flush();
+      this.flushPlanned();
       this.requestStop({ kind: 'fatal', error: asError(error) });
     } finally {
       this.poke();
     }
   }
 
+  /** Buffers a group of planned mini-batches, writing them out in PLAN_BATCH groups; false once stopping. */
+  private takePlanned(group: readonly PlannedMiniBatch[]): boolean {
+    const planned = this.planned;
+    for (const mb of group) {
+      if (this.stopReason !== null) return false;
+      planned.buffer.push(mb);
+      killPoint('planned');
+      planned.total++;
+      // The first mini-batch goes out at once, so dispatch starts before listing ends.
+      if (planned.buffer.length >= PLAN_BATCH || Date.now() - planned.lastFlush >= PLAN_FLUSH_MS) this.flushPlanned();
+    }
+    return true;
+  }
+
+  /** Writes the buffered planned mini-batches to the ledger and hands them to dispatch. */
+  private flushPlanned(): void {
+    const planned = this.planned;
+    const batch = planned.buffer;
+    if (batch.length === 0) return;
+    this.opts.ledger.addPlanned(batch);
+    killPoint('plan-flushed');
+    this.handOver(batch);
+    for (const mb of batch) this.tally.items += mb.items.length;
+    this.tally.miniBatches += batch.length;
+    this.tally.pending += batch.length;
+    planned.buffer = [];
+    planned.lastFlush = Date.now();
+    this.opts.onProgress?.(this.progress());
+    this.poke();
+  }
+
+  /** The dispatch loop: its waits only. What happens between them is synchronous (`submitNext`). */
   private async dispatch(): Promise<void> {
     const { backend } = this.opts;
     for (;;) {
@@ -198,25 +207,27 @@ export class Scheduler {
         this.requestStop({ kind: 'fatal', error: asError(error) });
         return;
       }
-      if (this.stopReason !== null) return;
-      const task = this.nextTask();
-      if (task === null) continue;
-      this.running++;
-      if (this.tally.tries === 0) this.opts.onProgress?.(this.progress());
-      this.settled.push(
-        backend.submit(task).then(
-          (outcome) => this.onOutcome(task, outcome),
-          (error: unknown) => {
-            // A backend must report failures as outcomes; a rejection is a bug or a lost backend.
-            this.running--;
-            this.requestStop({ kind: 'fatal', error: asError(error) });
-          },
-        ),
-      );
-      killPoint('dispatched');
-      if (this.settled.length > 1024) this.compactSettled();
+      this.submitNext();
     }
   }
+
+  /** Hands the next task to the backend; its outcome is committed when it settles. */
+  private submitNext(): void {
+    if (this.stopReason !== null) return;
+    const task = this.nextTask();
+    if (task === null) return;
+    this.running++;
+    if (this.tally.tries === 0) this.opts.onProgress?.(this.progress());
+    this.settled.push(this.opts.backend.submit(task).then((outcome) => this.onOutcome(task, outcome), this.onLost));
+    killPoint('dispatched');
+    if (this.settled.length > 1024) this.compactSettled();
+  }
+
+  /** A backend must report failures as outcomes; a rejection is a bug or a lost backend. */
+  private readonly onLost = (error: unknown): void => {
+    this.running--;
+    this.requestStop({ kind: 'fatal', error: asError(error) });
+  };
 
   /** Keeps freshly planned mini-batches in memory for dispatch, up to FRESH_CAP waiting. */
   private handOver(batch: readonly PlannedMiniBatch[]): void {
