@@ -147,4 +147,12 @@ describe('mini-batch keys', () => {
     expect(miniBatchKey('x', [item])).not.toBe(miniBatchKey('x', [{ ...item, size: 12 }]));
     expect(miniBatchKey('x', [{ rel: 'a,1', size: 1, mtimeMs: 2 }])).not.toBe(miniBatchKey('x', [{ rel: 'a', size: 11, mtimeMs: 2 }]));
   });
+
+  it('never change between versions: a run started by an older minibatch resumes with the same keys', () => {
+    const items = [
+      { rel: 'a.txt', size: 3, mtimeMs: 1_700_000_000_000 },
+      { rel: 'dir/é b.csv', size: 0, mtimeMs: 1_700_000_000_123 },
+    ];
+    expect(miniBatchKey('data', items)).toBe('fd2b2a0346a0fd51414804b3c600099f');
+  });
 });
