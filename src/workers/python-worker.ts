@@ -44,7 +44,7 @@ const PIPE_CLOSE_WAIT_MS = 1_000;
  */
 const PREFETCH_TARGET_MS = 10;
 /** The most tries that may wait behind the running one. */
-const MAX_PREFETCH = 16;
+const MAX_PREFETCH = 256;
 
 export interface PythonWorkerOptions {
   /** `worker-0`: log file names, `MINIBATCH_WORKER_ID`, `TryOutcome.worker`. */
@@ -239,8 +239,11 @@ export class PythonWorker {
     this.stopMode = 'graceful';
     if (this.ending !== null) return this.exited; // already being killed (a timeout, a failed init)
     this.state = 'stopping';
+    // One write for them all: up to MAX_PREFETCH tries may be waiting.
+    this.input.cork();
     for (const waiting of this.waiting) this.input.write(encodeMessage({ type: 'cancel', id: waiting.id }));
     this.input.write(encodeMessage({ type: 'shutdown' }));
+    this.input.uncork();
     if (this.running === null) this.armShutdownTimer();
     return this.exited;
   }
