@@ -13,6 +13,7 @@ import type { PlannedMiniBatch } from '../data/types.js';
 import { RunDirConflictError } from '../errors.js';
 import { runPaths } from '../report/layout.js';
 import type { Rows, WorkerError } from '../workers/protocol.js';
+import { BulkStatement } from './bulk.js';
 import { CommitWriter, type CommitOptions } from './commits.js';
 import { encodeItems, InputTable, rootOf } from './inputs.js';
 import { readInsight, type InsightOptions, type LedgerInsight } from './insight.js';
@@ -46,6 +47,7 @@ export class Ledger {
   readonly #inputs: InputTable;
   readonly #commits: CommitWriter;
   readonly #stmts: Statements;
+  readonly #insertPlanned: BulkStatement;
 
   private constructor(db: Database.Database, runDir: string, file: string, options: LedgerOptions) {
     this.#db = db;
@@ -53,6 +55,7 @@ export class Ledger {
     this.#inputs = new InputTable(db, runDir);
     this.#commits = new CommitWriter(db, file, options);
     this.#stmts = prepareStatements(db);
+    this.#insertPlanned = new BulkStatement(db, 5, (values) => `INSERT INTO mini_batches (idx, key, input_id, items, item_count) VALUES ${values}`);
   }
 
   /** Creates `state.db` in `runDir` (made if missing). Refuses when one exists already. */
@@ -185,12 +188,13 @@ export class Ledger {
     if (batch.length === 0) return;
     this.#write(() =>
       this.#db.transaction(() => {
-        for (const mb of batch) {
+        const rows = batch.map((mb) => {
           const first = mb.items[0];
           if (first === undefined) throw new Error(`ledger: mini-batch ${mb.index} has no items`);
           const input = this.#inputs.byName(mb.input) ?? this.#inputs.ensure(mb.input, rootOf(first));
-          this.#stmts.insertPlanned.run(mb.index, mb.key, input.id, encodeItems(mb.items), mb.items.length);
-        }
+          return [mb.index, mb.key, input.id, encodeItems(mb.items), mb.items.length];
+        });
+        this.#insertPlanned.run(rows);
       }).immediate(),
     );
   }

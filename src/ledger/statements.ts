@@ -8,7 +8,6 @@ type Stmt<P extends unknown[] = unknown[], R = unknown> = Database.Statement<P, 
 export interface Statements {
   putMeta: Stmt;
   getMeta: Stmt<[string], string>;
-  insertPlanned: Stmt;
   pendingAfter: Stmt<[number, number], MiniBatchRow>;
   byIndex: Stmt<[number], MiniBatchRow>;
   byKey: Stmt<[string], MiniBatchRow>;
@@ -36,7 +35,6 @@ export function prepareStatements(db: Database.Database): Statements {
   return {
     putMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     getMeta: db.prepare<[string], string>('SELECT value FROM meta WHERE key = ?').pluck(),
-    insertPlanned: db.prepare('INSERT INTO mini_batches (idx, key, input_id, items, item_count) VALUES (?, ?, ?, ?, ?)'),
     pendingAfter: db.prepare<[number, number], MiniBatchRow>(
       `SELECT ${MINI_BATCH_COLUMNS} FROM mini_batches WHERE status = 'pending' AND idx > ? ORDER BY idx LIMIT ?`,
     ),
