@@ -381,7 +381,6 @@ class Inbox:
         self.checked_at = 0.0
         self.parts = []
         self.messages = collections.deque()
-        self.cancelled = set()
         self.shutting_down = False
         self.ready = select.poll()
         self.ready.register(fd, select.POLLIN)
@@ -420,11 +419,20 @@ class Inbox:
             msg = _loads(line)  # bytes: json reads UTF-8 itself
             kind = msg['type']
             if kind == 'cancel':
-                self.cancelled.add(msg['id'])
+                self._withdraw(msg['id'])
                 continue
             if kind == 'shutdown':
                 self.shutting_down = True
             self.messages.append(msg)
+
+    def _withdraw(self, rid):
+        """A `cancel`: the run, if it still waits here, is dropped and answered at once (the parent
+        gives it to another worker). One already started or answered is not affected."""
+        for msg in self.messages:
+            if msg is not None and msg['type'] == 'run' and msg['id'] == rid:
+                self.messages.remove(msg)
+                self.out.later({'type': 'cancelled', 'id': rid})
+                return
 
     def get(self):
         # (When empty, the blocking read below takes all.) Short runs are not followed by a poll
@@ -495,10 +503,6 @@ def serve():
 def serve_run(entry, msg, inbox, out):
     """Runs one mini-batch. Its answer is held back to leave with the next `started` (Channel.later)."""
     rid = msg['id']
-    if rid in inbox.cancelled:
-        inbox.cancelled.discard(rid)
-        out.send({'type': 'cancelled', 'id': rid})
-        return
     items = len(msg['items'])  # counted before run() can change the list
     out.send_started(rid)
     t0 = _clock()
@@ -512,7 +516,6 @@ def serve_run(entry, msg, inbox, out):
                    'durationMs': elapsed_ms(t0)})
     else:
         out.later_result(rid, succeeded, rows, elapsed_ms(t0))
-    inbox.cancelled.discard(rid)
 
 
 def finish(code):

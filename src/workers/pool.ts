@@ -97,6 +97,7 @@ export class LocalPool implements Backend {
   private initFailuresInARow = 0;
   private everReady = false;
   private stopping: Promise<void> | null = null;
+  private rebalancing: NodeJS.Immediate | null = null;
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly onEvent: (event: BackendEvent) => void;
 
@@ -196,7 +197,32 @@ export class LocalPool implements Backend {
       (this.waiters.shift() as Waiter).resolve();
       free--;
     }
+    this.rebalanceSoon();
   };
+
+  /** Checks for an idle worker once the scheduler has had its turn to give it work. */
+  private rebalanceSoon(): void {
+    if (this.rebalancing !== null || !this.slots.some((slot) => slot.worker.state === 'idle')) return;
+    this.rebalancing = setImmediate(() => {
+      this.rebalancing = null;
+      this.rebalance();
+    });
+  }
+
+  /**
+   * A worker with nothing to do while another has tries waiting: they were handed out when run()
+   * was short, and may not be. The newest half of the longest line is withdrawn; the scheduler hands
+   * the tries out again, to the idle worker first. So a run never ends with one worker busy on a
+   * queue of slow mini-batches while another waits.
+   */
+  private rebalance(): void {
+    if (this.state !== 'running' || !this.slots.some((slot) => slot.worker.state === 'idle')) return;
+    let longest: PythonWorker | null = null;
+    for (const { worker } of this.slots) {
+      if (longest === null || worker.waitingCount > longest.waitingCount) longest = worker;
+    }
+    if (longest !== null && longest.waitingCount >= 2) longest.withdraw(Math.floor(longest.waitingCount / 2));
+  }
 
   private readonly onExit = (worker: PythonWorker, initError: WorkerError | null): void => {
     const slot = this.slots.find((s) => s.worker === worker);

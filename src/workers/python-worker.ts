@@ -97,6 +97,8 @@ export class PythonWorker {
   private running: Try | null = null;
   /** Sent, waiting behind `running` in the host's inbox, in order. */
   private waiting: Try[] = [];
+  /** Ids of waiting tries with a `cancel` sent (`withdraw`), not yet answered. */
+  private readonly withdrawing = new Set<string>();
   /** Recent run() durations (an exponential average): short ones earn a deeper prefetch. */
   private recentRunMs = Number.POSITIVE_INFINITY;
   /** Run messages written in this tick go out in one write (see submit). */
@@ -220,6 +222,31 @@ export class PythonWorker {
     });
   }
 
+  /** Tries waiting behind the running one that are not being withdrawn. */
+  get waitingCount(): number {
+    return this.waiting.length - this.withdrawing.size;
+  }
+
+  /**
+   * Withdraws the last `count` waiting tries, to run elsewhere: another worker has nothing to do
+   * (the pool rebalances). Each resolves `not_started` once the host confirms it never started it,
+   * which it does when it next reads its pipe (after the run in progress); one it started meanwhile
+   * is answered as usual.
+   */
+  withdraw(count: number): void {
+    if (this.state !== 'busy' || this.input === null || count <= 0) return;
+    const input = this.input;
+    input.cork();
+    for (let i = this.waiting.length - 1; i >= 0 && count > 0; i--) {
+      const attempt = this.waiting[i] as Try;
+      if (this.withdrawing.has(attempt.id)) continue;
+      this.withdrawing.add(attempt.id);
+      input.write(encodeMessage({ type: 'cancel', id: attempt.id }));
+      count--;
+    }
+    input.uncork();
+  }
+
   /**
    * `graceful`: the running try finishes, a prefetched one is withdrawn (`not_started`), then
    * `shutdown()` runs (killed after shutdownTimeoutMs). `now`: SIGKILL to the process group; every
@@ -241,7 +268,9 @@ export class PythonWorker {
     this.state = 'stopping';
     // One write for them all: up to MAX_PREFETCH tries may be waiting.
     this.input.cork();
-    for (const waiting of this.waiting) this.input.write(encodeMessage({ type: 'cancel', id: waiting.id }));
+    for (const waiting of this.waiting) {
+      if (!this.withdrawing.has(waiting.id)) this.input.write(encodeMessage({ type: 'cancel', id: waiting.id }));
+    }
     this.input.write(encodeMessage({ type: 'shutdown' }));
     this.input.uncork();
     if (this.running === null) this.armShutdownTimer();
@@ -366,7 +395,8 @@ export class PythonWorker {
         return;
       }
       case 'cancelled': {
-        const attempt = this.take(message.id);
+        // The host answers a cancel as soon as it reads it, whatever waits before that try.
+        const attempt = this.running?.id === message.id ? this.take(message.id) : this.takeWaiting(message.id);
         if (attempt === null) return;
         attempt.resolve(notStarted(attempt.task));
         this.advanced();
@@ -381,7 +411,18 @@ export class PythonWorker {
     }
   }
 
-  /** The host answers in order, so an answer is always about the head try. */
+  /** A withdrawn try that never started, out of its turn. */
+  private takeWaiting(id: string): Try | null {
+    const at = this.waiting.findIndex((attempt) => attempt.id === id);
+    if (at === -1) {
+      this.protocolViolation(`cancelled ${id}, which is not waiting`);
+      return null;
+    }
+    this.withdrawing.delete(id);
+    return this.waiting.splice(at, 1)[0] ?? null;
+  }
+
+  /** The host answers runs in order, so a result is always about the head try. */
   private take(id: string): Try | null {
     const attempt = this.running;
     if (attempt === null || attempt.id !== id) {
@@ -389,6 +430,7 @@ export class PythonWorker {
       return null;
     }
     this.running = this.waiting.shift() ?? null;
+    this.withdrawing.delete(id); // a cancel that came too late: it ran
     return attempt;
   }
 
@@ -519,6 +561,7 @@ export class PythonWorker {
     const waiting = this.waiting;
     this.running = null;
     this.waiting = [];
+    this.withdrawing.clear();
     this.input = null;
 
     const ending = this.ending;

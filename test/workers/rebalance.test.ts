@@ -1,0 +1,44 @@
+/**
+ * Rebalancing (pool.ts): short run() calls earn a deep prefetch, so a worker may hold a long line
+ * of tries that turn out slow. When another worker has nothing to do, the newest half of that line
+ * is withdrawn: the host answers `cancelled` for tries it never started, and the scheduler hands
+ * them out again.
+ */
+import { describe, expect, it } from 'vitest';
+
+import type { TryOutcome } from '../../src/run/backend.js';
+import { poolsPerTest, readText, task, type Sandbox } from './helpers.js';
+
+let box: Sandbox;
+const poolFor = poolsPerTest((b) => (box = b));
+
+const workerOf = (o: TryOutcome): string | null => (o.kind === 'not_started' ? null : o.worker);
+
+describe('rebalance', () => {
+  it('withdraws waiting tries from a busy worker when another is idle; they never started, and run elsewhere', async () => {
+    const p = await poolFor('hangs.py', { processCount: 2 });
+    await Promise.all(['worker-0', 'worker-1'].map((name) => p.event('worker_ready', (e) => e.worker === name)));
+    // Short runs, one at a time: worker-0 (the first idle one) learns that run() is short and
+    // takes a deep prefetch; worker-1 has not run anything yet and takes one.
+    const warm = await box.files(...Array.from({ length: 10 }, (_, i) => `sleep-0-warm-${i}`));
+    for (const [i, file] of warm.entries()) expect(await p.run([file], i)).toMatchObject({ worker: 'worker-0' });
+
+    // Handed out in one go: one to each idle worker, then the rest wait in worker-0's deep line.
+    const files = await box.files(...Array.from({ length: 12 }, (_, i) => `sleep-250-${i}`));
+    const outcomes = await Promise.all(files.map((file, i) => p.pool.submit(task([file], i))));
+    expect(outcomes.slice(0, 2).map(workerOf)).toEqual(['worker-0', 'worker-1']);
+
+    // worker-1 went idle after its one: the end of worker-0's line came back, never started there.
+    const withdrawn = outcomes.filter((o) => o.kind === 'not_started');
+    expect(withdrawn.length).toBeGreaterThan(0);
+    const stdout = readText(box.paths.stdout('worker-0'));
+    for (const o of withdrawn) expect(stdout).not.toContain(`sleeping sleep-250-${o.miniBatch}\n`);
+
+    // Handed out again, every one runs; worker-1 takes its share.
+    const again = await Promise.all(withdrawn.map((o) => p.run([files[o.miniBatch] as string], o.miniBatch)));
+    expect(again.map((o) => o.kind)).toEqual(Array(withdrawn.length).fill('succeeded'));
+    const ran = [...outcomes, ...again].filter((o) => o.kind === 'succeeded');
+    expect(ran).toHaveLength(12);
+    expect(ran.filter((o) => workerOf(o) === 'worker-1').length).toBeGreaterThan(1);
+  });
+});
