@@ -39,7 +39,8 @@ export function finalizeRun(input: FinalizeInput): JobResult {
   const settings = job.settings;
   let rowsFile: string | null = null;
   let rowCount: number | null = null;
-  let counts = ledger.counts();
+  // The scheduler counted the ledger once every try was written; nothing has changed it since.
+  let counts = input.result.counts;
   let outcome = judgeOutcome(withFinalCounts(input.result, settings, counts), counts, input.resumeHint);
   /** Mini-batches failed here because their rows do not fit the header: no try of theirs failed. */
   const misfitErrors: JobResult['firstErrors'][number][] = [];
