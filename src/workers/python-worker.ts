@@ -19,6 +19,7 @@ import { assertNever, PROTOCOL_VERSION } from './protocol.js';
 import type { InitRequest, WorkerError, WorkerMessage } from './protocol.js';
 import { checkPythonVersion } from './interpreter.js';
 import { faulthandlerDump, readTail } from './stderr-tail.js';
+import { TryLine, type Try } from './try-line.js';
 import { encodeMessage, LineSplitter, parseWorkerMessage } from './wire.js';
 import { crashError, initFailure, seconds, timeoutError, type Death, type Ending } from './worker-errors.js';
 import type { WorkerLog } from './worker-log.js';
@@ -35,17 +36,6 @@ export const SHUTDOWN_TIMEOUT_MS = 30_000;
  * process group could hold them open forever; we stop listening rather than hang.
  */
 const PIPE_CLOSE_WAIT_MS = 1_000;
-/**
- * Short run() calls earn a deeper prefetch: enough tries wait to keep the process busy for about
- * this long, so that it never waits for the orchestrator's turn-around, and the waiting line is
- * refilled in groups that leave in one write. A pipe write that wakes the host costs more than a
- * trivial run() on a virtual machine (bench/). Work queued behind the last tries of a run is at
- * most this long, so imbalance at the end stays negligible.
- */
-const PREFETCH_TARGET_MS = 10;
-/** The most tries that may wait behind the running one. */
-const MAX_PREFETCH = 256;
-
 export interface PythonWorkerOptions {
   /** `worker-0`: log file names, `MINIBATCH_WORKER_ID`, `TryOutcome.worker`. */
   readonly name: string;
@@ -73,19 +63,6 @@ export interface PythonWorkerOptions {
   readonly onExit: (worker: PythonWorker, initError: WorkerError | null) => void;
 }
 
-/** One try on this worker; `startedAt` is 0 until the host says `started`. */
-class Try {
-  /** Epoch ms, for the outcome. */
-  startedAt = 0;
-  /** `performance.now()` at `started`, for the timeout (immune to wall-clock jumps). */
-  startedClock = 0;
-  constructor(
-    readonly id: string,
-    readonly task: TryTask,
-    readonly resolve: (outcome: TryOutcome) => void,
-  ) {}
-}
-
 /** Why the parent is ending the process; none means it died on its own (a crash). */
 type WorkerEnding = Ending<Try>;
 
@@ -94,18 +71,12 @@ export class PythonWorker {
   pid = 0;
   private child: ChildProcess | null = null;
   private input: Writable | null = null;
-  private running: Try | null = null;
-  /** Sent, waiting behind `running` in the host's inbox, in order. */
-  private waiting: Try[] = [];
-  /** Ids of waiting tries with a `cancel` sent (`withdraw`), not yet answered. */
-  private readonly withdrawing = new Set<string>();
-  /** Recent run() durations (an exponential average): short ones earn a deeper prefetch. */
-  private recentRunMs = Number.POSITIVE_INFINITY;
+  /** The tries sent to the host: the running one, then those prefetched (try-line.ts). */
+  private readonly line = new TryLine();
   /** Run messages written in this tick go out in one write (see submit). */
   private corked = false;
   private ending: WorkerEnding | null = null;
   private stopMode: StopMode | null = null;
-  private seq = 0;
   private finalized = false;
   /** The host answered `shutdown` with `bye`: its exit that follows is the expected one. */
   private saidBye = false;
@@ -136,28 +107,15 @@ export class PythonWorker {
   }
 
   /**
-   * How many tries may wait prefetched behind the running one: one (DESIGN §6), or for run() calls
-   * shorter than PREFETCH_TARGET_MS / 2 (recently, on average), as many as fill that time, up to
-   * MAX_PREFETCH.
-   */
-  private get depth(): number {
-    const fit = Math.floor(PREFETCH_TARGET_MS / this.recentRunMs);
-    return fit >= 2 ? Math.min(fit, MAX_PREFETCH) : 1;
-  }
-
-  /**
    * Tries it can take now: idle, one to run and `depth` to wait; busy, room in the waiting line
    * (with a deep prefetch, only once it is half empty, so that refills come in groups).
    */
   get capacity(): number {
     switch (this.state) {
       case 'idle':
-        return 1 + this.depth;
-      case 'busy': {
-        const depth = this.depth;
-        const waiting = this.waiting.length;
-        return waiting === 0 || (depth > 1 && waiting <= depth / 2) ? depth - waiting : 0;
-      }
+        return 1 + this.line.depth;
+      case 'busy':
+        return this.line.room;
       case 'starting':
       case 'stopping':
       case 'exited':
@@ -199,7 +157,7 @@ export class PythonWorker {
         resolve(notStarted(task));
         return;
       }
-      const attempt = new Try(String(++this.seq), task, resolve);
+      const attempt = this.line.add(task, resolve);
       const input = this.input;
       if (!this.corked) {
         // Tries submitted in this tick (a refill) leave in one write when the tick ends.
@@ -213,18 +171,13 @@ export class PythonWorker {
       input.write(
         encodeMessage({ type: 'run', id: attempt.id, attempt: task.attempt, items: task.items, context: task.context }),
       );
-      if (this.running === null) {
-        this.running = attempt;
-        this.state = 'busy';
-      } else {
-        this.waiting.push(attempt);
-      }
+      this.state = 'busy';
     });
   }
 
   /** Tries waiting behind the running one that are not being withdrawn. */
   get waitingCount(): number {
-    return this.waiting.length - this.withdrawing.size;
+    return this.line.waitingCount;
   }
 
   /**
@@ -237,13 +190,7 @@ export class PythonWorker {
     if (this.state !== 'busy' || this.input === null || count <= 0) return;
     const input = this.input;
     input.cork();
-    for (let i = this.waiting.length - 1; i >= 0 && count > 0; i--) {
-      const attempt = this.waiting[i] as Try;
-      if (this.withdrawing.has(attempt.id)) continue;
-      this.withdrawing.add(attempt.id);
-      input.write(encodeMessage({ type: 'cancel', id: attempt.id }));
-      count--;
-    }
+    for (const attempt of this.line.withdraw(count)) input.write(encodeMessage({ type: 'cancel', id: attempt.id }));
     input.uncork();
   }
 
@@ -268,12 +215,10 @@ export class PythonWorker {
     this.state = 'stopping';
     // One write for them all: up to MAX_PREFETCH tries may be waiting.
     this.input.cork();
-    for (const waiting of this.waiting) {
-      if (!this.withdrawing.has(waiting.id)) this.input.write(encodeMessage({ type: 'cancel', id: waiting.id }));
-    }
+    for (const waiting of this.line.withdrawAll()) this.input.write(encodeMessage({ type: 'cancel', id: waiting.id }));
     this.input.write(encodeMessage({ type: 'shutdown' }));
     this.input.uncork();
-    if (this.running === null) this.armShutdownTimer();
+    if (this.line.empty) this.armShutdownTimer();
     return this.exited;
   }
 
@@ -358,7 +303,7 @@ export class PythonWorker {
         this.failInit(message.error);
         return;
       case 'started': {
-        const attempt = this.running;
+        const attempt = this.line.running;
         if (attempt === null || attempt.id !== message.id) {
           this.protocolViolation(`started ${message.id}, but the run in progress is ${attempt?.id ?? 'none'}`);
           return;
@@ -372,8 +317,7 @@ export class PythonWorker {
       case 'result': {
         const attempt = this.take(message.id);
         if (attempt === null) return;
-        this.recentRunMs =
-          this.recentRunMs === Number.POSITIVE_INFINITY ? message.durationMs : 0.8 * this.recentRunMs + 0.2 * message.durationMs;
+        this.line.ran(message.durationMs);
         attempt.resolve({
           kind: 'succeeded',
           miniBatch: attempt.task.miniBatch,
@@ -396,7 +340,7 @@ export class PythonWorker {
       }
       case 'cancelled': {
         // The host answers a cancel as soon as it reads it, whatever waits before that try.
-        const attempt = this.running?.id === message.id ? this.take(message.id) : this.takeWaiting(message.id);
+        const attempt = this.line.running?.id === message.id ? this.take(message.id) : this.takeWaiting(message.id);
         if (attempt === null) return;
         attempt.resolve(notStarted(attempt.task));
         this.advanced();
@@ -413,37 +357,30 @@ export class PythonWorker {
 
   /** A withdrawn try that never started, out of its turn. */
   private takeWaiting(id: string): Try | null {
-    const at = this.waiting.findIndex((attempt) => attempt.id === id);
-    if (at === -1) {
-      this.protocolViolation(`cancelled ${id}, which is not waiting`);
-      return null;
-    }
-    this.withdrawing.delete(id);
-    return this.waiting.splice(at, 1)[0] ?? null;
+    const attempt = this.line.takeWaiting(id);
+    if (attempt === null) this.protocolViolation(`cancelled ${id}, which is not waiting`);
+    return attempt;
   }
 
   /** The host answers runs in order, so a result is always about the head try. */
   private take(id: string): Try | null {
-    const attempt = this.running;
-    if (attempt === null || attempt.id !== id) {
-      this.protocolViolation(`an answer about run ${id}, but the run in progress is ${attempt?.id ?? 'none'}`);
-      return null;
+    const attempt = this.line.take(id);
+    if (attempt === null) {
+      this.protocolViolation(`an answer about run ${id}, but the run in progress is ${this.line.running?.id ?? 'none'}`);
     }
-    this.running = this.waiting.shift() ?? null;
-    this.withdrawing.delete(id); // a cancel that came too late: it ran
     return attempt;
   }
 
   private advanced(): void {
-    if (this.state === 'busy' && this.running === null) this.state = 'idle';
-    if (this.state === 'stopping' && this.stopMode === 'graceful' && this.running === null) this.armShutdownTimer();
+    if (this.state === 'busy' && this.line.empty) this.state = 'idle';
+    if (this.state === 'stopping' && this.stopMode === 'graceful' && this.line.empty) this.armShutdownTimer();
     this.options.onCapacity();
   }
 
   /** Fires at the earliest moment the running try could have timed out; re-arms for a later one. */
   private readonly onRunTimer = (): void => {
     this.runTimer = undefined;
-    const attempt = this.running;
+    const attempt = this.line.running;
     if (attempt === null || attempt.startedClock === 0 || this.ending !== null) return;
     const left = attempt.startedClock + this.options.runTimeoutMs - performance.now();
     if (left > 0) this.runTimer = setTimeout(this.onRunTimer, left);
@@ -557,11 +494,7 @@ export class PythonWorker {
     clearTimeout(this.initTimer);
     const { options } = this;
     const pid = this.pid;
-    const running = this.running;
-    const waiting = this.waiting;
-    this.running = null;
-    this.waiting = [];
-    this.withdrawing.clear();
+    const { running, waiting } = this.line.clear();
     this.input = null;
 
     const ending = this.ending;

@@ -1,0 +1,127 @@
+/**
+ * The tries one worker holds, in the order its host takes them: the running one, then those
+ * waiting prefetched behind it (DESIGN §6). The host answers runs in order, so a result is always
+ * about the head; a `cancel`, though, is answered as soon as the host reads it, whatever waits
+ * before that try.
+ *
+ * Prefetch: one try waits while run() is long. Short run() calls earn a deeper line, enough to keep
+ * the process busy for about PREFETCH_TARGET_MS, so that it never waits for the orchestrator's
+ * turn-around, and the line is refilled in groups that leave in one write: a pipe write that wakes
+ * the host costs more than a trivial run() on a virtual machine (bench/). Lines decided on past
+ * durations may hold slow tries; the pool rebalances by withdrawing some (`withdraw`).
+ */
+import type { TryOutcome, TryTask } from '../run/backend.js';
+
+/** Work a short run()'s line holds, in milliseconds of past run() durations. */
+const PREFETCH_TARGET_MS = 10;
+/** The most tries that may wait behind the running one. */
+const MAX_PREFETCH = 256;
+
+/** One try on a worker; `startedAt` is 0 until the host says `started`. */
+export class Try {
+  /** Epoch ms, for the outcome. */
+  startedAt = 0;
+  /** `performance.now()` at `started`, for the timeout (immune to wall-clock jumps). */
+  startedClock = 0;
+  constructor(
+    readonly id: string,
+    readonly task: TryTask,
+    readonly resolve: (outcome: TryOutcome) => void,
+  ) {}
+}
+
+export class TryLine {
+  /** The oldest try not yet answered: running, or next to run. */
+  running: Try | null = null;
+  /** Sent, waiting behind `running` in the host's inbox, in order. */
+  private waiting: Try[] = [];
+  /** Ids of waiting tries with a `cancel` sent (`withdraw`), not yet answered. */
+  private readonly withdrawing = new Set<string>();
+  /** Recent run() durations (an exponential average): short ones earn a deeper line. */
+  private recentRunMs = Number.POSITIVE_INFINITY;
+  private seq = 0;
+
+  /** No try is held. */
+  get empty(): boolean {
+    return this.running === null;
+  }
+
+  /**
+   * How many tries may wait behind the running one: one, or for run() calls shorter than
+   * PREFETCH_TARGET_MS / 2 (recently, on average), as many as fill that time, up to MAX_PREFETCH.
+   */
+  get depth(): number {
+    const fit = Math.floor(PREFETCH_TARGET_MS / this.recentRunMs);
+    return fit >= 2 ? Math.min(fit, MAX_PREFETCH) : 1;
+  }
+
+  /** Room for more while a try runs: only once a deep line is half empty, so refills come in groups. */
+  get room(): number {
+    const depth = this.depth;
+    const waiting = this.waiting.length;
+    return waiting === 0 || (depth > 1 && waiting <= depth / 2) ? depth - waiting : 0;
+  }
+
+  /** Tries waiting that are not being withdrawn (counted when the pool rebalances, which is rare). */
+  get waitingCount(): number {
+    let count = 0;
+    for (const attempt of this.waiting) if (!this.withdrawing.has(attempt.id)) count++;
+    return count;
+  }
+
+  /** A new try at the end of the line, with an id unique to this worker. */
+  add(task: TryTask, resolve: (outcome: TryOutcome) => void): Try {
+    const attempt = new Try(String(++this.seq), task, resolve);
+    if (this.running === null) this.running = attempt;
+    else this.waiting.push(attempt);
+    return attempt;
+  }
+
+  /** A run() took `durationMs`: what the depth is judged on. */
+  ran(durationMs: number): void {
+    this.recentRunMs = this.recentRunMs === Number.POSITIVE_INFINITY ? durationMs : 0.8 * this.recentRunMs + 0.2 * durationMs;
+  }
+
+  /** The head try, answered; the next one becomes the head. Null when `id` is not the head's. */
+  take(id: string): Try | null {
+    const attempt = this.running;
+    if (attempt === null || attempt.id !== id) return null;
+    this.running = this.waiting.shift() ?? null;
+    this.withdrawing.delete(id); // a cancel that came too late: it ran
+    return attempt;
+  }
+
+  /** A withdrawn try that never started, out of its turn. Null when `id` is not waiting. */
+  takeWaiting(id: string): Try | null {
+    const at = this.waiting.findIndex((attempt) => attempt.id === id);
+    if (at === -1) return null;
+    this.withdrawing.delete(id);
+    return this.waiting.splice(at, 1)[0] ?? null;
+  }
+
+  /** Marks the last `count` waiting tries (not already marked) as withdrawn; returns them, to cancel. */
+  withdraw(count: number): Try[] {
+    const chosen: Try[] = [];
+    for (let i = this.waiting.length - 1; i >= 0 && chosen.length < count; i--) {
+      const attempt = this.waiting[i] as Try;
+      if (this.withdrawing.has(attempt.id)) continue;
+      this.withdrawing.add(attempt.id);
+      chosen.push(attempt);
+    }
+    return chosen;
+  }
+
+  /** Every waiting try not yet withdrawn, marked withdrawn (a graceful stop cancels them all). */
+  withdrawAll(): Try[] {
+    return this.withdraw(this.waiting.length);
+  }
+
+  /** Empties the line (the process is gone): the running try, if any, and the waiting ones. */
+  clear(): { running: Try | null; waiting: Try[] } {
+    const held = { running: this.running, waiting: this.waiting };
+    this.running = null;
+    this.waiting = [];
+    this.withdrawing.clear();
+    return held;
+  }
+}
