@@ -55,6 +55,12 @@ export class ClusterWatch {
     void this.poll();
   }
 
+  /** The run cannot go on (Redis lost it): waiting tries come back unstarted, and the scheduler stops. */
+  fail(message: string): void {
+    this.failure ??= new RunFailedError(message);
+    this.options.onChange();
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);

@@ -99,9 +99,6 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
     await registry.register({ runId, job, codeDigest: digest, queueName, runDir: paths.root, queue: timing.queue });
     // Workers leave a run whose orchestrator went silent (killed, not yet resumed) for others.
     await registry.heartbeat(runId);
-    const heartbeat = setInterval(() => void registry.heartbeat(runId).catch(() => undefined), HEARTBEAT_MS);
-    heartbeat.unref();
-    parts.unshift({ close: () => Promise.resolve(clearInterval(heartbeat)) });
 
     let backend: RedisBackend | null = null;
     const onChange = (): void => backend?.onChange();
@@ -122,6 +119,22 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
     parts.unshift({ close: () => events.close() });
     const cluster = new ClusterWatch({ redis, keys, queue, runId, nodeCount: job.settings.nodeCount, timing, warn, onChange });
     parts.unshift({ close: () => Promise.resolve(cluster.stop()) });
+    const heartbeat = setInterval(() => {
+      registry.heartbeat(runId).then(
+        (held) => {
+          if (held) return;
+          // Otherwise the orchestrator would wait for ever for outcomes of jobs that no longer exist.
+          cluster.fail(
+            `Redis at ${target.display} no longer holds run ${runId} (it restarted without persistence, or was ` +
+              `flushed): the mini-batches queued or running there are lost to it. Nothing committed is lost: ` +
+              `\`minibatch resume ${paths.root}\` queues the rest again.`,
+          );
+        },
+        () => undefined, // Redis is away: the connection says so
+      );
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    parts.unshift({ close: () => Promise.resolve(clearInterval(heartbeat)) });
 
     const agent = agentIdentity(options.processes);
     let localAgent: RunServer | null = null;

@@ -210,9 +210,11 @@ export class RunRegistry {
   /**
    * The orchestrator says it is alive (every HEARTBEAT_MS). Workers leave a run whose heartbeat
    * stopped (its orchestrator was killed and not yet resumed) for others, instead of waiting on it.
+   * False when Redis no longer holds the run at all: it lost its data (a restart without
+   * persistence, a flush), and with it the run's queue.
    */
-  async heartbeat(runId: string): Promise<void> {
-    await this.redis.eval(SET_IF_EXISTS, 1, this.keys.run(runId), 'heartbeatAt', String(Date.now()));
+  async heartbeat(runId: string): Promise<boolean> {
+    return (await this.redis.eval(SET_IF_EXISTS, 1, this.keys.run(runId), 'heartbeatAt', String(Date.now()))) === 1;
   }
 
   /** Removes the run from the registry (its queue and snapshot are removed by their owners). */

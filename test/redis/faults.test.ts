@@ -93,6 +93,30 @@ describeWithRedis('a run on Redis under faults', () => {
     }
   });
 
+  it('Redis loses the run (a restart without persistence, a flush): the run stops and says so; resume finishes it', async () => {
+    const m = recordingModule({ files: names(16), settings: { outputAction: 'append_row', miniBatchSize: 1 } });
+    const prefix = uniquePrefix('lost');
+    const env = clusterEnv(prefix, { CALLS_FILE: m.calls, SLEEP_MS: '150', MINIBATCH_REDIS_HEARTBEAT_MS: '200' });
+    const orchestrator = startCli(redisRunArgs(m, server, ['--processes', '1']), { env });
+    await until(() => readCalls(m.calls).length >= 3, 'a few mini-batches');
+    const lost = await redis.keys(`${prefix}*`);
+    expect(lost.length).toBeGreaterThan(0);
+    await redis.del(...lost);
+
+    const run = await orchestrator.exited;
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toContain(`no longer holds run ${jobResult(m.runDir).runId} (it restarted without persistence, or was flushed)`);
+    expect(run.stdout).toContain(`\`minibatch resume ${m.runDir}\` queues the rest again`);
+    const stopped = jobResult(m.runDir);
+    expect(stopped.status).toBe('failed');
+    expect(stopped.miniBatches.succeeded).toBeLessThan(16);
+
+    const resumed = await runCli(['resume', m.runDir], { env });
+    expect(resumed.exitCode).toBe(0);
+    expect(rows(m.out)).toEqual(names(16));
+    expect(jobResult(m.runDir)).toMatchObject({ status: 'succeeded', miniBatches: { succeeded: 16 } });
+  });
+
   it('warns when Redis may evict, and when fewer machines join than nodeCount; the run goes on', async () => {
     const evicting = await startRedisServer({ maxmemoryPolicy: 'allkeys-lru' });
     try {
