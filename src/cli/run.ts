@@ -4,6 +4,7 @@
  * run succeeded within its thresholds, 1 when it failed, 2 for bad input, 3 when it cannot run
  * here, 130 when interrupted.
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { planJobBatches } from '../data/dataset.js';
@@ -13,7 +14,7 @@ import { formatSummary } from '../report/summary.js';
 import { parseBackend, parseProcesses } from '../redis/cli-options.js';
 import { openRunBackend, storeRedisBackend } from '../redis/run-backend.js';
 import { executeRun } from '../run/execute.js';
-import { createRunDir, defaultRunsRoot, lockRunDir, RUN_JSON_VERSION, writeRunJson } from '../run/rundir.js';
+import { createRunDir, defaultRunsRoot, discardRunDir, lockRunDir, RUN_JSON_VERSION, writeRunJson } from '../run/rundir.js';
 import { newRunId } from '../run/runId.js';
 import { killPoint } from '../run/test-hooks.js';
 import { MINIBATCH_VERSION } from '../version.js';
@@ -59,6 +60,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
     const { checkRedis } = await import('../redis/check.js');
     await checkRedis(redis.target);
   }
+  const existed = existsSync(root);
   const paths = createRunDir(root);
   const release = lockRunDir(paths);
   try {
@@ -78,6 +80,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
     const processes = ownProcesses ?? job.settings.processCountPerNode;
     const run = await openRunBackend({ job, paths, runId, ledger, redis, processes, python }).catch((error: unknown) => {
       ledger.close();
+      discardRunDir(paths, existed); // nothing ran
       throw error;
     });
     try {

@@ -16,6 +16,19 @@ export const FORMAT_VERSION = 1;
 
 /** 50 MB (powers of 1024, as sizes elsewhere in minibatch). */
 export const DEFAULT_SNAPSHOT_MAX_BYTES = 50 * 1024 * 1024;
+/** Raises (or lowers) the cap, in megabytes: a module folder that must carry a model, say. */
+export const SNAPSHOT_MAX_ENV = 'MINIBATCH_SNAPSHOT_MAX_MB';
+
+/** The cap on a snapshot's files: `MINIBATCH_SNAPSHOT_MAX_MB`, else 50 MB. Throws a `UsageError` for a value that is not a size. */
+export function snapshotMaxBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const given = env[SNAPSHOT_MAX_ENV];
+  if (given === undefined || given.trim() === '') return DEFAULT_SNAPSHOT_MAX_BYTES;
+  const mb = Number(given);
+  if (!Number.isFinite(mb) || mb <= 0) {
+    throw new UsageError(`${SNAPSHOT_MAX_ENV} is a number of megabytes, such as 200; found \`${given}\``);
+  }
+  return Math.floor(mb * 1024 * 1024);
+}
 
 /**
  * Directory names never shipped, at any depth: run directories, version control, Node and Python
@@ -44,7 +57,7 @@ interface SnapshotIndex {
 }
 
 export interface SnapshotOptions {
-  /** Total bytes of files allowed. @default DEFAULT_SNAPSHOT_MAX_BYTES (50 MB) */
+  /** Total bytes of files allowed. @default snapshotMaxBytes() (50 MB unless MINIBATCH_SNAPSHOT_MAX_MB says) */
   readonly maxBytes?: number;
   /**
    * Absolute paths to leave out, besides `EXCLUDED_NAMES`: e.g. bound inputs or outputs that live
@@ -69,7 +82,7 @@ export interface PackedSnapshot {
 /** Packs `rootDir` (the spec's folder). Throws a `UsageError` when its files exceed the cap. */
 export async function packSnapshot(rootDir: string, options: SnapshotOptions = {}): Promise<PackedSnapshot> {
   const root = resolve(rootDir);
-  const maxBytes = options.maxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES;
+  const maxBytes = options.maxBytes ?? snapshotMaxBytes();
   const rootStat = await stat(root).catch(() => null);
   if (!rootStat?.isDirectory()) throw new UsageError(`module folder ${root} is not a directory`);
 
@@ -170,7 +183,8 @@ function tooLarge(
   return new UsageError(
     `the module folder ${root} holds ${formatBytes(totalBytes)} of files, over the ${formatBytes(maxBytes)} ` +
       `cap of the code snapshot that worker machines fetch. Largest files:\n${largest}\n` +
-      `Move data out of the module folder and bind it as an input (data paths are read in place), or raise the cap.`,
+      `Move data out of the module folder and bind it as an input (data paths are read in place), or raise the cap ` +
+      `with ${SNAPSHOT_MAX_ENV} (in MB).`,
   );
 }
 

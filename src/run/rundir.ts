@@ -3,7 +3,7 @@
  * and saving the resolved job in `run.json` with paths inside the directory stored relative to it,
  * so that a run directory can be moved and resumed elsewhere.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, sep } from 'node:path';
 import { EnvironmentError, RunDirConflictError } from '../errors.js';
@@ -98,6 +98,16 @@ export interface LockOwner {
  * Takes the run's lock, or says who holds it. A lock whose process is dead (on this host) is taken
  * over. Returns a release function.
  */
+/**
+ * Removes a new run's directory in which nothing ran (its backend could not start, e.g. a code
+ * snapshot over the cap): what the run wrote there, and the folder itself unless it existed before
+ * (an empty `--run-dir`). Otherwise each failed attempt would leave a run to trip over.
+ */
+export function discardRunDir(paths: RunPaths, keepFolder: boolean): void {
+  for (const name of readdirSync(paths.root)) rmSync(join(paths.root, name), { recursive: true, force: true });
+  if (!keepFolder) rmSync(paths.root, { recursive: true, force: true });
+}
+
 export function lockRunDir(paths: RunPaths): () => void {
   const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {

@@ -3,6 +3,7 @@
  * wrong URL, a run published by another minibatch version, inputs a worker machine cannot read.
  * Exit codes: 3 when Redis cannot be used, 2 for a malformed flag. A password never shows.
  */
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -47,6 +48,24 @@ describeWithRedis('Redis errors a user can act on', () => {
     expect(fromEnv.exitCode).toBe(0);
     expect(fromEnv.stdout).toContain(`connected to ${server.bareUrl}/0`);
     expect(fromEnv.stdout + fromEnv.stderr).not.toContain(PASSWORD);
+  });
+
+  it('a module folder over the snapshot cap: exit 2, how to fix it, and no run directory left behind', async () => {
+    const m = makeModule({ entry: 'ok', files: names(2) });
+    writeFileSync(join(m.spec, '..', 'weights.bin'), Buffer.alloc(4096));
+    const env = { ...clusterEnv(uniquePrefix('cap')), MINIBATCH_REDIS_URL: server.url, MINIBATCH_SNAPSHOT_MAX_MB: '0.002' };
+    const r = await runCli([...moduleArgs(m), '--backend', 'redis'], { env });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/holds 4\.\d KB of files, over the 2 KB cap of the code snapshot/);
+    expect(r.stderr).toContain('4 KB  weights.bin');
+    expect(r.stderr).toContain('or raise the cap with MINIBATCH_SNAPSHOT_MAX_MB (in MB)');
+    expect(existsSync(m.runDir)).toBe(false);
+
+    const raised = await runCli([...moduleArgs(m), '--backend', 'redis', '--processes', '1'], { env: { ...env, MINIBATCH_SNAPSHOT_MAX_MB: '1' } });
+    expect(raised.exitCode).toBe(0);
+    const bad = await runCli([...moduleArgs(m), '--run-dir', join(m.root, 'run2'), '--backend', 'redis'], { env: { ...env, MINIBATCH_SNAPSHOT_MAX_MB: 'lots' } });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('MINIBATCH_SNAPSHOT_MAX_MB is a number of megabytes, such as 200; found `lots`');
   });
 
   it('a wrong URL: nothing listening is exit 3, a malformed one exit 2', async () => {
