@@ -18,7 +18,7 @@ import { createRunDir, defaultRunsRoot, discardRunDir, lockRunDir, RUN_JSON_VERS
 import { newRunId } from '../run/runId.js';
 import { killPoint } from '../run/test-hooks.js';
 import { MINIBATCH_VERSION } from '../version.js';
-import { workerExecutable } from '../workers/interpreter.js';
+import { resolveInterpreter } from '../workers/interpreter.js';
 import { addJobOptions, resolveJobFromCli, type JobOptions } from './options.js';
 import { printDiagnostics } from './validate.js';
 
@@ -53,7 +53,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
   const { job, diagnostics } = await resolveJobFromCli(target, ownProcesses === 0 ? { ...opts, processes: undefined } : opts, root);
   printDiagnostics(diagnostics);
   const plan = planJobBatches(job);
-  const python = ownProcesses === 0 ? null : await workerExecutable(job.settings.python);
+  const python = ownProcesses === 0 ? null : (await resolveInterpreter(job.settings.python)).executable;
 
   if (redis !== null) {
     // A Redis that cannot be used fails the run before it has a run directory to leave behind.

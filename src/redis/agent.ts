@@ -12,7 +12,7 @@
 import { availableParallelism } from 'node:os';
 import type { Redis } from 'ioredis';
 import { MinibatchError } from '../errors.js';
-import { workerExecutable } from '../workers/interpreter.js';
+import { resolveInterpreter } from '../workers/interpreter.js';
 import { checkRedis } from './check.js';
 import { createRedis } from './connection.js';
 import { agentIdentity, type AgentIdentity } from './identity.js';
@@ -169,7 +169,7 @@ export class Agent {
     let python: string;
     let snapshotDir: string;
     try {
-      python = await workerExecutable(options.python ?? record.job.settings.python);
+      python = (await resolveInterpreter(options.python ?? record.job.settings.python)).executable;
       snapshotDir = await fetchSnapshot(redis, keys, record.codeDigest, snapshotCache(options.cacheDir));
     } catch (error) {
       if (!(error instanceof MinibatchError)) throw error;

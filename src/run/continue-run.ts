@@ -14,7 +14,7 @@ import { runPaths, type RunPaths } from '../report/layout.js';
 import { formatFinished, formatLeft, formatReconcile, formatThresholdStop } from '../report/resume-lines.js';
 import { formatSummary } from '../report/summary.js';
 import type { ResolvedJob, RunSettings } from '../spec/types.js';
-import { workerExecutable } from '../workers/interpreter.js';
+import { resolveInterpreter } from '../workers/interpreter.js';
 import { executeRun } from './execute.js';
 import { OUTCOME_META_KEY } from './finalize.js';
 import { openRunBackend, storedRedisChoice } from '../redis/run-backend.js';
@@ -46,7 +46,7 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
     // A rejected setting (an interpreter that is not there) must fail before run.json records it.
     const stored = runJson.backend;
     const processes = opts.overrides.processCountPerNode ?? stored?.processes ?? job.settings.processCountPerNode;
-    const python = processes === 0 ? null : await workerExecutable(job.settings.python);
+    const python = processes === 0 ? null : (await resolveInterpreter(job.settings.python)).executable;
     const fresh = Ledger.discardIfBlank(paths.root);
     // Killed before its ledger existed (right after run.json), or while creating it: nothing ran,
     // so plan from scratch.

@@ -4,13 +4,10 @@
  * that costs ~100 ms per start and `realpath` does not see through it; a virtualenv's
  * `bin/python` stays as it is (it is how the venv is activated).
  *
- * A path to an executable binary (not a script) is its own `sys.executable` already: workers are
- * started with it without a probe (`workerExecutable`), which would cost a Python start-up before
- * their own. They check its version from their `hello` (`checkPythonVersion`).
+ * The probe runs with `-S` (no `site`): `sys.executable` and the version do not depend on it, and
+ * `site` is most of a start-up (its `.pth` files may import packages: ~30 ms of ~40 here).
  */
 import { execFile } from 'node:child_process';
-import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
 
 import { EnvironmentError } from '../errors.js';
 
@@ -45,41 +42,11 @@ export async function resolveInterpreter(command: string): Promise<Interpreter> 
   return cached(interpreters, command, () => probe(command));
 }
 
-/**
- * What workers are started with: `command` itself when it is a path to an executable binary, else
- * the `sys.executable` of `resolveInterpreter`. The workers check the version (`checkPythonVersion`).
- */
-export async function workerExecutable(command: string): Promise<string> {
-  return isExecutableBinary(command) ? command : (await resolveInterpreter(command)).executable;
-}
-
-/**
- * Null when `version` (`3.11.7`, as a worker's `hello` reports it) is one minibatch runs on; else
- * why not, in the words of a failed probe.
- */
-export function checkPythonVersion(executable: string, version: string): string | null {
+/** Null when `version` (`3.11.7`) is one minibatch runs on; else why not. */
+function checkPythonVersion(executable: string, version: string): string | null {
   const [major = 0, minor = 0] = version.split('.').map(Number);
   if (major > MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor >= MIN_PYTHON[1])) return null;
   return `\`${executable}\` is Python ${version}; minibatch needs ${MIN_PYTHON.join('.')} or later. ${HOW_TO_FIX}`;
-}
-
-/** An absolute path to an executable ELF or Mach-O file (a symbolic link to one included). */
-function isExecutableBinary(command: string): boolean {
-  if (!isAbsolute(command)) return false;
-  let fd: number | null = null;
-  try {
-    accessSync(command, constants.X_OK);
-    fd = openSync(command, 'r');
-    const magic = Buffer.alloc(4);
-    if (readSync(fd, magic, 0, 4, 0) < 4) return false;
-    const word = magic.readUInt32BE(0);
-    // ELF; Mach-O 64-bit in either byte order; a universal binary.
-    return word === 0x7f454c46 || word === 0xcffaedfe || word === 0xfeedfacf || word === 0xcafebabe;
-  } catch {
-    return false; // missing, unreadable, a directory: the probe says what is wrong
-  } finally {
-    if (fd !== null) closeSync(fd);
-  }
 }
 
 /**
@@ -103,7 +70,7 @@ export async function checkPandas(executable: string): Promise<string> {
 async function probe(command: string): Promise<Interpreter> {
   let stdout: string;
   try {
-    stdout = await runPython(command, PROBE);
+    stdout = await runPython(command, PROBE, ['-S']);
   } catch (error) {
     throw new EnvironmentError(
       'INTERPRETER_UNAVAILABLE',
@@ -149,9 +116,9 @@ class PythonFailure extends Error {
   }
 }
 
-function runPython(command: string, code: string): Promise<string> {
+function runPython(command: string, code: string, flags: readonly string[] = []): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, ['-c', code], { timeout: PROBE_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
+    execFile(command, [...flags, '-c', code], { timeout: PROBE_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error) reject(new PythonFailure(error.code, error.killed === true, stderr, { cause: error }));
       else resolve(stdout);
     });

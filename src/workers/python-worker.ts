@@ -17,7 +17,6 @@ import type { Readable, Writable } from 'node:stream';
 import type { BackendEvent, FailureKind, TryOutcome, TryTask } from '../run/backend.js';
 import { assertNever, PROTOCOL_VERSION } from './protocol.js';
 import type { InitRequest, WorkerError, WorkerMessage } from './protocol.js';
-import { checkPythonVersion } from './interpreter.js';
 import { faulthandlerDump, readTail } from './stderr-tail.js';
 import { TryLine, type Try } from './try-line.js';
 import { encodeMessage, LineSplitter, parseWorkerMessage } from './wire.js';
@@ -270,7 +269,7 @@ export class PythonWorker {
   private onMessage(message: WorkerMessage): void {
     const { options } = this;
     switch (message.type) {
-      case 'hello': {
+      case 'hello':
         options.log.line(`pid ${this.pid}: Python ${message.pythonVersion} at ${message.executable}`);
         if (message.version !== PROTOCOL_VERSION) {
           this.failInit({
@@ -280,13 +279,8 @@ export class PythonWorker {
               `speaks ${PROTOCOL_VERSION}: they come from different installations`,
             traceback: '',
           });
-          return;
         }
-        // Unprobed interpreters (a binary given by path) are checked here (interpreter.ts).
-        const tooOld = checkPythonVersion(options.python, message.pythonVersion);
-        if (tooOld !== null) this.failInit({ type: 'PythonTooOld', message: tooOld, traceback: '' });
         return;
-      }
       case 'ready': {
         clearTimeout(this.initTimer);
         if (this.state !== 'starting') return;

@@ -1,5 +1,6 @@
 /** Resolving the interpreter once to its own sys.executable (DESIGN §5), and the pandas check. */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { EnvironmentError } from '../../src/errors.js';
-import { checkPandas, checkPythonVersion, resolveInterpreter, workerExecutable } from '../../src/workers/interpreter.js';
+import { checkPandas, resolveInterpreter } from '../../src/workers/interpreter.js';
 
 let dir: string;
 
@@ -82,33 +83,13 @@ describe('resolveInterpreter', () => {
   });
 });
 
-describe('workerExecutable', () => {
-  it('takes a path to the interpreter binary as it is: no probe, its own sys.executable', async () => {
+describe('the probe', () => {
+  it('starts Python without site (its .pth files can cost most of a start-up): it passes -S', async () => {
     const real = (await resolveInterpreter('python3')).executable;
-    expect(await workerExecutable(real)).toBe(real);
-  });
-
-  it('probes a wrapper script, and a command on PATH, for the sys.executable behind it', async () => {
-    const real = (await resolveInterpreter('python3')).executable;
-    expect(await workerExecutable(await fake('shim-python-2', `exec "${real}" "$@"`))).toBe(real);
-    expect(await workerExecutable('python3')).toBe(real);
-  });
-
-  it('probes a missing path, which then says what is wrong', async () => {
-    const error = await failure(workerExecutable(join(dir, 'no-such-python')));
-    expect(error.message).toContain('not found (neither a path nor a command on PATH)');
-  });
-});
-
-describe('checkPythonVersion', () => {
-  it('accepts 3.8 and later and names the fix for anything older', () => {
-    expect(checkPythonVersion('/x/python', '3.8.0')).toBeNull();
-    expect(checkPythonVersion('/x/python', '3.13.1')).toBeNull();
-    expect(checkPythonVersion('/x/python', '4.0.0')).toBeNull();
-    expect(checkPythonVersion('/x/python', '3.7.17')).toBe(
-      '`/x/python` is Python 3.7.17; minibatch needs 3.8 or later. Name a Python 3.8 or later with --python ' +
-        '/path/to/python (or `python:` in the job file, or `amlEnvironment.python.interpreterPath` in the module spec).',
-    );
+    const argsFile = join(dir, 'probe-args');
+    const recording = await fake('recording-python', `echo "$@" > "${argsFile}"\nexec "${real}" "$@"`);
+    expect((await resolveInterpreter(recording)).executable).toBe(real);
+    expect(readFileSync(argsFile, 'utf8')).toMatch(/^-S -c /);
   });
 });
 
