@@ -18,14 +18,19 @@ export const FORMAT_VERSION = 1;
 export const DEFAULT_SNAPSHOT_MAX_BYTES = 50 * 1024 * 1024;
 /** Raises (or lowers) the cap, in megabytes: a module folder that must carry a model, say. */
 export const SNAPSHOT_MAX_ENV = 'MINIBATCH_SNAPSHOT_MAX_MB';
+/** Redis's largest value (`proto-max-bulk-len`, 512 MB by default) holds the compressed snapshot. */
+const SNAPSHOT_MAX_MB_LIMIT = 512;
 
 /** The cap on a snapshot's files: `MINIBATCH_SNAPSHOT_MAX_MB`, else 50 MB. Throws a `UsageError` for a value that is not a size. */
 export function snapshotMaxBytes(env: NodeJS.ProcessEnv = process.env): number {
   const given = env[SNAPSHOT_MAX_ENV];
   if (given === undefined || given.trim() === '') return DEFAULT_SNAPSHOT_MAX_BYTES;
   const mb = Number(given);
-  if (!Number.isFinite(mb) || mb <= 0) {
-    throw new UsageError(`${SNAPSHOT_MAX_ENV} is a number of megabytes, such as 200; found \`${given}\``);
+  if (!Number.isFinite(mb) || mb <= 0 || mb > SNAPSHOT_MAX_MB_LIMIT) {
+    throw new UsageError(
+      `${SNAPSHOT_MAX_ENV} is a number of megabytes up to ${SNAPSHOT_MAX_MB_LIMIT} (Redis keeps a snapshot in one ` +
+        `value), such as 200; found \`${given}\``,
+    );
   }
   return Math.floor(mb * 1024 * 1024);
 }

@@ -72,6 +72,8 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
   const skipVersionCheck = check.maxmemoryPolicy !== null && check.maxmemoryPolicy !== 'noeviction';
   const redis = createRedis(target, { connectionName: `minibatch-run-${runId}` });
   const parts: Closable[] = [{ close: () => redis.quit().then(() => undefined, () => redis.disconnect()) }];
+  /** Set once a new run is registered: undone if it then fails to start. */
+  let unregister: (() => Promise<void>) | null = null;
   try {
     const keys = redisKeys(options.prefix ?? DEFAULT_PREFIX);
     const registry = new RunRegistry(redis, keys);
@@ -97,6 +99,13 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
     // A resumed run's queue may have been paused by an interrupted orchestrator.
     await queue.resume();
     await registry.register({ runId, job, codeDigest: digest, queueName, runDir: paths.root, queue: timing.queue });
+    // A new run that fails to start is forgotten again: its run directory goes too (run.ts).
+    if (known === null) {
+      unregister = async () => {
+        await queue.obliterate({ force: true });
+        await registry.remove(runId);
+      };
+    }
     // Workers leave a run whose orchestrator went silent (killed, not yet resumed) for others.
     await registry.heartbeat(runId);
 
@@ -205,6 +214,7 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
       close: () => (closed ??= closeAll(parts)),
     };
   } catch (error) {
+    await unregister?.().catch(() => undefined);
     await closeAll(parts);
     throw error;
   }

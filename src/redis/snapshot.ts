@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { EnvironmentError } from '../errors.js';
+import { explainFsError } from './fs-errors.js';
 import { packSnapshot, sha256 } from './archive.js';
 import type { PackedSnapshot, SnapshotOptions } from './archive.js';
 import { isSnapshotDigest } from './keys.js';
@@ -83,7 +84,11 @@ export async function fetchSnapshot(redis: Redis, keys: RedisKeys, digest: strin
   }
   if (sha256(archive) !== digest) throw corruptSnapshot(digest, 'its content does not match its digest');
 
-  await mkdir(resolve(cacheDir), { recursive: true });
+  try {
+    await mkdir(resolve(cacheDir), { recursive: true });
+  } catch (error) {
+    throw unwritableCache(cacheDir, error);
+  }
   const tempDir = join(resolve(cacheDir), `.partial-${digest.slice(0, 12)}-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     await extractArchive(archive, digest, tempDir);
@@ -91,12 +96,22 @@ export async function fetchSnapshot(redis: Redis, keys: RedisKeys, digest: strin
       await rename(tempDir, finalDir);
     } catch (error) {
       // Another process finished first: its copy is identical (same digest).
-      if (!(await isDirectory(finalDir))) throw error;
+      if (!(await isDirectory(finalDir))) throw unwritableCache(cacheDir, error);
     }
   } finally {
     await rm(tempDir, { recursive: true, force: true });
   }
   return finalDir;
+}
+
+/** The cache folder cannot take the snapshot: where it is, why, and how to choose another. */
+function unwritableCache(cacheDir: string, error: unknown): EnvironmentError {
+  return new EnvironmentError(
+    'OUTPUT_UNWRITABLE',
+    `cannot unpack the module's code snapshot into ${resolve(cacheDir)}: ${explainFsError(error)}. ` +
+      `Point MINIBATCH_CACHE_DIR at a folder this machine can write.`,
+    { cause: error },
+  );
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -65,7 +65,25 @@ describeWithRedis('Redis errors a user can act on', () => {
     expect(raised.exitCode).toBe(0);
     const bad = await runCli([...moduleArgs(m), '--run-dir', join(m.root, 'run2'), '--backend', 'redis'], { env: { ...env, MINIBATCH_SNAPSHOT_MAX_MB: 'lots' } });
     expect(bad.exitCode).toBe(2);
-    expect(bad.stderr).toContain('MINIBATCH_SNAPSHOT_MAX_MB is a number of megabytes, such as 200; found `lots`');
+    expect(bad.stderr).toContain('MINIBATCH_SNAPSHOT_MAX_MB is a number of megabytes up to 512 (Redis keeps a snapshot in one value), such as 200; found `lots`');
+  });
+
+  it('a new run that cannot start after it was published: no run directory, and Redis forgets it', async () => {
+    const m = makeModule({ entry: 'ok', files: names(2) });
+    const prefix = uniquePrefix('unstarted');
+    // This machine's agent cannot unpack the code snapshot: its cache is a file, not a folder.
+    writeFileSync(join(m.root, 'cache-file'), 'not a folder');
+    const env = { ...clusterEnv(prefix), MINIBATCH_REDIS_URL: server.url, MINIBATCH_CACHE_DIR: join(m.root, 'cache-file') };
+    const r = await runCli([...moduleArgs(m), '--backend', 'redis', '--processes', '1'], { env });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toContain(
+      `error: cannot unpack the module's code snapshot into ${join(m.root, 'cache-file', 'snapshots')}: a part of the ` +
+        'path is not a directory. Point MINIBATCH_CACHE_DIR at a folder this machine can write.',
+    );
+    expect(existsSync(m.runDir)).toBe(false);
+    expect(await redis.keys(`${prefix}:run:*`)).toEqual([]);
+    expect(await redis.keys(`${prefix}:bull:*`)).toEqual([]);
+    expect(await redis.zrange(`${prefix}:runs`, 0, -1)).toEqual([]);
   });
 
   it('a wrong URL: nothing listening is exit 3, a malformed one exit 2', async () => {
