@@ -4,9 +4,10 @@
  * whose processor hands each job to the pool and returns the try's outcome. `minibatch worker`
  * runs one per run it serves; the orchestrator runs one for its own run unless `--processes 0`.
  *
- * The BullMQ Worker takes two jobs per process, as the local backend keeps one try running and one
- * prefetched per process; BullMQ renews their locks while they are held, so a job that waits in
- * the pool behind another is not taken for dead.
+ * The BullMQ Worker takes two jobs per process: one running and one waiting behind it in the pool
+ * (the pool's own deeper prefetch of short runs does not apply: it gets no more than that, and it
+ * does not rebalance, since machines are balanced by the queue). BullMQ renews their locks while
+ * they are held, so a job that waits in the pool behind another is not taken for dead.
  */
 import type { Redis } from 'ioredis';
 import { Worker } from 'bullmq';
@@ -109,6 +110,8 @@ export class RunServer {
       paths,
       runId: options.runId,
       namePrefix: `${agent.name}-`,
+      // BullMQ hands this pool a few jobs per process; the orchestrator balances machines.
+      rebalance: false,
     });
     return new RunServer(options, pool);
   }

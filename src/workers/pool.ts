@@ -47,6 +47,12 @@ export interface LocalPoolOptions {
   readonly killGraceMs?: number;
   /** Lifecycle events, for progress and logs. @default none */
   readonly onEvent?: (event: BackendEvent) => void;
+  /**
+   * Whether an idle worker takes back half of another's waiting line (`rebalance`). Off where the
+   * pool is fed a few tries at a time from elsewhere (a Redis worker machine): withdrawn tries would
+   * travel back through the queue for nothing. @default true
+   */
+  readonly rebalance?: boolean;
 }
 
 type PoolState = 'running' | 'stopping' | 'failed';
@@ -202,6 +208,7 @@ export class LocalPool implements Backend {
 
   /** Checks for an idle worker once the scheduler has had its turn to give it work. */
   private rebalanceSoon(): void {
+    if (this.options.rebalance === false) return;
     if (this.rebalancing !== null || !this.slots.some((slot) => slot.worker.state === 'idle')) return;
     this.rebalancing = setImmediate(() => {
       this.rebalancing = null;
