@@ -95,10 +95,6 @@ export interface LockOwner {
 }
 
 /**
- * Takes the run's lock, or says who holds it. A lock whose process is dead (on this host) is taken
- * over. Returns a release function.
- */
-/**
  * Removes a new run's directory in which nothing ran (its backend could not start, e.g. a code
  * snapshot over the cap): what the run wrote there, and the folder itself unless it existed before
  * (an empty `--run-dir`). Otherwise each failed attempt would leave a run to trip over.
@@ -108,6 +104,10 @@ export function discardRunDir(paths: RunPaths, keepFolder: boolean): void {
   if (!keepFolder) rmSync(paths.root, { recursive: true, force: true });
 }
 
+/**
+ * Takes the run's lock, or says who holds it. A lock whose process is dead (on this host) is taken
+ * over. Returns a release function.
+ */
 export function lockRunDir(paths: RunPaths): () => void {
   const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {

@@ -73,8 +73,9 @@ export type ParentMessage =
   | InitRequest
   | RunRequest
   /**
-   * Withdraws a prefetched `run` (a graceful stop). The host reads it as soon as it arrives, ahead of
-   * the queue, and answers `cancelled` if that run had not started; otherwise the run goes on and is
+   * Withdraws a prefetched `run` (a graceful stop, or the pool rebalancing). The host reads its pipe
+   * between runs (at most every millisecond while short runs follow each other) and answers
+   * `cancelled` at once, out of turn, if that run had not started; otherwise the run goes on and is
    * answered as usual. Either way the parent learns for certain whether it ran.
    */
   | { readonly type: 'cancel'; readonly id: string }

@@ -194,7 +194,7 @@ export class PythonWorker {
   }
 
   /**
-   * `graceful`: the running try finishes, a prefetched one is withdrawn (`not_started`), then
+   * `graceful`: the running try finishes, the prefetched ones are withdrawn (`not_started`), then
    * `shutdown()` runs (killed after shutdownTimeoutMs). `now`: SIGKILL to the process group; every
    * try it held resolves `not_started`. Resolves once the process is gone.
    */

@@ -167,17 +167,17 @@ describe('commits', () => {
     expect(ledger.failedTries(1)[0]).toEqual({ ...failedTry(2, 1, 'pending', 'e1').try, generation: 0 });
   });
 
-  it('written many at a time, keep every try in commit order, retries of the same mini-batch included', async () => {
+  it('keep every try in commit order in a large flush, retries of the same mini-batch included', async () => {
     ledger = await planned(120);
     // More than one statement's worth of rows, out of index order, with tries of the same
     // mini-batch in one flush (they cannot share a statement).
     const order = Array.from({ length: 120 }, (_, i) => (i * 53) % 120);
     for (const i of order) ledger.enqueueCommit(failedTry(i, 1, 'pending', `first ${i}`));
-    for (const i of order) ledger.enqueueCommit(succeeded(i, [`row ${i}`]));
+    for (const i of order) ledger.enqueueCommit({ ...succeeded(i, [`row ${i}`]), try: tryRecord(i, { attempt: 2 }) });
     const tries = [...ledger.triesInOrder()];
-    expect(tries.map((t) => [t.miniBatch, t.attempt])).toEqual([
-      ...order.map((i) => [i, 1]),
-      ...order.map((i) => [i, 1]),
+    expect(tries.map((t) => [t.miniBatch, t.attempt, t.outcome])).toEqual([
+      ...order.map((i) => [i, 1, 'raised']),
+      ...order.map((i) => [i, 2, 'succeeded']),
     ]);
     const counts = ledger.counts();
     expect([counts.succeeded, counts.pending, counts.tries]).toEqual([120, 0, 240]);
