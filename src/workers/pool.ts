@@ -53,6 +53,8 @@ export interface LocalPoolOptions {
    * travel back through the queue for nothing. @default true
    */
   readonly rebalance?: boolean;
+  /** How much work, in ms of past run() durations, a worker's line of short runs holds. @default 10 */
+  readonly prefetchTargetMs?: number;
 }
 
 type PoolState = 'running' | 'stopping' | 'failed';
@@ -262,6 +264,7 @@ export class LocalPool implements Backend {
       initTimeoutMs: options.initTimeoutMs,
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS,
       killGraceMs: options.killGraceMs ?? KILL_GRACE_MS,
+      ...(options.prefetchTargetMs === undefined ? {} : { prefetchTargetMs: options.prefetchTargetMs }),
       onEvent: this.onEvent,
       onCapacity: this.onCapacity,
       onExit: this.onExit,

@@ -52,6 +52,8 @@ export interface PythonWorkerOptions {
   readonly initTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly killGraceMs: number;
+  /** The work a line of short runs holds, in ms (try-line.ts). @default PREFETCH_TARGET_MS */
+  readonly prefetchTargetMs?: number;
   readonly onEvent: (event: BackendEvent) => void;
   /** It can take more tries now (it became ready, or a try finished). */
   readonly onCapacity: () => void;
@@ -71,7 +73,7 @@ export class PythonWorker {
   private child: ChildProcess | null = null;
   private input: Writable | null = null;
   /** The tries sent to the host: the running one, then those prefetched (try-line.ts). */
-  private readonly line = new TryLine();
+  private readonly line: TryLine;
   /** Run messages written in this tick go out in one write (see submit). */
   private corked = false;
   private ending: WorkerEnding | null = null;
@@ -96,6 +98,7 @@ export class PythonWorker {
   private markExited: () => void = () => undefined;
 
   constructor(private readonly options: PythonWorkerOptions) {
+    this.line = new TryLine(options.prefetchTargetMs);
     this.exited = new Promise((resolve) => {
       this.markExited = resolve;
     });

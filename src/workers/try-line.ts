@@ -12,8 +12,8 @@
  */
 import type { TryOutcome, TryTask } from '../run/backend.js';
 
-/** Work a short run()'s line holds, in milliseconds of past run() durations. */
-const PREFETCH_TARGET_MS = 10;
+/** Work a short run()'s line holds, in milliseconds of past run() durations (the default). */
+export const PREFETCH_TARGET_MS = 10;
 /** The most tries that may wait behind the running one. */
 const MAX_PREFETCH = 256;
 
@@ -41,17 +41,20 @@ export class TryLine {
   private recentRunMs = Number.POSITIVE_INFINITY;
   private seq = 0;
 
+  /** `targetMs`: the work a line of short runs holds (PREFETCH_TARGET_MS). */
+  constructor(private readonly targetMs: number = PREFETCH_TARGET_MS) {}
+
   /** No try is held. */
   get empty(): boolean {
     return this.running === null;
   }
 
   /**
-   * How many tries may wait behind the running one: one, or for run() calls shorter than
-   * PREFETCH_TARGET_MS / 2 (recently, on average), as many as fill that time, up to MAX_PREFETCH.
+   * How many tries may wait behind the running one: one, or for run() calls shorter than half the
+   * target (recently, on average), as many as fill it, up to MAX_PREFETCH.
    */
   get depth(): number {
-    const fit = Math.floor(PREFETCH_TARGET_MS / this.recentRunMs);
+    const fit = Math.floor(this.targetMs / this.recentRunMs);
     return fit >= 2 ? Math.min(fit, MAX_PREFETCH) : 1;
   }
 
