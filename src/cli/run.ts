@@ -78,7 +78,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
     const ledger = Ledger.create(root);
     killPoint('ledger-created');
     const processes = ownProcesses ?? job.settings.processCountPerNode;
-    const run = await openRunBackend({ job, paths, runId, ledger, redis, processes, python }).catch((error: unknown) => {
+    const run = await openRunBackend({ job, paths, runId, ledger, redis, processes, python, resumed: false }).catch((error: unknown) => {
       ledger.close();
       discardRunDir(paths, existed); // nothing ran
       throw error;

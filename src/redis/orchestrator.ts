@@ -43,6 +43,8 @@ export interface RedisRunOptions {
   readonly processes: number;
   /** The interpreter resolved on this machine; unused with 0 processes. */
   readonly python: string | null;
+  /** A run that ran before (resume, retry-failed), rather than a new one. */
+  readonly resumed: boolean;
   /** @default redisTiming() (environment overrides) */
   readonly timing?: RedisTiming;
   /** One line per warning. @default stderr, `warning: …` */
@@ -96,6 +98,12 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
     });
     queue.on('error', () => undefined); // its connection is ours, and reports outages itself
     parts.unshift({ close: () => queue.close() });
+    if (options.resumed && known === null) {
+      // Redis lost this run (a restart without persistence, a flush) and machines still running
+      // its jobs then wrote parts of them back: a job left so would swallow the same job added
+      // again. Nothing of the run's queue is worth keeping.
+      await deleteKeys(redis, `${keys.bullPrefix}:${queueName}:*`);
+    }
     // A resumed run's queue may have been paused by an interrupted orchestrator.
     await queue.resume();
     await registry.register({ runId, job, codeDigest: digest, queueName, runDir: paths.root, queue: timing.queue });
@@ -222,6 +230,16 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
 
 interface Closable {
   close(): Promise<void>;
+}
+
+/** Deletes every key matching `pattern` (SCAN, then DEL in groups). */
+async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    if (found.length > 0) await redis.del(...found);
+    cursor = next;
+  } while (cursor !== '0');
 }
 
 /** Closes in order (newest first); a failure to close one must not keep the others open. */

@@ -39,6 +39,8 @@ export interface OpenRunBackendOptions {
   readonly processes: number;
   /** The resolved interpreter; null only with 0 processes. */
   readonly python: string | null;
+  /** A run that ran before (resume, retry-failed), rather than a new one. */
+  readonly resumed: boolean;
 }
 
 export async function openRunBackend(options: OpenRunBackendOptions): Promise<RunBackend> {
@@ -59,6 +61,7 @@ export async function openRunBackend(options: OpenRunBackendOptions): Promise<Ru
     ledger: options.ledger,
     processes: options.processes,
     python: options.python,
+    resumed: options.resumed,
   });
 }
 

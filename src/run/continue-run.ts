@@ -74,7 +74,7 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
       if (!fresh) process.stdout.write(`${formatLeft(ledger.counts())}\n`);
       // A run on Redis continues there (issue 5): the stored server, its password from MINIBATCH_REDIS_URL.
       const redis = stored === undefined ? null : storedRedisChoice(stored, undefined);
-      const run = await openRunBackend({ job, paths, runId: runJson.runId, ledger, redis, processes, python });
+      const run = await openRunBackend({ job, paths, runId: runJson.runId, ledger, redis, processes, python, resumed: true });
       try {
         const result = await executeRun({
           job,
