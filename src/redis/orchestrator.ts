@@ -107,7 +107,7 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
     // A resumed run's queue may have been paused by an interrupted orchestrator.
     await queue.resume();
     await registry.register({ runId, job, codeDigest: digest, queueName, runDir: paths.root, queue: timing.queue });
-    // A new run that fails to start is forgotten again: its run directory goes too (run.ts).
+    // A run registered here is forgotten again if it then fails to start (a new run's directory goes too, run.ts).
     if (known === null) {
       unregister = async () => {
         await queue.obliterate({ force: true });
@@ -143,8 +143,7 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
           // Otherwise the orchestrator would wait for ever for outcomes of jobs that no longer exist.
           cluster.fail(
             `Redis at ${target.display} no longer holds run ${runId} (it restarted without persistence, or was ` +
-              `flushed): the mini-batches queued or running there are lost to it. Nothing committed is lost: ` +
-              `\`minibatch resume ${paths.root}\` queues the rest again.`,
+              `flushed): the mini-batches queued or running there are lost to it; nothing committed is lost.`,
           );
         },
         () => undefined, // Redis is away: the connection says so

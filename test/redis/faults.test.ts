@@ -106,7 +106,8 @@ describeWithRedis('a run on Redis under faults', () => {
     const run = await orchestrator.exited;
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toContain(`no longer holds run ${jobResult(m.runDir).runId} (it restarted without persistence, or was flushed)`);
-    expect(run.stdout).toContain(`\`minibatch resume ${m.runDir}\` queues the rest again`);
+    expect(run.stdout).toContain('the mini-batches queued or running there are lost to it; nothing committed is lost.');
+    expect(run.stdout).toContain(`continue with \`minibatch resume ${m.runDir}\``);
     const stopped = jobResult(m.runDir);
     expect(stopped.status).toBe('failed');
     expect(stopped.miniBatches.succeeded).toBeLessThan(16);
