@@ -46,6 +46,8 @@ export interface SchedulerOptions {
   readonly onProgress?: (progress: SchedulerProgress) => void;
   /** Called after every finished try, for logs (processed_mini_batches.csv, job_error.txt). */
   readonly onTry?: (record: TryRecord, status: MiniBatchStatus) => void;
+  /** Items of planned mini-batches kept in memory for dispatch. @default FRESH_ITEMS_CAP */
+  readonly freshItemsCap?: number;
 }
 
 export interface SchedulerResult {
@@ -61,11 +63,12 @@ const PLAN_FLUSH_MS = 50;
 /** Pending mini-batches read from the ledger at a time. */
 const PAGE = 256;
 /**
- * Mini-batches a fresh run hands from the planner to dispatch in memory, without reading them back
- * from the ledger (which cost a flush and a parse per mini-batch; bench/, issue 3). Past this many
- * waiting, the rest are read from the ledger as a resumed run's are, so memory stays bounded.
+ * Items (file paths) of the mini-batches a fresh run hands from the planner to dispatch in memory,
+ * without reading them back from the ledger (which costs a flush and a parse per mini-batch;
+ * bench/, issue 3). Past this many waiting, the rest are read from the ledger as a resumed run's
+ * are: memory stays bounded by items, whatever the mini-batch size.
  */
-const FRESH_CAP = 16_384;
+const FRESH_ITEMS_CAP = 32_768;
 
 /** Mutable counters mirrored from commits, so thresholds need no query per try. */
 interface Tally {
@@ -89,9 +92,11 @@ export class Scheduler {
   private readonly retries: TryTask[] = [];
   private page: MiniBatchRecord[] = [];
   private cursor = -1;
-  /** Planned in this process and not yet dispatched, in index order (see FRESH_CAP). */
+  /** Planned in this process and not yet dispatched, in index order (see FRESH_ITEMS_CAP). */
   private fresh: TryTask[] = [];
   private freshHead = 0;
+  /** Items of the tries in `fresh` from `freshHead` on. */
+  private freshItems = 0;
   /** True once a mini-batch was planned that is only in the ledger: dispatch pages from there. */
   private readFromLedger: boolean;
   private running = 0;
@@ -229,12 +234,15 @@ export class Scheduler {
     this.requestStop({ kind: 'fatal', error: asError(error) });
   };
 
-  /** Keeps freshly planned mini-batches in memory for dispatch, up to FRESH_CAP waiting. */
+  /** Keeps freshly planned mini-batches in memory for dispatch, up to FRESH_ITEMS_CAP items waiting. */
   private handOver(batch: readonly PlannedMiniBatch[]): void {
-    if (this.readFromLedger || this.fresh.length - this.freshHead + batch.length > FRESH_CAP) {
+    let items = 0;
+    for (const mb of batch) items += mb.items.length;
+    if (this.readFromLedger || this.freshItems + items > (this.opts.freshItemsCap ?? FRESH_ITEMS_CAP)) {
       this.readFromLedger = true;
       return;
     }
+    this.freshItems += items;
     for (const mb of batch) {
       this.fresh.push({
         miniBatch: mb.index,
@@ -258,6 +266,7 @@ export class Scheduler {
     if (retry !== undefined) return retry;
     if (this.freshHead < this.fresh.length) {
       const task = this.fresh[this.freshHead++] as TryTask;
+      this.freshItems -= task.items.length;
       this.cursor = task.miniBatch;
       if (this.freshHead >= 4096 || this.freshHead === this.fresh.length) {
         // Drop what was dispatched, so the array holds only what waits.
