@@ -1,8 +1,5 @@
 /** Where the Python worker host lives in the package (package.json `files` ships `python/`). */
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.js';
 
-/**
- * `python/minibatch_host.py`, two levels up from this module both in `src/workers/` (vitest) and in
- * `dist/workers/` (the built package), so one relative URL serves both.
- */
-export const HOST_SCRIPT = fileURLToPath(new URL('../../python/minibatch_host.py', import.meta.url));
+export const HOST_SCRIPT = join(PACKAGE_ROOT, 'python', 'minibatch_host.py');
