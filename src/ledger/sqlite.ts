@@ -166,7 +166,6 @@ export class Ledger {
   markPlanned(total: number): void {
     this.#write(() =>
       this.#db.transaction(() => {
-        ensureKeyIndex(this.#db);
         this.#stmts.putMeta.run('planning', 'done');
         this.#stmts.putMeta.run('planned_total', String(total));
       })(),
@@ -214,7 +213,7 @@ export class Ledger {
     return row === undefined ? undefined : toMiniBatch(row, this.#inputs);
   }
 
-  /** The mini-batch with this content key: what resume matches on (DESIGN §7). */
+  /** The mini-batch with this content key: what resume matches on (DESIGN §7). Indexed once the ledger is opened again. */
   byKey(key: string): MiniBatchDetail | undefined {
     this.flush();
     const row = this.#stmts.byKey.get(key);
