@@ -24,7 +24,7 @@ export interface ExecuteOptions {
   readonly ledger: Ledger;
   /** Runs the tries: the local pool (`createLocalBackend`) or Redis. Stopped by the scheduler. */
   readonly backend: Backend;
-  /** Streamed into the ledger while dispatching (`planJobBatches`); null when the ledger holds the whole plan. */
+  /** Streamed into the ledger while dispatching (`planJobInThread`); null when the ledger holds the whole plan. */
   readonly plan: AsyncIterable<readonly PlannedMiniBatch[]> | null;
   /** Where progress goes (stderr). */
   readonly progressStream: NodeJS.WriteStream;
@@ -50,20 +50,19 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
   const startedAt = new Date();
   const backend = opts.backend;
   const tryLog = new TryLog(paths);
-  const progress = new ProgressReporter({
-    overviewFile: paths.progressOverview,
-    stream: opts.progressStream,
-    plain: opts.plainProgress,
-  });
   const scheduler = new Scheduler({
     ledger,
     backend,
     settings: job.settings,
     plan: opts.plan,
-    onProgress: (p) => progress.update(p),
     onTry: (t, status) => tryLog.record(t, status),
   });
-  progress.update(scheduler.progress());
+  const progress = new ProgressReporter({
+    overviewFile: paths.progressOverview,
+    stream: opts.progressStream,
+    plain: opts.plainProgress,
+    source: () => scheduler.progress(),
+  });
 
   let interrupts = 0;
   const onSignal = (): void => {

@@ -43,7 +43,6 @@ export interface SchedulerOptions {
   >;
   /** The plan to stream into the ledger, in groups (`planBatches`), or null when the ledger already holds the whole plan. */
   readonly plan: AsyncIterable<readonly PlannedMiniBatch[]> | null;
-  readonly onProgress?: (progress: SchedulerProgress) => void;
   /** Called after every finished try, for logs (processed_mini_batches.csv, job_error.txt). */
   readonly onTry?: (record: TryRecord, status: MiniBatchStatus) => void;
   /** Items of planned mini-batches kept in memory for dispatch. @default FRESH_ITEMS_CAP */
@@ -190,7 +189,6 @@ export class Scheduler {
     this.tally.pending += batch.length;
     planned.buffer = [];
     planned.lastFlush = Date.now();
-    this.opts.onProgress?.(this.progress());
     this.poke();
   }
 
@@ -222,7 +220,6 @@ export class Scheduler {
     const task = this.nextTask();
     if (task === null) return;
     this.running++;
-    if (this.tally.tries === 0) this.opts.onProgress?.(this.progress());
     this.settled.push(this.opts.backend.submit(task).then((outcome) => this.onOutcome(task, outcome), this.onLost));
     killPoint('dispatched');
     if (this.settled.length > 1024) this.compactSettled();
@@ -362,11 +359,14 @@ export class Scheduler {
     killPoint('committed');
     this.tally.tries++;
     this.opts.onTry?.(record, status);
-    this.opts.onProgress?.(this.progress());
+    // Thresholds count failures only (allowedFailedPercent is judged at the end): a try that adds
+    // none cannot trip one, and most tries add none.
+    if (status === 'succeeded' || status === 'pending') return;
     const breach = breachedThreshold(this.opts.settings, toThresholdCounts(this.tally), false);
     if (breach !== null) this.requestStop({ kind: 'threshold', breach });
   }
 
+  /** The run's counts now, for progress reports (read on their timers). */
   progress(): SchedulerProgress {
     return { counts: { ...this.tally }, planningDone: this.planningDone, running: this.running };
   }
