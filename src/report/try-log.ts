@@ -24,6 +24,7 @@ export class TryLog {
   private readonly timer: NodeJS.Timeout;
   /** The first write that failed (a full disk): logs are derived from the ledger, which stays the truth. */
   private failure: { readonly file: string; readonly error: unknown } | null = null;
+  private readonly clock = new IsoClock();
 
   constructor(paths: RunPaths) {
     this.paths = paths;
@@ -39,7 +40,7 @@ export class TryLog {
 
   record(t: TryRecord, status: MiniBatchStatus): void {
     this.pending +=
-      `${t.miniBatch},${t.attempt},${t.worker},${new Date(t.startedAt).toISOString()},${Math.round(t.durationMs)},` +
+      `${t.miniBatch},${t.attempt},${t.worker},${this.clock.iso(t.startedAt)},${Math.round(t.durationMs)},` +
       `${t.outcome},${status},${t.succeededItems},${t.failedItems},${t.exitCode ?? ''},${t.signal ?? ''},` +
       `${t.error?.type ?? ''}\n`;
     if (this.pending.length >= FLUSH_CHARS) this.flush();
@@ -67,6 +68,26 @@ export class TryLog {
     } catch (error) {
       this.failure = { file, error };
     }
+  }
+}
+
+/**
+ * `new Date(ms).toISOString()`, reusing the text of the last second it formatted: tries finish
+ * thousands a second, and formatting a date each cost more than the rest of a CSV row.
+ */
+class IsoClock {
+  private second = Number.NaN;
+  /** `2026-12-07T10:14:47.` for `second`. */
+  private prefix = '';
+
+  iso(ms: number): string {
+    const whole = Math.floor(ms);
+    const second = Math.floor(whole / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.prefix = new Date(second * 1000).toISOString().slice(0, 20);
+    }
+    return `${this.prefix}${String(whole - second * 1000).padStart(3, '0')}Z`;
   }
 }
 
