@@ -19,7 +19,7 @@ import { assertNever, PROTOCOL_VERSION } from './protocol.js';
 import type { InitRequest, WorkerError, WorkerMessage } from './protocol.js';
 import { faulthandlerDump, readTail } from './stderr-tail.js';
 import { TryLine, type Try } from './try-line.js';
-import { encodeMessage, LineSplitter, parseWorkerMessage } from './wire.js';
+import { encodeMessage, encodeRun, LineSplitter, parseWorkerMessage } from './wire.js';
 import { crashError, initFailure, seconds, timeoutError, type Death, type Ending } from './worker-errors.js';
 import type { WorkerLog } from './worker-log.js';
 
@@ -74,8 +74,12 @@ export class PythonWorker {
   private input: Writable | null = null;
   /** The tries sent to the host: the running one, then those prefetched (try-line.ts). */
   private readonly line: TryLine;
-  /** Run messages written in this tick go out in one write (see submit). */
-  private corked = false;
+  /**
+   * Messages to the host written in this tick, sent in one write when it ends: a refill of many
+   * tries, or cancels and a shutdown, costs one system call and one wake-up of the host, and no
+   * stream bookkeeping per message.
+   */
+  private outbox = '';
   private ending: WorkerEnding | null = null;
   private stopMode: StopMode | null = null;
   private finalized = false;
@@ -160,19 +164,7 @@ export class PythonWorker {
         return;
       }
       const attempt = this.line.add(task, resolve);
-      const input = this.input;
-      if (!this.corked) {
-        // Tries submitted in this tick (a refill) leave in one write when the tick ends.
-        this.corked = true;
-        input.cork();
-        process.nextTick(() => {
-          this.corked = false;
-          input.uncork();
-        });
-      }
-      input.write(
-        encodeMessage({ type: 'run', id: attempt.id, attempt: task.attempt, items: task.items, context: task.context }),
-      );
+      this.send(encodeRun({ type: 'run', id: attempt.id, attempt: task.attempt, items: task.items, context: task.context }));
       this.state = 'busy';
     });
   }
@@ -190,10 +182,7 @@ export class PythonWorker {
    */
   withdraw(count: number): void {
     if (this.state !== 'busy' || this.input === null || count <= 0) return;
-    const input = this.input;
-    input.cork();
-    for (const attempt of this.line.withdraw(count)) input.write(encodeMessage({ type: 'cancel', id: attempt.id }));
-    input.uncork();
+    for (const attempt of this.line.withdraw(count)) this.send(encodeMessage({ type: 'cancel', id: attempt.id }));
   }
 
   /**
@@ -215,14 +204,24 @@ export class PythonWorker {
     this.stopMode = 'graceful';
     if (this.ending !== null) return this.exited; // already being killed (a timeout, a failed init)
     this.state = 'stopping';
-    // One write for them all: up to MAX_PREFETCH tries may be waiting.
-    this.input.cork();
-    for (const waiting of this.line.withdrawAll()) this.input.write(encodeMessage({ type: 'cancel', id: waiting.id }));
-    this.input.write(encodeMessage({ type: 'shutdown' }));
-    this.input.uncork();
+    for (const waiting of this.line.withdrawAll()) this.send(encodeMessage({ type: 'cancel', id: waiting.id }));
+    this.send(encodeMessage({ type: 'shutdown' }));
     if (this.line.empty) this.armShutdownTimer();
     return this.exited;
   }
+
+  /** Queues `text` for the host; everything queued in one tick leaves in one write, in order. */
+  private send(text: string): void {
+    if (this.outbox === '') process.nextTick(this.flushOutbox);
+    this.outbox += text;
+  }
+
+  private readonly flushOutbox = (): void => {
+    const text = this.outbox;
+    this.outbox = '';
+    // A process that exited meanwhile has no pipe left; its exit tells the story.
+    this.input?.write(text);
+  };
 
   private spawn(stdoutFd: number, stderrFd: number): void {
     const { options } = this;
@@ -254,7 +253,7 @@ export class PythonWorker {
     options.log.line(`pid ${this.pid}: start ${options.python} -u ${options.hostScript}`);
     options.onEvent({ type: 'worker_started', worker: options.name, pid: this.pid });
     // The host reads it after its hello; the pipe holds it until then.
-    input.write(encodeMessage(options.init));
+    this.send(encodeMessage(options.init));
     this.initTimer = setTimeout(() => this.onInitTimeout(), options.initTimeoutMs);
   }
 

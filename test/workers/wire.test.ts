@@ -1,7 +1,8 @@
 /** The protocol's framing and validation (DESIGN §6). */
 import { describe, expect, it } from 'vitest';
 
-import { LineSplitter, parseWorkerMessage } from '../../src/workers/wire.js';
+import type { RunRequest } from '../../src/workers/protocol.js';
+import { encodeMessage, encodeRun, LineSplitter, parseWorkerMessage } from '../../src/workers/wire.js';
 
 function split(chunks: string[]): string[] {
   const lines: string[] = [];
@@ -19,6 +20,25 @@ describe('LineSplitter', () => {
     const long = 'x'.repeat(100_000);
     const chunks = long.match(/.{1,1000}/g) ?? [];
     expect(split([...chunks, '\nnext\n'])).toEqual([long, 'next']);
+  });
+});
+
+describe('encodeRun', () => {
+  const runs: RunRequest[] = [
+    { type: 'run', id: '1', attempt: 1, items: ['/data/a.txt'], context: { minibatch_index: 0, partition_key_value: null } },
+    {
+      type: 'run',
+      id: '42',
+      attempt: 3,
+      items: ['/data/"quoted"\\back\nline.txt', '/données/é😀\u2028.bin', ''],
+      context: { minibatch_index: 123_456, partition_key_value: { region: 'eu "west"' } },
+    },
+    { type: 'run', id: '7', attempt: 2, items: [], context: { minibatch_index: 9, partition_key_value: null } },
+  ];
+
+  it.each(runs)('writes the same line as the generic encoder (run $id)', (run) => {
+    expect(encodeRun(run)).toBe(encodeMessage(run));
+    expect(JSON.parse(encodeRun(run))).toEqual(run);
   });
 });
 
