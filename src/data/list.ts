@@ -24,8 +24,10 @@ const STAT_RUN = 64;
 
 interface Entry {
   readonly name: string;
-  /** UTF-8 bytes of `name`, or of `name/` for a directory: the sort key. */
-  readonly sortKey: Buffer;
+  /** `name`, or `name/` for a directory: sorted in UTF-8 byte order (`compareEntries`). */
+  readonly sortKey: string;
+  /** The key has a character from U+D800 up, where UTF-16 order and UTF-8 order can differ. */
+  readonly wide: boolean;
   readonly kind: 'file' | 'dir';
   /** Known when classifying needed a `stat` (symbolic links, unknown dirent types). */
   stats: Stats | null;
@@ -172,9 +174,22 @@ async function readEntries(dir: string): Promise<Entry[]> {
     }
     // Sockets, FIFOs, devices: not files a script can read as data.
   }
-  entries.sort((a, b) => Buffer.compare(a.sortKey, b.sortKey));
+  entries.sort(compareEntries);
   return entries;
 }
+
+/**
+ * UTF-8 byte order of the sort keys. Comparing strings compares UTF-16 code units, which agrees
+ * with it except where a surrogate (a character past U+FFFF) meets a character from U+E000 to
+ * U+FFFF; keys with such characters are compared as bytes. A Buffer per entry cost more than
+ * the rest of listing a file (bench/).
+ */
+function compareEntries(a: Entry, b: Entry): number {
+  if (a.wide || b.wide) return Buffer.compare(Buffer.from(a.sortKey, 'utf8'), Buffer.from(b.sortKey, 'utf8'));
+  return a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0;
+}
+
+const WIDE = /[\uD800-\uFFFF]/;
 
 /** `join` without its normalizing, which costs at a million files; `dir` is already absolute and clean. */
 function childPath(dir: string, name: string): string {
@@ -182,7 +197,8 @@ function childPath(dir: string, name: string): string {
 }
 
 function entry(name: string, kind: 'file' | 'dir', stats: Stats | null, viaLink: boolean): Entry {
-  return { name, sortKey: Buffer.from(kind === 'dir' ? `${name}/` : name, 'utf8'), kind, stats, viaLink };
+  const sortKey = kind === 'dir' ? `${name}/` : name;
+  return { name, sortKey, wide: WIDE.test(sortKey), kind, stats, viaLink };
 }
 
 function isUnknown(d: Dirent): boolean {
