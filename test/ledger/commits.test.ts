@@ -184,6 +184,44 @@ describe('commits', () => {
     expect(ledger.record(77)).toMatchObject({ status: 'succeeded', tries: 2, succeededItems: 1, lastError: { message: 'first 77' } });
   });
 
+  it('write a flush of full successes in bulk exactly as they would be written one by one', async () => {
+    // The same history twice: once the big flush holds only full successes (written in bulk),
+    // once a partial success of another mini-batch rides along (written one by one).
+    const history = async (dir: string, mixed: boolean): Promise<{ records: unknown[]; tries: unknown[]; rows: unknown[] }> => {
+      writeTree(join(tmp, 'data'), numbered(121));
+      const l = Ledger.create(dir);
+      try {
+        l.addPlanned(await plan(join(tmp, 'data'), 1));
+        for (let i = 0; i < 10; i++) l.enqueueCommit(failedTry(i * 7, 1, 'failed', `old ${i}`));
+        l.flush();
+        l.resetForRetry(['failed']); // a new generation for 0, 7, …, 63
+        l.enqueueCommit(failedTry(5, 1, 'pending', 'retried'));
+        l.flush();
+        const order = Array.from({ length: 120 }, (_, i) => (i * 53) % 120);
+        for (const i of order) {
+          const t = tryRecord(i, { attempt: i === 5 ? 2 : 1, startedAt: 1_700_000_000_000 + i * 3, durationMs: i % 7, worker: `worker-${i % 2}` });
+          l.enqueueCommit({ try: t, status: 'succeeded', rows: i % 3 === 0 ? null : { kind: 'lines', lines: [`row ${i}`] } });
+        }
+        if (mixed) l.enqueueCommit({ ...succeeded(120, ['short']), status: 'partial', try: tryRecord(120, { succeededItems: 0, failedItems: 1 }) });
+        l.flush();
+        return {
+          records: Array.from({ length: 120 }, (_, i) => l.record(i)),
+          tries: [...l.triesInOrder()].filter((t) => t.miniBatch < 120).map(({ id: _id, ...t }) => t),
+          rows: [...l.rowsInOrder()].filter((r) => r.index < 120),
+        };
+      } finally {
+        l.close();
+      }
+    };
+    const bulk = await history(join(tmp, 'bulk'), false);
+    const oneByOne = await history(join(tmp, 'one-by-one'), true);
+    expect(bulk).toEqual(oneByOne);
+    expect(bulk.tries).toHaveLength(10 + 1 + 120);
+    expect(bulk.records[63]).toMatchObject({ status: 'succeeded', tries: 1, generation: 1, succeededItems: 1, lastError: { message: 'old 9' } });
+    expect(bulk.records[5]).toMatchObject({ status: 'succeeded', tries: 2, generation: 0, firstStartedAt: 1_700_000_000_005, durationMs: 10 + 5 });
+    ledger = Ledger.open(join(tmp, 'bulk'));
+  });
+
   it('report a failed timer flush and keep the commits buffered', async () => {
     const errors: unknown[] = [];
     ledger = await planned(1, { flushIntervalMs: 10, onFlushError: (e) => errors.push(e) });
