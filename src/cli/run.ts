@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { planJobInThread } from '../data/dataset.js';
+import { planJobBatches } from '../data/dataset.js';
 import { Ledger } from '../ledger/sqlite.js';
 import { writeLogsReadme } from '../report/readme.js';
 import { formatSummary } from '../report/summary.js';
@@ -52,7 +52,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
   const ownProcesses = redis === null ? null : parseProcesses(opts.processes, true);
   const { job, diagnostics } = await resolveJobFromCli(target, ownProcesses === 0 ? { ...opts, processes: undefined } : opts, root);
   printDiagnostics(diagnostics);
-  const plan = planJobInThread(job);
+  const plan = planJobBatches(job);
   const python = ownProcesses === 0 ? null : (await resolveInterpreter(job.settings.python)).executable;
 
   if (redis !== null) {

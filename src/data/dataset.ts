@@ -5,7 +5,6 @@
 import { UsageError } from '../errors.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { planBatches, planFiles } from './plan.js';
-import { planInThread } from './plan-in-thread.js';
 import type { PlannedMiniBatch } from './types.js';
 
 /** The `inputData` ports that are bound, in declared order (an unbound optional one is skipped). */
@@ -35,9 +34,4 @@ export function planJob(job: ResolvedJob): AsyncGenerator<PlannedMiniBatch> {
 /** `planJob` in groups, as a run streams it into its ledger (`Scheduler`). */
 export function planJobBatches(job: ResolvedJob): AsyncGenerator<PlannedMiniBatch[]> {
   return planBatches(datasetInputs(job), filesPerMiniBatch(job), job.limit);
-}
-
-/** `planJobBatches` on a planning thread (plan-in-thread.ts): what `minibatch run` uses. */
-export function planJobInThread(job: ResolvedJob): AsyncIterable<readonly PlannedMiniBatch[]> {
-  return planInThread(datasetInputs(job), filesPerMiniBatch(job), job.limit);
 }

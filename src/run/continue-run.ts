@@ -6,7 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { filesPerMiniBatch, planJob, planJobInThread } from '../data/dataset.js';
+import { filesPerMiniBatch, planJob, planJobBatches } from '../data/dataset.js';
 import { RunDirConflictError } from '../errors.js';
 import { Ledger } from '../ledger/sqlite.js';
 import type { MiniBatchStatus } from '../ledger/types.js';
@@ -82,7 +82,7 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
           paths,
           ledger,
           backend: run.backend,
-          plan: fresh ? planJobInThread(job) : null,
+          plan: fresh ? planJobBatches(job) : null,
           progressStream: process.stderr,
           plainProgress: opts.plainProgress,
           handleSignals: true,
