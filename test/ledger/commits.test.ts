@@ -206,7 +206,7 @@ describe('commits', () => {
         l.flush();
         return {
           records: Array.from({ length: 120 }, (_, i) => l.record(i)),
-          tries: [...l.triesInOrder()].filter((t) => t.miniBatch < 120).map(({ id: _id, ...t }) => t),
+          tries: [...l.triesInOrder()].filter((t) => t.miniBatch < 120),
           rows: [...l.rowsInOrder()].filter((r) => r.index < 120),
         };
       } finally {
