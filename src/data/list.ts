@@ -21,6 +21,12 @@ import type { FileItem } from './types.js';
  * scheduler, so it stats synchronously, in short runs, and yields between them.
  */
 const STAT_RUN = 64;
+/**
+ * A run also ends after this long. On a slow shared file system (a millisecond a stat) 64 stats
+ * would hold the scheduler for 64 ms while each worker has only ~10 ms of work queued: workers
+ * would wait through most of a long listing.
+ */
+const STAT_RUN_MS = 2;
 
 interface Entry {
   readonly name: string;
@@ -107,7 +113,7 @@ class Walk {
     return top?.entries[top.next]?.kind === 'dir';
   }
 
-  /** Up to `max` files, stopping early before a directory or at the end. */
+  /** Up to `max` files, or what `STAT_RUN_MS` allows, stopping early before a directory or at the end. */
   take(max: number): FileItem[] {
     const out: FileItem[] = [];
     if (this.single !== null) {
@@ -115,7 +121,9 @@ class Walk {
       this.single = null;
       return out;
     }
+    const until = performance.now() + STAT_RUN_MS;
     for (let top = this.stack.at(-1); top !== undefined && out.length < max; top = this.stack.at(-1)) {
+      if (out.length > 0 && performance.now() > until) break;
       const entry = top.entries[top.next];
       if (entry === undefined) {
         this.stack.pop();

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listFiles } from '../../src/data/list.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { listFileBatches, listFiles } from '../../src/data/list.js';
 import { UsageError } from '../../src/errors.js';
 import { collect, MTIME_S, nextValue, tempDir, writeTree } from './tree.js';
 
@@ -23,6 +23,28 @@ beforeEach(() => {
 afterEach(() => cleanup());
 
 const rels = async (path: string): Promise<string[]> => (await collect(listFiles(path))).map((i) => i.rel);
+
+describe('listFileBatches', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('yields runs of at most 64 files, all of them, in listing order', async () => {
+    writeTree(root, Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`d${i % 3}/f${String(i).padStart(3, '0')}`, ''])));
+    const batches = await collect(listFileBatches(root));
+    expect(batches.map((b) => b.length)).toEqual([50, 50, 50]); // a run also ends before a folder
+    expect(batches.flat().map((f) => f.rel)).toEqual(await rels(root));
+  });
+
+  it('ends a run early when stats are slow (a slow file system), skipping and repeating nothing', async () => {
+    writeTree(root, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`sub/f${String(i).padStart(2, '0')}`, ''])));
+    const expected = await rels(root);
+    // Each reading of the clock is a millisecond later: as if every stat took that long.
+    let now = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => (now += 1));
+    const batches = await collect(listFileBatches(root));
+    expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(3);
+    expect(batches.flat().map((f) => f.rel)).toEqual(expected);
+  });
+});
 
 describe('listFiles', () => {
   it('lists every file in byte order of relative paths, a directory compared as `name/`', async () => {
