@@ -53,7 +53,10 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
   const { job, diagnostics } = await resolveJobFromCli(target, ownProcesses === 0 ? { ...opts, processes: undefined } : opts, root);
   printDiagnostics(diagnostics);
   const plan = planJobBatches(job);
-  const python = ownProcesses === 0 ? null : (await resolveInterpreter(job.settings.python)).executable;
+  // The probe (a Python start-up) runs while the run directory and its ledger are made; a run whose
+  // interpreter cannot start leaves no run directory behind.
+  const interpreter = ownProcesses === 0 ? Promise.resolve(null) : resolveInterpreter(job.settings.python);
+  interpreter.catch(() => undefined); // awaited below, or moot when an earlier step throws
 
   if (redis !== null) {
     // A Redis that cannot be used fails the run before it has a run directory to leave behind.
@@ -64,7 +67,6 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
   const paths = createRunDir(root);
   const release = lockRunDir(paths);
   try {
-    process.stdout.write(`run directory: ${root}\n`);
     writeRunJson(paths, {
       version: RUN_JSON_VERSION,
       runId,
@@ -77,6 +79,15 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
     killPoint('run-json');
     const ledger = Ledger.create(root);
     killPoint('ledger-created');
+    const python = await interpreter.then(
+      (found) => found?.executable ?? null,
+      (error: unknown) => {
+        ledger.close();
+        discardRunDir(paths, existed);
+        throw error;
+      },
+    );
+    process.stdout.write(`run directory: ${root}\n`);
     const processes = ownProcesses ?? job.settings.processCountPerNode;
     const run = await openRunBackend({ job, paths, runId, ledger, redis, processes, python, resumed: false }).catch((error: unknown) => {
       ledger.close();

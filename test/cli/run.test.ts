@@ -139,6 +139,16 @@ describe('minibatch run', () => {
     expect(existsSync(m.runDir)).toBe(false);
   });
 
+  it('an interpreter that cannot start: exit 3, how to fix it, and no run directory left behind', async () => {
+    const m = makeModule({ entry: 'ok', files: names(2) });
+    const r = await runCli([...moduleArgs(m), '--python', 'no-such-python-3.99']);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toContain('cannot start the Python interpreter `no-such-python-3.99`: not found');
+    expect(r.stderr).toContain('--python /path/to/python');
+    expect(r.stdout).toBe('');
+    expect(existsSync(m.runDir)).toBe(false);
+  });
+
   it('refuses a --run-dir that is a folder of other files', async () => {
     const m = makeModule({ entry: 'ok', files: names(1) });
     const r = await runCli([...moduleArgs(m).slice(0, -3), '--run-dir', m.data]);
