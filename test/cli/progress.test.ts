@@ -1,0 +1,51 @@
+/**
+ * What a user watches while a run goes (issue 3, "The command line"): a progress bar on a
+ * terminal, progress lines elsewhere, and `logs/job_progress_overview.txt` either way.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../helpers/cli.js';
+import { makeModule, moduleArgs, names } from '../helpers/module.js';
+
+/** Runs `node dist/cli/main.js ...args` on a pseudo-terminal (util-linux `script`): what a terminal shows. */
+async function onTerminal(args: readonly string[]): Promise<{ screen: string; exitCode: number | null }> {
+  const quote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, CLI, ...args].map(quote).join(' ');
+  // -e: script exits with the command's code; -q: no banner; the typescript goes nowhere.
+  const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm' } });
+  child.stdin.end();
+  let screen = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (screen += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (screen += chunk));
+  const exitCode = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  return { screen, exitCode };
+}
+
+describe('progress', () => {
+  it('draws a bar on a terminal: mini-batches and items done of total, failed, items/s, ETA', async () => {
+    // Six mini-batches of 150 ms on one worker: the bar is drawn while they run, and at the end.
+    const m = makeModule({ entry: 'hangs', files: names(6, 'sleep-150') });
+    const args = moduleArgs(m).filter((a) => a !== '--no-progress');
+    const { screen, exitCode } = await onTerminal([...args, '--processes', '1', '--mini-batch-size', '1']);
+    expect(exitCode).toBe(0);
+    expect(screen).toContain(`run directory: ${m.runDir}`);
+    // eslint-disable-next-line no-control-regex
+    const text = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(text).toMatch(/[0-5]\/6 mini-batches \| items [0-5]\/6 \| failed 0 \| [\d.]+ items\/s \| ETA/);
+    expect(text).toMatch(/6\/6 mini-batches \| items 6\/6 \| failed 0 \| [\d.]+ items\/s/);
+    expect(text).toContain('Succeeded: Every mini-batch succeeded.');
+  });
+
+  it('with --no-progress (or no terminal) writes no bar, and the overview log ends with the final counts', async () => {
+    const m = makeModule({ entry: 'ok', files: names(5) });
+    const r = await runCli([...moduleArgs(m), '--mini-batch-size', '2', '--processes', '1']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).not.toContain('mini-batches |');
+    const overview = readFileSync(join(m.runDir, 'logs', 'job_progress_overview.txt'), 'utf8').trim().split('\n');
+    expect(overview.at(-1)).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d INFO mini-batches 3\/3 done, 0 failed; items 5\/5, 0 failed; running 0; [\d.]+ items\/s; ETA /,
+    );
+  });
+});
