@@ -24,7 +24,7 @@ export interface ExecuteOptions {
   readonly ledger: Ledger;
   /** Runs the tries: the local pool (`createLocalBackend`) or Redis. Stopped by the scheduler. */
   readonly backend: Backend;
-  /** Streamed into the ledger while dispatching (`planJobInThread`); null when the ledger holds the whole plan. */
+  /** Streamed into the ledger while dispatching (`planJobBatches`); null when the ledger holds the whole plan. */
   readonly plan: AsyncIterable<readonly PlannedMiniBatch[]> | null;
   /** Where progress goes (stderr). */
   readonly progressStream: NodeJS.WriteStream;
