@@ -101,9 +101,15 @@ export class CommitWriter {
   }
 }
 
+type PutRows = Database.Statement<[number, string]>;
+
 function prepareWrite(db: Database.Database): (commits: readonly Commit[]) => void {
-  const oneByOne = prepareOneByOne(db);
-  const allSucceeded = prepareAllSucceeded(db);
+  // Only the committed try's rows count: replace, never add (DESIGN §4).
+  const putRows: PutRows = db.prepare(
+    'INSERT INTO rows (idx, rows) VALUES (?, ?) ON CONFLICT (idx) DO UPDATE SET rows = excluded.rows',
+  );
+  const oneByOne = prepareOneByOne(db, putRows);
+  const allSucceeded = prepareAllSucceeded(db, putRows);
   const write = db.transaction((commits: readonly Commit[]) => {
     if (everyFullSuccessOnce(commits)) allSucceeded(commits);
     else oneByOne(commits);
@@ -128,7 +134,7 @@ function everyFullSuccessOnce(commits: readonly Commit[]): boolean {
  * Any commits, one statement per try and one per mini-batch. Counts are final ones: a failed
  * mini-batch counts all its items as failed, a pending one (tries left) none (DESIGN §4).
  */
-function prepareOneByOne(db: Database.Database): (commits: readonly Commit[]) => void {
+function prepareOneByOne(db: Database.Database, putRows: PutRows): (commits: readonly Commit[]) => void {
   // Anonymous parameters and no RETURNING: this runs once per mini-batch, and binding by name costs.
   const update = db.prepare(`
     UPDATE mini_batches SET
@@ -146,7 +152,6 @@ function prepareOneByOne(db: Database.Database): (commits: readonly Commit[]) =>
     INSERT INTO tries (idx, generation, attempt, worker, started_at, duration_ms, outcome,
       succeeded_items, failed_items, exit_code, signal, error)
     SELECT idx, generation, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM mini_batches WHERE idx = ?`);
-  const putRows = preparePutRows(db);
   const dropRows = db.prepare('DELETE FROM rows WHERE idx = ?');
 
   return (commits) => {
@@ -163,9 +168,9 @@ function prepareOneByOne(db: Database.Database): (commits: readonly Commit[]) =>
         t.attempt, t.worker, t.startedAt, t.durationMs, t.outcome, t.succeededItems, t.failedItems,
         t.exitCode, t.signal, error, t.miniBatch,
       );
-      // Only the committed try's rows count: replace, never add; none unless it succeeded (DESIGN §4).
-      // A mini-batch has rows only after a success, which ends its generation (resetForRetry and
-      // reconcile drop them), so only a final failure needs the (rarely useful) delete.
+      // Rows only if it succeeded. A mini-batch has rows only after a success, which ends its
+      // generation (resetForRetry and reconcile drop them), so only a final failure needs the
+      // (rarely useful) delete.
       if (done && rows !== null) putRows.run(t.miniBatch, JSON.stringify(rows));
       else if (status === 'failed') dropRows.run(t.miniBatch);
     }
@@ -178,7 +183,7 @@ function prepareOneByOne(db: Database.Database): (commits: readonly Commit[]) =>
  * result as `prepareOneByOne`. Half the cost per mini-batch: a statement per row, with a dozen
  * values bound, cost more than SQLite's work on the row (bench/, issue 3).
  */
-function prepareAllSucceeded(db: Database.Database): (commits: readonly Commit[]) => void {
+function prepareAllSucceeded(db: Database.Database, putRows: PutRows): (commits: readonly Commit[]) => void {
   const lastTry = db.prepare<[], number | null>('SELECT max(id) FROM tries').pluck();
   // CROSS JOIN keeps the order of VALUES, so tries keep their commit order; the join takes each
   // try's generation from its mini-batch, and drops a try of a mini-batch that is not planned.
@@ -197,7 +202,6 @@ function prepareAllSucceeded(db: Database.Database): (commits: readonly Commit[]
       duration_ms = mini_batches.duration_ms + t.duration_ms
     FROM (SELECT idx, started_at, duration_ms, succeeded_items FROM tries WHERE id > ?) AS t
     WHERE mini_batches.idx = t.idx`);
-  const putRows = preparePutRows(db);
   const planned = db.prepare<[number], number>('SELECT 1 FROM mini_batches WHERE idx = ?').pluck();
 
   return (commits) => {
@@ -212,10 +216,6 @@ function prepareAllSucceeded(db: Database.Database): (commits: readonly Commit[]
     updateFromTries.run(after);
     for (const { try: t, rows } of commits) if (rows !== null) putRows.run(t.miniBatch, JSON.stringify(rows));
   };
-}
-
-function preparePutRows(db: Database.Database): Database.Statement<[number, string]> {
-  return db.prepare('INSERT INTO rows (idx, rows) VALUES (?, ?) ON CONFLICT (idx) DO UPDATE SET rows = excluded.rows');
 }
 
 function notPlanned(index: number): Error {

@@ -28,7 +28,6 @@ export interface ProgressOptions {
 }
 
 export class ProgressReporter {
-  private latest: SchedulerProgress;
   private readonly startedAt = Date.now();
   /** Items already done when this process started (resume), excluded from throughput. */
   private readonly baseItems: number;
@@ -39,8 +38,7 @@ export class ProgressReporter {
 
   constructor(opts: ProgressOptions) {
     this.opts = opts;
-    this.latest = opts.source();
-    this.baseItems = doneItems(this.latest.counts);
+    this.baseItems = doneItems(opts.source().counts);
     const tty = opts.stream.isTTY && opts.plain !== true;
     this.bar = tty ? newBar(opts.stream) : null;
     this.bar?.start(0, 0, { items: '0/0', failed: 0, rate: '0', eta_text: '-' });
@@ -68,20 +66,15 @@ export class ProgressReporter {
   private drawBar(): void {
     const bar = this.bar;
     if (bar === null) return;
-    const c = this.read().counts;
+    const p = this.opts.source();
+    const c = p.counts;
     bar.setTotal(c.miniBatches);
     bar.update(c.miniBatches - c.pending, {
       items: `${doneItems(c)}/${c.items}`,
       failed: c.failed + c.partial,
-      rate: this.rate().toFixed(1),
-      eta_text: this.eta(),
+      rate: this.rate(c).toFixed(1),
+      eta_text: this.eta(p),
     });
-  }
-
-  /** The run's progress now; the rate and ETA of what follows use it too. */
-  private read(): SchedulerProgress {
-    this.latest = this.opts.source();
-    return this.latest;
   }
 
   private every(ms: number, fn: () => void): void {
@@ -91,13 +84,13 @@ export class ProgressReporter {
   }
 
   private describe(): string {
-    const p = this.read();
+    const p = this.opts.source();
     const c = p.counts;
     const total = p.planningDone ? `${c.miniBatches}` : `${c.miniBatches}+ (still planning)`;
     return (
       `mini-batches ${c.miniBatches - c.pending}/${total} done, ${c.failed + c.partial} failed; ` +
       `items ${doneItems(c)}/${c.items}, ${c.failedItems} failed; running ${p.running}; ` +
-      `${this.rate().toFixed(1)} items/s; ETA ${this.eta()}`
+      `${this.rate(c).toFixed(1)} items/s; ETA ${this.eta(p)}`
     );
   }
 
@@ -114,14 +107,14 @@ export class ProgressReporter {
     }
   }
 
-  private rate(): number {
+  /** Items per second since this process started (a resumed run's earlier items excluded). */
+  private rate(counts: LedgerCounts): number {
     const seconds = (Date.now() - this.startedAt) / 1000;
-    return seconds > 0 ? (doneItems(this.latest.counts) - this.baseItems) / seconds : 0;
+    return seconds > 0 ? (doneItems(counts) - this.baseItems) / seconds : 0;
   }
 
-  private eta(): string {
-    const p = this.latest;
-    const rate = this.rate();
+  private eta(p: SchedulerProgress): string {
+    const rate = this.rate(p.counts);
     if (rate <= 0 || !p.planningDone) return '-';
     const left = p.counts.items - doneItems(p.counts);
     const s = Math.round(left / rate);

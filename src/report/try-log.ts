@@ -75,7 +75,7 @@ export class TryLog {
  * `new Date(ms).toISOString()`, reusing the text of the last second it formatted: tries finish
  * thousands a second, and formatting a date each cost more than the rest of a CSV row.
  */
-class IsoClock {
+export class IsoClock {
   private second = Number.NaN;
   /** `2026-12-07T10:14:47.` for `second`. */
   private prefix = '';

@@ -27,10 +27,11 @@ const rels = async (path: string): Promise<string[]> => (await collect(listFiles
 describe('listFileBatches', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('yields runs of at most 64 files, all of them, in listing order', async () => {
-    writeTree(root, Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`d${i % 3}/f${String(i).padStart(3, '0')}`, ''])));
+  it('yields runs of at most 64 files, ending one before a folder too; all files, in listing order', async () => {
+    writeTree(root, Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`a/f${String(i).padStart(3, '0')}`, ''])));
+    writeTree(root, Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`b/g${i}`, ''])));
     const batches = await collect(listFileBatches(root));
-    expect(batches.map((b) => b.length)).toEqual([50, 50, 50]); // a run also ends before a folder
+    expect(batches.map((b) => b.length)).toEqual([64, 64, 22, 10]);
     expect(batches.flat().map((f) => f.rel)).toEqual(await rels(root));
   });
 
