@@ -269,7 +269,7 @@ export class LocalPool implements Backend {
       onCapacity: this.onCapacity,
       onExit: this.onExit,
     });
-    void worker.start();
+    worker.start();
     return worker;
   }
 

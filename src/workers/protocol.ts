@@ -5,7 +5,7 @@
  * protocol version. The Python side is `python/minibatch_host.py`; keep both in step.
  */
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** An error raised in the worker, as Python reported it. */
 export interface WorkerError {
@@ -104,6 +104,11 @@ export type WorkerMessage =
       readonly succeeded: number;
       readonly rows: Rows | null;
       readonly durationMs: number;
+      /**
+       * The run the host started right after this one, when it had it already: its `started`,
+       * folded into this line (one line and one write per mini-batch).
+       */
+      readonly next?: string;
     }
   | {
       readonly type: 'run_failed';

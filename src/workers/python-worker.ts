@@ -10,7 +10,7 @@
  * Failures are data: every try submitted here resolves with a `TryOutcome`, never rejects.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
@@ -131,28 +131,32 @@ export class PythonWorker {
     }
   }
 
-  /** Opens the log files and spawns the host. Never throws: a failure to start is an init failure. */
-  async start(): Promise<void> {
+  /**
+   * Opens the log files and spawns the host. Never throws: a failure to start is an init failure.
+   * Synchronous (a few small file operations): the process starts now, not after the event loop's
+   * next turns, which planning may keep busy at the start of a run.
+   */
+  start(): void {
     const { options } = this;
-    let stdout: FileHandle | null = null;
-    let stderr: FileHandle | null = null;
+    let stdout: number | null = null;
+    let stderr: number | null = null;
     try {
       // Usually there already (the run directory's layout); cheap to make sure, once per process.
       for (const file of [options.stdoutFile, options.stderrFile, options.init.entryLogFile]) {
-        await mkdir(dirname(file), { recursive: true });
+        mkdirSync(dirname(file), { recursive: true });
       }
-      stdout = await open(options.stdoutFile, 'a');
-      stderr = await open(options.stderrFile, 'a');
-      this.stderrStart = (await stderr.stat()).size;
-      if (this.stopMode === null) this.spawn(stdout.fd, stderr.fd);
+      stdout = openSync(options.stdoutFile, 'a');
+      stderr = openSync(options.stderrFile, 'a');
+      this.stderrStart = fstatSync(stderr).size;
+      if (this.stopMode === null) this.spawn(stdout, stderr);
       else void this.finalize(null, null); // stopped before it had a process
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.fail({ type: 'SpawnError', message: `cannot start ${options.python}: ${message}`, traceback: '' });
     } finally {
       // The child has its own copies of the descriptors.
-      await stdout?.close();
-      await stderr?.close();
+      if (stdout !== null) closeSync(stdout);
+      if (stderr !== null) closeSync(stderr);
     }
   }
 
@@ -298,22 +302,14 @@ export class PythonWorker {
       case 'init_failed':
         this.failInit(message.error);
         return;
-      case 'started': {
-        const attempt = this.line.running;
-        if (attempt === null || attempt.id !== message.id) {
-          this.protocolViolation(`started ${message.id}, but the run in progress is ${attempt?.id ?? 'none'}`);
-          return;
-        }
-        // The timeout counts from here, not from dispatch (DESIGN §6): a prefetched try waits free.
-        attempt.startedAt = Date.now();
-        attempt.startedClock = performance.now();
-        this.runTimer ??= setTimeout(this.onRunTimer, options.runTimeoutMs);
+      case 'started':
+        this.started(message.id);
         return;
-      }
       case 'result': {
         const attempt = this.take(message.id);
         if (attempt === null) return;
         this.line.ran(message.durationMs);
+        if (message.next !== undefined) this.started(message.next);
         attempt.resolve({
           kind: 'succeeded',
           miniBatch: attempt.task.miniBatch,
@@ -349,6 +345,19 @@ export class PythonWorker {
       default:
         assertNever(message);
     }
+  }
+
+  /** The host started the run `id`, which must be the head of the line. */
+  private started(id: string): void {
+    const attempt = this.line.running;
+    if (attempt === null || attempt.id !== id) {
+      this.protocolViolation(`started ${id}, but the run in progress is ${attempt?.id ?? 'none'}`);
+      return;
+    }
+    // The timeout counts from here, not from dispatch (DESIGN §6): a prefetched try waits free.
+    attempt.startedAt = Date.now();
+    attempt.startedClock = performance.now();
+    this.runTimer ??= setTimeout(this.onRunTimer, this.options.runTimeoutMs);
   }
 
   /** A withdrawn try that never started, out of its turn. */
@@ -429,7 +438,8 @@ export class PythonWorker {
     this.state = 'exited';
     this.options.log.line(`${error.type}: ${error.message}`);
     this.options.onEvent({ type: 'worker_init_failed', worker: this.options.name, error });
-    void this.finalize(null, null);
+    // Later, not now: `start()` fails synchronously, before the pool has put this worker in its slot.
+    queueMicrotask(() => void this.finalize(null, null));
   }
 
   private terminate(): void {

@@ -48,7 +48,12 @@ const VALIDATORS: { readonly [T in WorkerMessageType]: (m: Fields) => boolean } 
   ready: (m) => isNumber(m['durationMs']),
   init_failed: (m) => isWorkerError(m['error']) && isNumber(m['durationMs']),
   started: (m) => isString(m['id']),
-  result: (m) => isString(m['id']) && isNumber(m['succeeded']) && isRows(m['rows']) && isNumber(m['durationMs']),
+  result: (m) =>
+    isString(m['id']) &&
+    isNumber(m['succeeded']) &&
+    isRows(m['rows']) &&
+    isNumber(m['durationMs']) &&
+    (m['next'] === undefined || isString(m['next'])),
   run_failed: (m) =>
     isString(m['id']) &&
     (m['failure'] === 'raised' || m['failure'] === 'bad_return') &&

@@ -47,11 +47,20 @@ describe('parseWorkerMessage', () => {
     expect(parseWorkerMessage('{"type":"started","id":"3"}')).toEqual({ ok: true, message: { type: 'started', id: '3' } });
   });
 
+  it('accepts a result that names the run started after it', () => {
+    const line = '{"type":"result","id":"3","succeeded":1,"rows":null,"durationMs":0.5,"next":"4"}';
+    expect(parseWorkerMessage(line)).toEqual({
+      ok: true,
+      message: { type: 'result', id: '3', succeeded: 1, rows: null, durationMs: 0.5, next: '4' },
+    });
+  });
+
   it.each([
     ['not json', 'not JSON: not json'],
     ['[1]', 'not a message object: [1]'],
     ['{"type":"launch"}', 'unknown message type: {"type":"launch"}'],
     ['{"type":"result","id":"1"}', 'malformed result message: {"type":"result","id":"1"}'],
+    ['{"type":"result","id":"1","succeeded":1,"rows":null,"durationMs":1,"next":2}', 'malformed result message'],
     ['{"type":"run_failed","id":"1","failure":"oops","error":{"type":"E","message":"","traceback":""},"durationMs":1}', 'malformed run_failed message'],
   ])('refuses %s', (line, problem) => {
     const parsed = parseWorkerMessage(line);
