@@ -18,7 +18,7 @@ import { createRunDir, defaultRunsRoot, discardRunDir, lockRunDir, RUN_JSON_VERS
 import { newRunId } from '../run/runId.js';
 import { killPoint } from '../run/test-hooks.js';
 import { MINIBATCH_VERSION } from '../version.js';
-import { resolveInterpreter } from '../workers/interpreter.js';
+import { binaryInterpreter, resolveInterpreter } from '../workers/interpreter.js';
 import { addJobOptions, resolveJobFromCli, type JobOptions } from './options.js';
 import { printDiagnostics } from './validate.js';
 
@@ -53,10 +53,12 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
   const { job, diagnostics } = await resolveJobFromCli(target, ownProcesses === 0 ? { ...opts, processes: undefined } : opts, root);
   printDiagnostics(diagnostics);
   const plan = planJobBatches(job);
-  // The probe (a Python start-up) runs while the run directory and its ledger are made; a run whose
-  // interpreter cannot start leaves no run directory behind.
+  // The probe (a Python start-up) runs while the run directory and its ledger are made, and an
+  // interpreter that is a binary starts the workers meanwhile. A run whose interpreter cannot start
+  // leaves no run directory behind.
   const interpreter = ownProcesses === 0 ? Promise.resolve(null) : resolveInterpreter(job.settings.python);
   interpreter.catch(() => undefined); // awaited below, or moot when an earlier step throws
+  const early = ownProcesses === 0 ? null : binaryInterpreter(job.settings.python);
 
   if (redis !== null) {
     // A Redis that cannot be used fails the run before it has a run directory to leave behind.
@@ -79,21 +81,22 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
     killPoint('run-json');
     const ledger = Ledger.create(root);
     killPoint('ledger-created');
-    const python = await interpreter.then(
-      (found) => found?.executable ?? null,
-      (error: unknown) => {
-        ledger.close();
-        discardRunDir(paths, existed);
-        throw error;
-      },
-    );
-    process.stdout.write(`run directory: ${root}\n`);
-    const processes = ownProcesses ?? job.settings.processCountPerNode;
-    const run = await openRunBackend({ job, paths, runId, ledger, redis, processes, python, resumed: false }).catch((error: unknown) => {
+    const nothingRan = (error: unknown): never => {
       ledger.close();
-      discardRunDir(paths, existed); // nothing ran
+      discardRunDir(paths, existed);
       throw error;
-    });
+    };
+    const python = early ?? (await interpreter.then((found) => found?.executable ?? null, nothingRan));
+    const processes = ownProcesses ?? job.settings.processCountPerNode;
+    const run = await openRunBackend({ job, paths, runId, ledger, redis, processes, python, resumed: false }).catch(nothingRan);
+    if (early !== null) {
+      await interpreter.catch(async (error: unknown) => {
+        await run.backend.stop('now');
+        await run.close();
+        nothingRan(error);
+      });
+    }
+    process.stdout.write(`run directory: ${root}\n`);
     try {
       const result = await executeRun({
         job,

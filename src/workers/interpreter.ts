@@ -8,6 +8,8 @@
  * `site` is most of a start-up (its `.pth` files may import packages: ~30 ms of ~40 here).
  */
 import { execFile } from 'node:child_process';
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
+import { delimiter, resolve } from 'node:path';
 
 import { EnvironmentError } from '../errors.js';
 
@@ -40,6 +42,36 @@ const pandasChecks = new Map<string, Promise<string>>();
  */
 export async function resolveInterpreter(command: string): Promise<Interpreter> {
   return cached(interpreters, command, () => probe(command));
+}
+
+/**
+ * What `command` starts, when that is known without the probe: an executable binary, found as the
+ * kernel and Python find it (a path, or the first match on PATH), is its own `sys.executable`.
+ * Workers can then start while the probe checks the version. Null for a script (a pyenv shim, a
+ * wrapper), which only the probe can see through, and for anything not found.
+ */
+export function binaryInterpreter(command: string): string | null {
+  const candidates = command.includes('/')
+    ? [resolve(command)]
+    : (process.env.PATH ?? '').split(delimiter).map((dir) => resolve(dir === '' ? '.' : dir, command));
+  for (const candidate of candidates) {
+    let fd: number;
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (!statSync(candidate).isFile()) continue;
+      fd = openSync(candidate, 'r');
+    } catch {
+      continue;
+    }
+    try {
+      const head = Buffer.alloc(2);
+      const read = readSync(fd, head, 0, 2, 0);
+      return read === 2 && head.toString('latin1') === '#!' ? null : candidate;
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return null;
 }
 
 /** Null when `version` (`3.11.7`) is one minibatch runs on; else why not. */

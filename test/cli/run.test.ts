@@ -3,7 +3,7 @@
  * ledger; assertions on exit codes, output files, job results and logs (issue 3).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JobResult } from '../../src/report/result.js';
@@ -145,6 +145,20 @@ describe('minibatch run', () => {
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain('cannot start the Python interpreter `no-such-python-3.99`: not found');
     expect(r.stderr).toContain('--python /path/to/python');
+    expect(r.stdout).toBe('');
+    expect(existsSync(m.runDir)).toBe(false);
+  });
+
+  it('an interpreter that is a binary but not Python: its workers are stopped, exit 3, no run directory', async () => {
+    // Workers start from a binary before the probe answers (interpreter.ts): a failed probe must
+    // still stop them and leave nothing behind.
+    const m = makeModule({ entry: 'ok', files: names(2) });
+    const fakePython = join(m.root, 'python-false');
+    copyFileSync('/bin/false', fakePython);
+    chmodSync(fakePython, 0o755);
+    const r = await runCli([...moduleArgs(m), '--python', fakePython]);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toContain(`cannot start the Python interpreter \`${fakePython}\`: it exited with code 1`);
     expect(r.stdout).toBe('');
     expect(existsSync(m.runDir)).toBe(false);
   });

@@ -1,14 +1,14 @@
 /** Resolving the interpreter once to its own sys.executable (DESIGN §5), and the pandas check. */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { EnvironmentError } from '../../src/errors.js';
-import { checkPandas, resolveInterpreter } from '../../src/workers/interpreter.js';
+import { binaryInterpreter, checkPandas, resolveInterpreter } from '../../src/workers/interpreter.js';
 
 let dir: string;
 
@@ -90,6 +90,49 @@ describe('the probe', () => {
     const recording = await fake('recording-python', `echo "$@" > "${argsFile}"\nexec "${real}" "$@"`);
     expect((await resolveInterpreter(recording)).executable).toBe(real);
     expect(readFileSync(argsFile, 'utf8')).toMatch(/^-S -c /);
+  });
+});
+
+describe('binaryInterpreter: what workers can start with before the probe answers', () => {
+  it('a binary is its own sys.executable: by path, through a symlink (as a venv), or found on PATH', async () => {
+    const real = (await resolveInterpreter('python3')).executable;
+    expect(binaryInterpreter(real)).toBe(real);
+    const venvBin = join(dir, 'venv', 'bin');
+    await mkdir(venvBin, { recursive: true });
+    await symlink(real, join(venvBin, 'python'));
+    // Not resolved further: the venv's own path is what activates it.
+    expect(binaryInterpreter(join(venvBin, 'python'))).toBe(join(venvBin, 'python'));
+    const path = process.env.PATH;
+    process.env.PATH = ['/no/such/dir', venvBin, path].join(':');
+    try {
+      expect(binaryInterpreter('python')).toBe(join(venvBin, 'python'));
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
+  it('none for a script (a pyenv shim: only the probe sees through it), nor for what is not there', async () => {
+    expect(binaryInterpreter(await fake('a-shim', 'exec python3 "$@"'))).toBeNull();
+    expect(binaryInterpreter('no-such-python-3.99')).toBeNull();
+    expect(binaryInterpreter(join(dir, 'no-such-file'))).toBeNull();
+  });
+
+  it('skips a match on PATH that cannot be executed, as the system does', async () => {
+    const real = (await resolveInterpreter('python3')).executable;
+    const first = join(dir, 'path-a');
+    const second = join(dir, 'path-b');
+    await mkdir(first, { recursive: true });
+    await mkdir(second, { recursive: true });
+    await writeFile(join(first, 'py-x'), 'not executable');
+    await copyFile(real, join(second, 'py-x'));
+    await chmod(join(second, 'py-x'), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = [first, second].join(':');
+    try {
+      expect(binaryInterpreter('py-x')).toBe(join(second, 'py-x'));
+    } finally {
+      process.env.PATH = path;
+    }
   });
 });
 
