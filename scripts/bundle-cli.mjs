@@ -1,35 +1,43 @@
-// `npm run build`, second step: bundles the command line (src/cli/main.ts) into dist/cli/main.js,
-// over what tsc emitted there. Why: `minibatch run` is started once per job and its start-up is
-// part of every job's time (issue 3). Unbundled, it loads ~180 files (72 of them yaml's) through
-// Node's ESM loader: ~50 ms of a 0.25 s run of one file. The library entry (dist/index.js) and
-// its types stay tsc's.
+// `npm run build`, second step: bundles the command line (src/cli/main.ts) into
+// dist/cli/minibatch.cjs and puts the launcher (src/cli/launcher.ts, as tsc emitted it) in place as
+// dist/cli/main.js, the `minibatch` executable. The library entry (dist/index.js) and its types
+// stay tsc's.
 //
-// Code splitting keeps what commands import lazily (resume, status, the Redis backend) out of
-// start-up; a single bundle would load bullmq and ioredis on every run and start slower than no
-// bundle at all. better-sqlite3 (native), bullmq and ioredis (large, Redis runs only) and
-// cli-progress (loaded with createRequire, terminals only) stay packages.
+// Why a bundle: `minibatch run` is started once per job and its start-up is part of every job's
+// time (issue 3). Unbundled, it loads ~180 files (72 of them yaml's) through Node's ESM loader.
+// Why CommonJS: the launcher compiles it with a V8 code cache, which Node 20 offers for scripts
+// only, not for ES modules. What only some commands need (`resume`, `status`, the Redis backend)
+// still loads only when used: in a CommonJS bundle, esbuild turns each `import()` of our own files
+// into a module initialised on first use, and their packages' `require` calls run only then.
+// better-sqlite3 (native), bullmq and ioredis (large, Redis runs only) and cli-progress (loaded
+// with createRequire, terminals only) stay packages.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'cli');
-rmSync(join(outdir, 'chunks'), { recursive: true, force: true }); // chunk names change with their content
+rmSync(join(outdir, 'chunks'), { recursive: true, force: true }); // from builds before the launcher
 
 await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts' },
+  entryPoints: { minibatch: 'src/cli/main.ts' },
   outdir,
-  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   external: ['better-sqlite3', 'bullmq', 'ioredis', 'cli-progress'],
-  // commander and yaml are CommonJS and require Node's built-ins; an ES module has no `require`.
-  banner: { js: "import { createRequire as __minibatchRequire } from 'node:module'; const require = __minibatchRequire(import.meta.url);" },
+  // CommonJS has no import.meta: our modules' own URL (package-root.ts, progress.ts) is the bundle's.
+  // The banner repeats esbuild's "use strict" first, where a directive must be to count.
+  define: { 'import.meta.url': '__minibatchBundleUrl' },
+  banner: { js: `"use strict";\nconst __minibatchBundleUrl = require('node:url').pathToFileURL(__filename).href;` },
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+const executable = join(outdir, 'main.js');
+copyFileSync(join(outdir, 'launcher.js'), executable);
+chmodSync(executable, 0o755);

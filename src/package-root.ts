@@ -1,8 +1,8 @@
 /**
  * The package's own folder, where the files it ships beside its code live (`package.json`,
  * `python/`). Found by walking up from this module rather than by a fixed `../..`, because the code
- * runs from three depths: `src/` under vitest, `dist/` as tsc emits it, and `dist/cli/chunks/` in the
- * bundled command line (scripts/bundle-cli.mjs).
+ * runs from three places: `src/` under vitest, `dist/` as tsc emits it, and the bundled command
+ * line `dist/cli/minibatch.cjs` (scripts/bundle-cli.mjs).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

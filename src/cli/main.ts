@@ -1,6 +1,6 @@
-#!/usr/bin/env node
 /**
- * The `minibatch` command. Each command lives in its own file and exports `register(program)`;
+ * The `minibatch` command line, bundled into `dist/cli/minibatch.cjs` and started by launcher.ts
+ * (the `minibatch` executable). Each command lives in its own file and exports `register(program)`;
  * adding one is an import and a call below.
  *
  * Start-up time: every command is registered (its options, for --help) on each start, so a
@@ -68,8 +68,9 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
 });
 
-try {
-  await buildProgram().parseAsync(process.argv);
-} catch (error) {
-  process.exitCode = reportError(error);
-}
+// No top-level await: the bundle is CommonJS, to be compiled with a code cache (launcher.ts).
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    process.exitCode = reportError(error);
+  });

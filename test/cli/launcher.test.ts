@@ -1,0 +1,73 @@
+/**
+ * The `minibatch` executable compiles the bundled command line with a V8 code cache kept in the
+ * user's cache folder (src/cli/launcher.ts). A cache V8 accepts is left as it is; one it rejects is
+ * made again; a cache folder that cannot be written costs nothing but the time.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { MINIBATCH_VERSION } from '../../src/version.js';
+import { runCli } from '../helpers/cli.js';
+
+let home: string;
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'minibatch-launcher-'));
+});
+
+afterEach(() => {
+  rmSync(home, { recursive: true, force: true });
+});
+
+const version = (cacheHome: string): ReturnType<typeof runCli> => runCli(['--version'], { env: { XDG_CACHE_HOME: cacheHome } });
+
+/** The one cache file in `<cacheHome>/minibatch`. */
+function cacheFile(cacheHome: string): string {
+  const dir = join(cacheHome, 'minibatch');
+  const files = readdirSync(dir).filter((name) => name.startsWith('code-'));
+  expect(files).toHaveLength(1);
+  return join(dir, files[0] as string);
+}
+
+describe('the code cache', () => {
+  it('is made by the first start, readable by its owner only, and used as it is by the next', async () => {
+    const first = await version(home);
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout.trim()).toBe(MINIBATCH_VERSION);
+    const file = cacheFile(home);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, 'minibatch')).mode & 0o777).toBe(0o700);
+    const made = readFileSync(file);
+    expect(made.length).toBeGreaterThan(10_000);
+
+    const second = await version(home);
+    expect(second.exitCode).toBe(0);
+    expect(second.stdout.trim()).toBe(MINIBATCH_VERSION);
+    // Accepted by V8, so not made again.
+    expect(readFileSync(cacheFile(home)).equals(made)).toBe(true);
+  });
+
+  it('made again when V8 rejects it (another Node, or a damaged file), and the command still runs', async () => {
+    expect((await version(home)).exitCode).toBe(0);
+    const file = cacheFile(home);
+    writeFileSync(file, Buffer.alloc(4096, 7));
+    const again = await version(home);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout.trim()).toBe(MINIBATCH_VERSION);
+    const remade = readFileSync(cacheFile(home));
+    expect(remade.equals(Buffer.alloc(4096, 7))).toBe(false);
+    expect(remade.length).toBeGreaterThan(10_000);
+  });
+
+  it('a cache folder that cannot be made does not stop the command', async () => {
+    const notAFolder = join(home, 'a-file');
+    writeFileSync(notAFolder, 'x');
+    const r = await version(notAFolder);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.trim()).toBe(MINIBATCH_VERSION);
+    expect(r.stderr).toBe('');
+  });
+});
