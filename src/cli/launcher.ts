@@ -46,12 +46,23 @@ const module = { exports: {} };
   here,
 );
 
-/** `<cache folder>/code-<bundle size>-<bundle mtime>-<node version>.bin`, or null without a home. */
+/**
+ * `<cache folder>/code-<install>-<bundle size>-<bundle mtime>-<node version>-<arch>.bin`, or null
+ * without a home. `<install>` (a hash of the bundle's path) keeps the caches of two installations
+ * (a global one and a project's) apart.
+ */
 function cacheFile(file: string): string | null {
   const base = process.env.XDG_CACHE_HOME ?? (homedir() === '' ? null : join(homedir(), '.cache'));
   if (base === null) return null;
   const { size, mtimeMs } = statSync(file);
-  return join(base, 'minibatch', `code-${size}-${Math.round(mtimeMs)}-${process.version}-${process.arch}.bin`);
+  return join(base, 'minibatch', `${installPrefix(file)}${size}-${Math.round(mtimeMs)}-${process.version}-${process.arch}.bin`);
+}
+
+/** `code-<FNV-1a hash of the bundle's path>-`: what every cache of this installation starts with. */
+function installPrefix(file: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < file.length; i++) hash = Math.imul(hash ^ file.charCodeAt(i), 0x01000193);
+  return `code-${(hash >>> 0).toString(16).padStart(8, '0')}-`;
 }
 
 function readCache(file: string | null): Buffer | undefined {
@@ -63,12 +74,13 @@ function readCache(file: string | null): Buffer | undefined {
   }
 }
 
-/** Replaces the cache (and any made for an older bundle), atomically; a failure is ignored. */
+/** Replaces the cache (and any this installation made for an older bundle), atomically; a failure is ignored. */
 function writeCache(file: string, compiled: Script): void {
   try {
     const dir = dirname(file);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const old of readdirSync(dir)) if (old.startsWith('code-')) rmSync(join(dir, old), { force: true });
+    const prefix = installPrefix(bundle);
+    for (const old of readdirSync(dir)) if (old.startsWith(prefix)) rmSync(join(dir, old), { force: true });
     const partial = `${file}.${process.pid}`;
     writeFileSync(partial, compiled.createCachedData(), { mode: 0o600 });
     renameSync(partial, file);

@@ -3,14 +3,15 @@
  * user's cache folder (src/cli/launcher.ts). A cache V8 accepts is left as it is; one it rejects is
  * made again; a cache folder that cannot be written costs nothing but the time.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { MINIBATCH_VERSION } from '../../src/version.js';
-import { runCli } from '../helpers/cli.js';
+import { REPO_ROOT, runCli } from '../helpers/cli.js';
 
 let home: string;
 
@@ -60,6 +61,31 @@ describe('the code cache', () => {
     const remade = readFileSync(cacheFile(home));
     expect(remade.equals(Buffer.alloc(4096, 7))).toBe(false);
     expect(remade.length).toBeGreaterThan(10_000);
+  });
+
+  it('two installations keep their own caches', async () => {
+    // A copy of the built command line elsewhere, as a project's own install beside a global one.
+    const copy = join(home, 'other-install');
+    mkdirSync(join(copy, 'dist', 'cli'), { recursive: true });
+    for (const file of ['main.js', 'minibatch.cjs']) copyFileSync(join(REPO_ROOT, 'dist', 'cli', file), join(copy, 'dist', 'cli', file));
+    cpSync(join(REPO_ROOT, 'python'), join(copy, 'python'), { recursive: true });
+    copyFileSync(join(REPO_ROOT, 'package.json'), join(copy, 'package.json'));
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const cacheHome = join(home, 'cache');
+    const env = { env: { XDG_CACHE_HOME: cacheHome } };
+
+    expect((await runCli(['--version'], env)).exitCode).toBe(0);
+    const ours = readdirSync(join(cacheHome, 'minibatch'));
+    expect(ours).toHaveLength(1);
+    const other = spawnSync(process.execPath, [join(copy, 'dist', 'cli', 'main.js'), '--version'], {
+      encoding: 'utf8',
+      env: { ...process.env, XDG_CACHE_HOME: cacheHome },
+    });
+    expect(other.status).toBe(0);
+    expect(other.stdout.trim()).toBe(MINIBATCH_VERSION);
+    const both = readdirSync(join(cacheHome, 'minibatch'));
+    expect(both).toHaveLength(2);
+    expect(both).toContain(ours[0]);
   });
 
   it('a cache folder that cannot be made does not stop the command', async () => {
