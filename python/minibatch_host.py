@@ -7,9 +7,9 @@ Worker mode (started by the Node pool, src/workers/python-worker.ts):
     <python> -u minibatch_host.py
 
     fd 3  JSON lines from the parent: init, run, cancel, shutdown
-    fd 4  JSON lines to the parent: hello, ready | init_failed, started, result | run_failed,
-          cancelled, bye  (the types are in src/workers/protocol.ts; keep both in step). A run
-          started right after a result is named in that result's `next` instead of a `started`.
+    fd 4  JSON lines to the parent: hello, ready | init_failed, result | run_failed, cancelled,
+          bye  (the types are in src/workers/protocol.ts; keep both in step). Answers to runs
+          leave in groups; the run in progress is in a small file the parent reads (RunState).
     fd 1/2  the user's stdout/stderr log files, never parsed
 
 Debug mode (`minibatch debug`):
@@ -28,16 +28,18 @@ import importlib.util
 import json
 import logging
 import math
+import mmap
 import os
 import select
 import signal
+import struct
 import sys
 import threading
 import time
 import traceback
 import types
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 # inspect.CO_VARARGS, without importing inspect.
 CO_VARARGS = 0x04
@@ -59,6 +61,10 @@ _clock = time.perf_counter
 
 # A queued run starts only after the pipe was checked for a `cancel` within this many seconds.
 CANCEL_CHECK_S = 0.001
+# Answers wait about this long (and at most until the main thread lets go of the GIL) to leave together.
+GROUP_S = 0.001
+# Held answers past this size leave at once: a group of big results must not grow without bound.
+GROUP_MAX_CHARS = 1 << 16
 
 ENTRY_LOG_FORMAT = '%(asctime)s %(levelname)s %(name)s [pid %(process)d] %(message)s'
 EXPECTED = 'a list, tuple, generator or pandas DataFrame with one result per item'
@@ -327,58 +333,91 @@ def call_run(entry, msg):
 class Channel:
     """fd 4: JSON lines, each written whole (a pipe write may be partial).
 
-    A run's answer is held back until the next message or `flush()`, so that it leaves in one write
-    with the next run's start: a `result` then names that run in its `next` field instead of a
-    separate `started` line. One system call, one wake-up and one line per mini-batch.
+    The answers to runs (`result`, `run_failed`, `cancelled`) are held and leave in groups: written
+    by the flusher thread about GROUP_S after the first of a group was held (even while a long run()
+    goes on), by the main thread at once when it has nothing left to run, and before any other
+    message. One write and one wake-up of the parent for many short mini-batches. Which run is in
+    progress is in the run-state file (RunState), so the parent still knows, when a process dies or
+    hangs with answers held, which run did it: the runs before it finished.
     """
 
     def __init__(self, fd):
         self.fd = fd
         self.held = ''
-        self.open_result = ''  # the last `result`, without its closing brace: `next` may join it
+        self.lock = threading.Lock()
+        self.holding = threading.Event()
+        threading.Thread(target=self._flusher, name='minibatch-flusher', daemon=True).start()
 
     def later(self, msg):
-        self.close_result()
-        self.held += _dumps(msg) + '\n'
+        self.hold(_dumps(msg) + '\n')
+
+    def hold(self, line):
+        with self.lock:
+            if not self.held:
+                self.holding.set()
+            self.held += line
+            full = len(self.held) >= GROUP_MAX_CHARS
+        if full:
+            self.flush()
 
     def send(self, msg):
         self.later(msg)
         self.flush()
 
-    # The two messages of every mini-batch, formatted without the general encoder (bench/).
-
-    def send_started(self, rid):
-        if self.open_result:
-            self.held += self.open_result + ',"next":' + _quote(rid) + '}\n'
-            self.open_result = ''
-        else:
-            self.held += '{"type":"started","id":' + _quote(rid) + '}\n'
-        self.flush()
-
-    def later_result(self, rid, succeeded, rows, ms):
-        self.close_result()
+    def later_result(self, rid, succeeded, rows, started_at, ms):
+        """The answer of every mini-batch, formatted without the general encoder when it has no rows (bench/)."""
         if rows is not None:
-            self.open_result = _dumps({'type': 'result', 'id': rid, 'succeeded': succeeded, 'rows': rows, 'durationMs': ms})[:-1]
+            self.later({'type': 'result', 'id': rid, 'succeeded': succeeded, 'rows': rows, 'startedAt': started_at,
+                        'durationMs': ms})
             return
-        self.open_result = '{"type":"result","id":%s,"succeeded":%d,"rows":null,"durationMs":%r' % (_quote(rid), succeeded, ms)
-
-    def close_result(self):
-        if self.open_result:
-            self.held += self.open_result + '}\n'
-            self.open_result = ''
+        self.hold('{"type":"result","id":%s,"succeeded":%d,"rows":null,"startedAt":%r,"durationMs":%r}\n'
+                  % (_quote(rid), succeeded, started_at, ms))
 
     def flush(self):
-        self.close_result()
-        if not self.held:
+        with self.lock:
+            if not self.held:
+                return
+            data = self.held.encode('utf-8')
+            self.held = ''
+            self.holding.clear()
+            fd = self.fd
+            try:
+                while data:
+                    data = data[os.write(fd, data):]
+            except OSError:  # the parent is gone
+                orphaned()
+
+    def _flusher(self):
+        while True:
+            self.holding.wait()
+            time.sleep(GROUP_S)
+            self.flush()
+
+
+class RunState:
+    """The run-state file the parent made for this worker (`stateFile` in `init`): 16 bytes, the id
+    of the run in progress and when it started (time.monotonic(), in ms: the parent reads the same
+    clock), as two little-endian doubles. Written before each run() through a shared mapping, a
+    store to memory rather than a system call. The parent reads it on its timeout timer and when the
+    process dies (src/workers/run-state.ts)."""
+
+    def __init__(self, path):
+        self.mm = None
+        self.fd = None
+        if path is None:  # debug mode: nobody watches
             return
-        data = self.held.encode('utf-8')
-        self.held = ''
-        fd = self.fd
+        fd = os.open(path, os.O_RDWR)
         try:
-            while data:
-                data = data[os.write(fd, data):]
-        except OSError:  # the parent is gone
-            orphaned()
+            self.mm = mmap.mmap(fd, 16)
+            os.close(fd)
+        except (OSError, ValueError):  # a file system without shared mappings: a write per run
+            self.fd = fd
+
+    def running(self, rid):
+        if self.mm is not None:
+            struct.pack_into('<dd', self.mm, 0, float(rid), time.monotonic() * 1000)
+        elif self.fd is not None:
+            os.pwrite(self.fd, struct.pack('<dd', float(rid), time.monotonic() * 1000), 0)
 
 
 class Inbox:
@@ -458,7 +497,7 @@ class Inbox:
             else:
                 self.checked_at = _clock()
         while not self.messages:
-            self.out.flush()  # nothing to pair a held message with: send it before waiting
+            self.out.flush()  # nothing left to run: what is held leaves now
             self._read()
         return self.messages.popleft()
 
@@ -488,15 +527,17 @@ def serve():
               'pythonVersion': '%d.%d.%d' % sys.version_info[:3]})
     inbox = Inbox(3, out)
     entry = None
+    state = RunState(None)
     while True:
         msg = inbox.get()
         if msg is None:
             break
         kind = msg['type']
         if kind == 'run':
-            serve_run(entry, msg, inbox, out)
+            serve_run(entry, msg, out, state)
         elif kind == 'init':
             t0 = _clock()
+            state = RunState(msg['stateFile'])
             entry, error = start_entry(msg)
             ms = elapsed_ms(t0)
             if error is not None:
@@ -515,22 +556,24 @@ def serve():
     finish(0)
 
 
-def serve_run(entry, msg, inbox, out):
-    """Runs one mini-batch. Its answer is held back to leave with the next `started` (Channel.later)."""
+def serve_run(entry, msg, out, state):
+    """Runs one mini-batch: the run-state file says so first; its answer is held (Channel)."""
     rid = msg['id']
     items = len(msg['items'])  # counted before run() can change the list
-    out.send_started(rid)
+    state.running(rid)
+    started_at = time.time() * 1000
     t0 = _clock()
     try:
         succeeded, rows = count(call_run(entry, msg), items, entry.row_format)
     except BadReturn as exc:
         out.later({'type': 'run_failed', 'id': rid, 'failure': 'bad_return',
-                   'error': {'type': 'BadReturn', 'message': str(exc), 'traceback': ''}, 'durationMs': elapsed_ms(t0)})
+                   'error': {'type': 'BadReturn', 'message': str(exc), 'traceback': ''}, 'startedAt': started_at,
+                   'durationMs': elapsed_ms(t0)})
     except BaseException as exc:  # SystemExit from run() fails the try, not the worker
-        out.later({'type': 'run_failed', 'id': rid, 'failure': 'raised', 'error': error_of(exc),
+        out.later({'type': 'run_failed', 'id': rid, 'failure': 'raised', 'error': error_of(exc), 'startedAt': started_at,
                    'durationMs': elapsed_ms(t0)})
     else:
-        out.later_result(rid, succeeded, rows, elapsed_ms(t0))
+        out.later_result(rid, succeeded, rows, started_at, elapsed_ms(t0))
 
 
 def finish(code):

@@ -52,7 +52,7 @@ async function debugCommand(target: string, opts: JobOptions & { miniBatch: stri
   );
   return runDebug({
     python: interpreter.executable,
-    init: { type: 'init', ...workerInit(job, paths), entryLogFile: paths.entryLog(WORKER), agentName: WORKER },
+    init: { type: 'init', ...workerInit(job, paths), entryLogFile: paths.entryLog(WORKER), agentName: WORKER, stateFile: null },
     run: {
       type: 'run',
       id: String(index),

@@ -27,6 +27,8 @@ export interface RunPaths {
   /** Where unbound outputs go: `outputs/<snake_case name>`. */
   readonly outputsDir: string;
   workerLog(worker: string): string;
+  /** The worker's run-state file (src/workers/run-state.ts): which run its process is in. */
+  workerState(worker: string): string;
   stdout(worker: string): string;
   stderr(worker: string): string;
   entryLog(worker: string): string;
@@ -58,6 +60,7 @@ export function runPaths(root: string): RunPaths {
     entryLogDir,
     outputsDir: join(root, 'outputs'),
     workerLog: (w) => join(workersDir, `${w}.txt`),
+    workerState: (w) => join(workersDir, `.${w}.run-state`),
     stdout: (w) => join(stdoutDir, `${w}.txt`),
     stderr: (w) => join(stderrDir, `${w}.txt`),
     entryLog: (w) => join(entryLogDir, `${w}.txt`),

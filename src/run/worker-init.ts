@@ -7,7 +7,7 @@ import type { RunPaths } from '../report/layout.js';
 import type { ResolvedJob } from '../spec/types.js';
 import type { InitRequest } from '../workers/protocol.js';
 
-export type WorkerInit = Omit<InitRequest, 'type' | 'entryLogFile' | 'agentName'>;
+export type WorkerInit = Omit<InitRequest, 'type' | 'entryLogFile' | 'agentName' | 'stateFile'>;
 
 export function workerInit(job: ResolvedJob, paths: RunPaths): WorkerInit {
   const settings = job.settings;

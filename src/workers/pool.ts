@@ -27,9 +27,9 @@ export interface LocalPoolOptions {
   readonly processCount: number;
   /**
    * What every worker's `init` message carries. The pool adds the per-worker fields: `entryLogFile`
-   * (`paths.entryLog(name)`) and `agentName` (the worker's name).
+   * (`paths.entryLog(name)`), `agentName` (the worker's name) and `stateFile` (`paths.workerState(name)`).
    */
-  readonly init: Omit<InitRequest, 'type' | 'entryLogFile' | 'agentName'>;
+  readonly init: Omit<InitRequest, 'type' | 'entryLogFile' | 'agentName' | 'stateFile'>;
   /** Added to the workers' environment (`environmentVariables`). @default {} */
   readonly env?: Readonly<Record<string, string>>;
   readonly runInvocationTimeoutMs: number;
@@ -256,7 +256,7 @@ export class LocalPool implements Backend {
       python: options.python,
       hostScript: options.hostScript ?? HOST_SCRIPT,
       env: { ...this.baseEnv, MINIBATCH_WORKER_ID: name, MINIBATCH_WORKER_SLOT: String(slot) },
-      init: { type: 'init', ...options.init, entryLogFile: paths.entryLog(name), agentName: name },
+      init: { type: 'init', ...options.init, entryLogFile: paths.entryLog(name), agentName: name, stateFile: paths.workerState(name) },
       stdoutFile: paths.stdout(name),
       stderrFile: paths.stderr(name),
       log,

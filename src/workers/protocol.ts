@@ -5,7 +5,7 @@
  * protocol version. The Python side is `python/minibatch_host.py`; keep both in step.
  */
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** An error raised in the worker, as Python reported it. */
 export interface WorkerError {
@@ -57,11 +57,19 @@ export interface InitRequest {
   readonly models: Readonly<Record<string, string>>;
   /** How rows are shaped for the output file. */
   readonly rowFormat: 'lines' | 'table' | 'none';
+  /**
+   * This worker's run-state file, where the host records each run as it starts (run-state.ts);
+   * null in debug mode, where nobody watches.
+   */
+  readonly stateFile: string | null;
 }
 
 export interface RunRequest {
   readonly type: 'run';
-  /** Unique per worker process; every reply about this run carries it. */
+  /**
+   * Unique per worker process, a positive integer in decimal (the run-state file holds it as a
+   * number); every reply about this run carries it.
+   */
   readonly id: string;
   readonly attempt: number;
   /** Absolute file paths (file dataset). */
@@ -84,7 +92,12 @@ export type ParentMessage =
 /** Why `run()` failed without killing its process: it raised, or returned what cannot be counted. */
 export type RunFailure = 'raised' | 'bad_return';
 
-/** Durations (`durationMs`) are measured by the worker host itself, around `init()` or `run()`. */
+/**
+ * Durations (`durationMs`) are measured by the worker host itself, around `init()` or `run()`;
+ * `startedAt` is when the run started, in ms since the epoch. The answers to runs (`result`,
+ * `run_failed`, `cancelled`) come in groups, a few milliseconds late: which run is in progress is in
+ * the run-state file, not in a message.
+ */
 export type WorkerMessage =
   | {
       readonly type: 'hello';
@@ -96,19 +109,14 @@ export type WorkerMessage =
     }
   | { readonly type: 'ready'; readonly durationMs: number }
   | { readonly type: 'init_failed'; readonly error: WorkerError; readonly durationMs: number }
-  | { readonly type: 'started'; readonly id: string }
   | {
       readonly type: 'result';
       readonly id: string;
       /** min(len(result), items). */
       readonly succeeded: number;
       readonly rows: Rows | null;
+      readonly startedAt: number;
       readonly durationMs: number;
-      /**
-       * The run the host started right after this one, when it had it already: its `started`,
-       * folded into this line (one line and one write per mini-batch).
-       */
-      readonly next?: string;
     }
   | {
       readonly type: 'run_failed';
@@ -116,6 +124,7 @@ export type WorkerMessage =
       /** A field, not `error.type`: a user's exception may be called anything, `BadReturn` included. */
       readonly failure: RunFailure;
       readonly error: WorkerError;
+      readonly startedAt: number;
       readonly durationMs: number;
     }
   /** The answer to `cancel` when the run had not started. */

@@ -17,6 +17,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { BackendEvent, FailureKind, TryOutcome, TryTask } from '../run/backend.js';
 import { assertNever, PROTOCOL_VERSION } from './protocol.js';
 import type { InitRequest, WorkerError, WorkerMessage } from './protocol.js';
+import { monotonicMs, RunStateFile } from './run-state.js';
 import { faulthandlerDump, readTail } from './stderr-tail.js';
 import { TryLine, type Try } from './try-line.js';
 import { encodeMessage, encodeRun, LineSplitter, parseWorkerMessage } from './wire.js';
@@ -43,7 +44,7 @@ export interface PythonWorkerOptions {
   readonly hostScript: string;
   /** The complete environment of the process. */
   readonly env: NodeJS.ProcessEnv;
-  readonly init: InitRequest;
+  readonly init: InitRequest & { readonly stateFile: string };
   /** The user's log files, opened in append mode as the process's fd 1 and 2. */
   readonly stdoutFile: string;
   readonly stderrFile: string;
@@ -98,11 +99,14 @@ export class PythonWorker {
    */
   private runTimer: NodeJS.Timeout | undefined = undefined;
   private readonly lines = new LineSplitter();
+  /** Which run the host is in (run-state.ts): answers come in groups, a few milliseconds late. */
+  private readonly runState: RunStateFile;
   private readonly exited: Promise<void>;
   private markExited: () => void = () => undefined;
 
   constructor(private readonly options: PythonWorkerOptions) {
     this.line = new TryLine(options.prefetchTargetMs);
+    this.runState = new RunStateFile(options.init.stateFile);
     this.exited = new Promise((resolve) => {
       this.markExited = resolve;
     });
@@ -142,12 +146,13 @@ export class PythonWorker {
     let stderr: number | null = null;
     try {
       // Usually there already (the run directory's layout); cheap to make sure, once per process.
-      for (const file of [options.stdoutFile, options.stderrFile, options.init.entryLogFile]) {
+      for (const file of [options.stdoutFile, options.stderrFile, options.init.entryLogFile, options.init.stateFile]) {
         mkdirSync(dirname(file), { recursive: true });
       }
       stdout = openSync(options.stdoutFile, 'a');
       stderr = openSync(options.stderrFile, 'a');
       this.stderrStart = fstatSync(stderr).size;
+      this.runState.reset();
       if (this.stopMode === null) this.spawn(stdout, stderr);
       else void this.finalize(null, null); // stopped before it had a process
     } catch (error) {
@@ -170,6 +175,8 @@ export class PythonWorker {
       const attempt = this.line.add(task, resolve);
       this.send(encodeRun({ type: 'run', id: attempt.id, attempt: task.attempt, items: task.items, context: task.context }));
       this.state = 'busy';
+      // It cannot have started before now, so it cannot time out before a full timeout from now.
+      if (this.runTimer === undefined) this.armRunTimer(this.options.runTimeoutMs);
     });
   }
 
@@ -302,14 +309,10 @@ export class PythonWorker {
       case 'init_failed':
         this.failInit(message.error);
         return;
-      case 'started':
-        this.started(message.id);
-        return;
       case 'result': {
         const attempt = this.take(message.id);
         if (attempt === null) return;
         this.line.ran(message.durationMs);
-        if (message.next !== undefined) this.started(message.next);
         attempt.resolve({
           kind: 'succeeded',
           miniBatch: attempt.task.miniBatch,
@@ -317,7 +320,7 @@ export class PythonWorker {
           worker: options.name,
           succeeded: message.succeeded,
           rows: message.rows,
-          startedAt: attempt.startedAt,
+          startedAt: message.startedAt,
           durationMs: message.durationMs,
         });
         this.advanced();
@@ -326,7 +329,7 @@ export class PythonWorker {
       case 'run_failed': {
         const attempt = this.take(message.id);
         if (attempt === null) return;
-        attempt.resolve(this.failed(attempt, message.failure, message.error, message.durationMs, null, null));
+        attempt.resolve(this.failed(attempt, message.failure, message.error, message.startedAt, message.durationMs, null, null));
         this.advanced();
         return;
       }
@@ -347,19 +350,6 @@ export class PythonWorker {
     }
   }
 
-  /** The host started the run `id`, which must be the head of the line. */
-  private started(id: string): void {
-    const attempt = this.line.running;
-    if (attempt === null || attempt.id !== id) {
-      this.protocolViolation(`started ${id}, but the run in progress is ${attempt?.id ?? 'none'}`);
-      return;
-    }
-    // The timeout counts from here, not from dispatch (DESIGN §6): a prefetched try waits free.
-    attempt.startedAt = Date.now();
-    attempt.startedClock = performance.now();
-    this.runTimer ??= setTimeout(this.onRunTimer, this.options.runTimeoutMs);
-  }
-
   /** A withdrawn try that never started, out of its turn. */
   private takeWaiting(id: string): Try | null {
     const attempt = this.line.takeWaiting(id);
@@ -371,9 +361,19 @@ export class PythonWorker {
   private take(id: string): Try | null {
     const attempt = this.line.take(id);
     if (attempt === null) {
-      this.protocolViolation(`an answer about run ${id}, but the run in progress is ${this.line.running?.id ?? 'none'}`);
+      this.protocolViolation(`an answer about run ${id}, but the oldest unanswered run is ${this.line.running?.id ?? 'none'}`);
     }
     return attempt;
+  }
+
+  /**
+   * The try the host is running now, by its run-state file, with when it started; null when it runs
+   * none of the tries held here (between runs, or before its first).
+   */
+  private inProgress(): { attempt: Try; startedMs: number } | null {
+    const run = this.runState.read();
+    const attempt = run === null ? null : this.line.find(run.id);
+    return attempt === null || run === null ? null : { attempt, startedMs: run.startedMs };
   }
 
   private advanced(): void {
@@ -382,14 +382,27 @@ export class PythonWorker {
     this.options.onCapacity();
   }
 
-  /** Fires at the earliest moment the running try could have timed out; re-arms for a later one. */
+  /**
+   * Armed while tries are held. Fires when the try in progress may have timed out, and re-arms for
+   * the moment it would: the timeout counts from when the run started (the run-state file), not
+   * from dispatch (DESIGN §6), so a prefetched try waits free. With no run in progress, a run that
+   * starts later cannot time out within a full timeout from now.
+   */
+  private armRunTimer(delayMs: number): void {
+    this.runTimer = setTimeout(this.onRunTimer, Math.max(0, delayMs));
+  }
+
   private readonly onRunTimer = (): void => {
     this.runTimer = undefined;
-    const attempt = this.line.running;
-    if (attempt === null || attempt.startedClock === 0 || this.ending !== null) return;
-    const left = attempt.startedClock + this.options.runTimeoutMs - performance.now();
-    if (left > 0) this.runTimer = setTimeout(this.onRunTimer, left);
-    else this.onRunTimeout(attempt);
+    if (this.line.empty || this.ending !== null) return;
+    const current = this.inProgress();
+    if (current === null) {
+      this.armRunTimer(this.options.runTimeoutMs);
+      return;
+    }
+    const left = current.startedMs + this.options.runTimeoutMs - monotonicMs();
+    if (left > 0) this.armRunTimer(left);
+    else this.onRunTimeout(current.attempt);
   };
 
   private onRunTimeout(attempt: Try): void {
@@ -500,6 +513,10 @@ export class PythonWorker {
     clearTimeout(this.initTimer);
     const { options } = this;
     const pid = this.pid;
+    // The tries before the one in progress finished, but their answers died with the process
+    // (they were held to leave in a group): they run again, no try charged.
+    const current = this.inProgress();
+    this.runState.remove();
     const { running, waiting } = this.line.clear();
     this.input = null;
 
@@ -513,8 +530,9 @@ export class PythonWorker {
     else options.log.line(`pid ${pid}: exit ${exit}${this.stopMode !== null && !crashed ? ' (stopped)' : ''}`);
 
     const death: Death = { worker: options.name, pid, exit, signal, tail, dump, ending, stderrFile: options.stderrFile };
-    if (running !== null) running.resolve(this.outcomeOfDeath(running, death, code));
-    for (const attempt of waiting) attempt.resolve(notStarted(attempt.task));
+    for (const attempt of running === null ? [] : [running, ...waiting]) {
+      attempt.resolve(attempt === current?.attempt ? this.outcomeOfDeath(attempt, current.startedMs, death, code) : notStarted(attempt.task));
+    }
 
     let initError: WorkerError | null = null;
     if (this.readyAfterMs === null && ending?.kind !== 'stopped') {
@@ -531,22 +549,24 @@ export class PythonWorker {
     options.onExit(this, initError);
   }
 
-  /** What the try that was running became when the process died. */
-  private outcomeOfDeath(attempt: Try, death: Death, code: number | null): TryOutcome {
+  /** What the try in progress (since `startedMs`, monotonic) became when the process died. */
+  private outcomeOfDeath(attempt: Try, startedMs: number, death: Death, code: number | null): TryOutcome {
     const { ending, signal } = death;
-    const ranMs = attempt.startedAt === 0 ? 0 : Date.now() - attempt.startedAt;
+    const ranMs = Math.max(0, monotonicMs() - startedMs);
+    const startedAt = Date.now() - ranMs;
     if (ending?.kind === 'run_timeout' && ending.attempt === attempt) {
-      return this.failed(attempt, 'timeout', timeoutError(death, this.options.runTimeoutMs), ranMs, code, signal);
+      return this.failed(attempt, 'timeout', timeoutError(death, this.options.runTimeoutMs), startedAt, ranMs, code, signal);
     }
-    // Dead before it began, or killed by us for another reason (a stop, another try's timeout): no try is charged.
-    if (attempt.startedAt === 0 || (ending !== null && ending.kind !== 'protocol')) return notStarted(attempt.task);
-    return this.failed(attempt, 'crash', crashError(attempt.task, death), ranMs, code, signal);
+    // Killed by us for another reason (a stop, another try's timeout): no try is charged.
+    if (ending !== null && ending.kind !== 'protocol') return notStarted(attempt.task);
+    return this.failed(attempt, 'crash', crashError(attempt.task, death), startedAt, ranMs, code, signal);
   }
 
   private failed(
     attempt: Try,
     failure: FailureKind,
     error: WorkerError,
+    startedAt: number,
     durationMs: number,
     exitCode: number | null,
     signal: string | null,
@@ -560,7 +580,7 @@ export class PythonWorker {
       error,
       exitCode,
       signal,
-      startedAt: attempt.startedAt,
+      startedAt,
       durationMs,
     };
   }

@@ -17,12 +17,8 @@ export const PREFETCH_TARGET_MS = 10;
 /** The most tries that may wait behind the running one. */
 const MAX_PREFETCH = 256;
 
-/** One try on a worker; `startedAt` is 0 until the host says `started`. */
+/** One try on a worker. */
 export class Try {
-  /** Epoch ms, for the outcome. */
-  startedAt = 0;
-  /** `performance.now()` at `started`, for the timeout (immune to wall-clock jumps). */
-  startedClock = 0;
   constructor(
     readonly id: string,
     readonly task: TryTask,
@@ -83,6 +79,12 @@ export class TryLine {
   /** A run() took `durationMs`: what the depth is judged on. */
   ran(durationMs: number): void {
     this.recentRunMs = this.recentRunMs === Number.POSITIVE_INFINITY ? durationMs : 0.8 * this.recentRunMs + 0.2 * durationMs;
+  }
+
+  /** The try with this id, if it is held here (running or waiting). */
+  find(id: string): Try | null {
+    if (this.running?.id === id) return this.running;
+    return this.waiting.find((attempt) => attempt.id === id) ?? null;
   }
 
   /** The head try, answered; the next one becomes the head. Null when `id` is not the head's. */

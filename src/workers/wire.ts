@@ -47,17 +47,13 @@ const VALIDATORS: { readonly [T in WorkerMessageType]: (m: Fields) => boolean } 
   hello: (m) => isNumber(m['version']) && isNumber(m['pid']) && isString(m['executable']) && isString(m['pythonVersion']),
   ready: (m) => isNumber(m['durationMs']),
   init_failed: (m) => isWorkerError(m['error']) && isNumber(m['durationMs']),
-  started: (m) => isString(m['id']),
   result: (m) =>
-    isString(m['id']) &&
-    isNumber(m['succeeded']) &&
-    isRows(m['rows']) &&
-    isNumber(m['durationMs']) &&
-    (m['next'] === undefined || isString(m['next'])),
+    isString(m['id']) && isNumber(m['succeeded']) && isRows(m['rows']) && isNumber(m['startedAt']) && isNumber(m['durationMs']),
   run_failed: (m) =>
     isString(m['id']) &&
     (m['failure'] === 'raised' || m['failure'] === 'bad_return') &&
     isWorkerError(m['error']) &&
+    isNumber(m['startedAt']) &&
     isNumber(m['durationMs']),
   cancelled: (m) => isString(m['id']),
   bye: () => true,

@@ -1,5 +1,5 @@
 /**
- * Faults (issue 3, "Faults"): timeouts counted from `started`, crashes, replacement in the same
+ * Faults (issue 3, "Faults"): timeouts counted from a run's start, crashes, replacement in the same
  * slot, init failures and the pool's 3 × N rule. Each is an outcome or an error a user can act on.
  */
 import { describe, expect, it } from 'vitest';
@@ -41,7 +41,23 @@ describe('run() timeout', () => {
     expect(log).toContain('replacing the worker (process 2 of this slot)');
   });
 
-  it('counts the timeout from `started`: a prefetched run that waited does not time out', async () => {
+  it('times out the run in progress even when the answers before it are still held in the host (holds_gil.py)', async () => {
+    // fine-0's answer waits in the host to leave with others; hang-1 keeps the GIL, so it never
+    // leaves. The run-state file says hang-1 is the one running: it is charged, fine-0 is not.
+    const p = await poolFor('holds_gil.py', { runInvocationTimeoutMs: 1000 });
+    const [fine, hang] = await box.files('fine-0', 'hang-1');
+    await p.pool.waitForSlot();
+    const first = p.pool.submit(task([fine as string], 0));
+    await p.pool.waitForSlot();
+    const second = p.pool.submit(task([hang as string], 1));
+    const outcome = failed(await second);
+    expect(outcome).toMatchObject({ failure: 'timeout', miniBatch: 1, signal: 'SIGTERM' });
+    expect(outcome.durationMs).toBeGreaterThanOrEqual(1000);
+    // Answered before the hang, or lost with the process and run again: never charged.
+    expect(['succeeded', 'not_started']).toContain((await first).kind);
+  });
+
+  it("counts the timeout from the run's start: a prefetched run that waited does not time out", async () => {
     // Each run takes 1.2 s; the second waits 1.2 s behind the first: 2.4 s from dispatch, under 2 s of its own.
     const p = await poolFor('hangs.py', { runInvocationTimeoutMs: 2000 });
     const [a, b] = await box.files('sleep-1200-a', 'sleep-1200-b');
@@ -72,6 +88,33 @@ describe('crashes', () => {
     expect(outcome.error.message).toMatch(/^worker-0 \(pid \d+\) exited with code 7 while running mini-batch 0 \(try 1\)/);
     expect(outcome.error.message).toContain('about to exit on exit-now');
     expect(await prefetched).toEqual({ kind: 'not_started', miniBatch: 1, attempt: 1 });
+  });
+
+  it('charges a crash to the run in progress, not to one whose answer died with the process (holds_gil.py)', async () => {
+    const p = await poolFor('holds_gil.py');
+    const [fine, exit] = await box.files('fine-0', 'exit-1');
+    await p.pool.waitForSlot();
+    const first = p.pool.submit(task([fine as string], 0));
+    await p.pool.waitForSlot();
+    const second = p.pool.submit(task([exit as string], 1));
+    expect(failed(await second)).toMatchObject({ failure: 'crash', exitCode: 7, miniBatch: 1, attempt: 1 });
+    expect(['succeeded', 'not_started']).toContain((await first).kind);
+  });
+
+  it('sends an answer while a long run() that followed it goes on (hangs.py)', async () => {
+    const p = await poolFor('hangs.py');
+    const [quick, slow] = await box.files('sleep-0', 'sleep-1500');
+    await p.pool.waitForSlot();
+    const first = p.pool.submit(task([quick as string], 0));
+    await p.pool.waitForSlot();
+    let slowDone = false;
+    const second = p.pool.submit(task([slow as string], 1)).then((outcome) => {
+      slowDone = true;
+      return outcome;
+    });
+    expect((await first).kind).toBe('succeeded');
+    expect(slowDone).toBe(false); // not held until the slow run ends
+    expect((await second).kind).toBe('succeeded');
   });
 
   it('replaces a crashed worker in the same slot with the same name (crashes.py)', async () => {

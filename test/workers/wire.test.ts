@@ -44,14 +44,10 @@ describe('encodeRun', () => {
 
 describe('parseWorkerMessage', () => {
   it('accepts a well-formed message', () => {
-    expect(parseWorkerMessage('{"type":"started","id":"3"}')).toEqual({ ok: true, message: { type: 'started', id: '3' } });
-  });
-
-  it('accepts a result that names the run started after it', () => {
-    const line = '{"type":"result","id":"3","succeeded":1,"rows":null,"durationMs":0.5,"next":"4"}';
+    const line = '{"type":"result","id":"3","succeeded":1,"rows":null,"startedAt":1765000000000.5,"durationMs":0.5}';
     expect(parseWorkerMessage(line)).toEqual({
       ok: true,
-      message: { type: 'result', id: '3', succeeded: 1, rows: null, durationMs: 0.5, next: '4' },
+      message: { type: 'result', id: '3', succeeded: 1, rows: null, startedAt: 1765000000000.5, durationMs: 0.5 },
     });
   });
 
@@ -60,7 +56,8 @@ describe('parseWorkerMessage', () => {
     ['[1]', 'not a message object: [1]'],
     ['{"type":"launch"}', 'unknown message type: {"type":"launch"}'],
     ['{"type":"result","id":"1"}', 'malformed result message: {"type":"result","id":"1"}'],
-    ['{"type":"result","id":"1","succeeded":1,"rows":null,"durationMs":1,"next":2}', 'malformed result message'],
+    ['{"type":"result","id":"1","succeeded":1,"rows":null,"durationMs":1}', 'malformed result message'],
+    ['{"type":"started","id":"1"}', 'unknown message type'],
     ['{"type":"run_failed","id":"1","failure":"oops","error":{"type":"E","message":"","traceback":""},"durationMs":1}', 'malformed run_failed message'],
   ])('refuses %s', (line, problem) => {
     const parsed = parseWorkerMessage(line);

@@ -1,0 +1,68 @@
+/**
+ * A worker's run-state file: which run its host is in, and since when. The host writes it before
+ * each `run()` through a shared mapping (`RunState` in python/minibatch_host.py): 16 bytes, the run's
+ * id and its start in ms of the monotonic clock, as two little-endian doubles.
+ *
+ * Why a file and not a message: the host sends its answers in groups, so when a process dies or
+ * hangs, answers to runs that finished may still be held in it, and the oldest unanswered try is
+ * not necessarily the one in progress. The file says which one is; the ones before it in the line
+ * finished, and their answers were lost with the process (they run again, no try charged).
+ */
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+
+const SIZE = 16;
+
+/** The monotonic clock the host writes (`time.monotonic()`; CLOCK_MONOTONIC on Linux), in ms. */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+export interface RunInProgress {
+  /** The run's id, as in its `run` message. */
+  readonly id: string;
+  /** When it started, on `monotonicMs()`'s clock. */
+  readonly startedMs: number;
+}
+
+/** One process's view of the file; the descriptor stays open from `reset()` to `close()`. */
+export class RunStateFile {
+  private fd: number | null = null;
+
+  constructor(readonly path: string) {}
+
+  /** Creates or empties the file before a process starts (no run yet), and opens it. Throws when it cannot. */
+  reset(): void {
+    this.close();
+    this.fd = openSync(this.path, 'w+');
+    writeSync(this.fd, Buffer.alloc(SIZE), 0, SIZE, 0);
+  }
+
+  /**
+   * The run the host last started, or null before its first run. Read until two reads agree: the
+   * host may be writing it at that very moment.
+   */
+  read(): RunInProgress | null {
+    if (this.fd === null) return null;
+    const a = Buffer.alloc(SIZE);
+    const b = Buffer.alloc(SIZE);
+    if (readSync(this.fd, a, 0, SIZE, 0) !== SIZE) return null;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      if (readSync(this.fd, b, 0, SIZE, 0) !== SIZE) return null;
+      if (a.equals(b)) break;
+      b.copy(a);
+    }
+    const id = a.readDoubleLE(0);
+    return id > 0 ? { id: String(id), startedMs: a.readDoubleLE(8) } : null;
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+
+  /** Closes and deletes the file: its process is gone, and it is no log of the run's. */
+  remove(): void {
+    this.close();
+    rmSync(this.path, { force: true });
+  }
+}
