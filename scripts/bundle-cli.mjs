@@ -12,7 +12,7 @@
 // better-sqlite3 (native), bullmq and ioredis (large, Redis runs only) and cli-progress (loaded
 // with createRequire, terminals only) stay packages.
 import { build } from 'esbuild';
-import { chmodSync, copyFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,6 +37,12 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+// The launcher compiles the bundle as a plain script, which cannot run `import()`: each must have
+// become a lazily initialised module (our files) or a `require` (packages).
+const bundled = readFileSync(join(outdir, 'minibatch.cjs'), 'utf8');
+const dynamic = bundled.split('\n').findIndex((line) => /\bimport\(/.test(line) && !/^\s*(\/\/|\*)/.test(line));
+if (dynamic !== -1) throw new Error(`dist/cli/minibatch.cjs:${dynamic + 1} still has an import(): bundle it, or require() the package`);
 
 const executable = join(outdir, 'main.js');
 copyFileSync(join(outdir, 'launcher.js'), executable);

@@ -19,18 +19,18 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { constants, Script } from 'node:vm';
+import { Script } from 'node:vm';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bundle = join(here, 'minibatch.cjs');
 const source = readFileSync(bundle, 'utf8');
 const cache = cacheFile(bundle);
 const cachedData = readCache(cache);
+// The bundle holds no `import()` (scripts/bundle-cli.mjs checks): a script compiled this way
+// could not run one without Node 20's experimental loader hook.
 const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
   filename: bundle,
   ...(cachedData === undefined ? {} : { cachedData }),
-  // `import()` inside the bundle resolves as in any module of this process.
-  importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
 });
 if (cache !== null && (cachedData === undefined || script.cachedDataRejected === true)) {
   // At exit, so that the functions this command compiled are in it too.
