@@ -100,6 +100,14 @@ describe('run() outcomes', () => {
     expect(outcome.rows).toEqual({ kind: 'lines', lines: items.map((item) => `2 ${item}`) });
   });
 
+  it('carries names in any script whole, also split across pipe reads (two_arg.py)', async () => {
+    // Multi-byte characters on both sides of 64 KiB read boundaries: the host decodes whole lines.
+    const { run } = await poolFor('two_arg.py');
+    const items = Array.from({ length: 3_000 }, (_, i) => `/données/é😀${'ü'.repeat(i % 7)}\u2028/fichier-${i}.txt`);
+    const outcome = expectSucceeded(await run(items, 5));
+    expect(outcome.rows).toEqual({ kind: 'lines', lines: items.map((item) => `5 ${item}`) });
+  });
+
   it('sends no rows when the job does not collect them (rowFormat none)', async () => {
     const { run } = await poolFor('ok.py', { init: { rowFormat: 'none' } });
     const outcome = expectSucceeded(await run(await box.files('a', 'b')));
