@@ -10,16 +10,18 @@
  * rejects (another Node, other flags) is made again; one that cannot be read or written (a
  * read-only home) only costs the time it would save.
  *
- * The cache lives in the user's own cache folder (`$XDG_CACHE_HOME/minibatch`, else
- * `~/.cache/minibatch`), never in a shared temp folder: V8 runs cached code without re-checking
- * it against the source beyond a checksum, so only its owner may be able to write it.
+ * The cache lives in the user's own cache folder (cache-root.ts: `MINIBATCH_CACHE_DIR`, else
+ * `$XDG_CACHE_HOME/minibatch`, else `~/.cache/minibatch`), never in a shared temp folder: V8 runs
+ * cached code without re-checking it against the source beyond a checksum, so only its owner may
+ * be able to write it.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
+
+import { cacheRoot } from '../cache-root.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bundle = join(here, 'minibatch.cjs');
@@ -52,10 +54,14 @@ const module = { exports: {} };
  * (a global one and a project's) apart.
  */
 function cacheFile(file: string): string | null {
-  const base = process.env.XDG_CACHE_HOME ?? (homedir() === '' ? null : join(homedir(), '.cache'));
-  if (base === null) return null;
+  let root: string;
+  try {
+    root = cacheRoot();
+  } catch {
+    return null; // no home folder to cache in
+  }
   const { size, mtimeMs } = statSync(file);
-  return join(base, 'minibatch', `${installPrefix(file)}${size}-${Math.round(mtimeMs)}-${process.version}-${process.arch}.bin`);
+  return join(root, `${installPrefix(file)}${size}-${Math.round(mtimeMs)}-${process.version}-${process.arch}.bin`);
 }
 
 /** `code-<FNV-1a hash of the bundle's path>-`: what every cache of this installation starts with. */

@@ -34,7 +34,7 @@ export async function workerCommand(url: string | undefined, opts: WorkerOptions
   // bullmq and ioredis load only here, not for every other command (see run-backend.ts); the
   // rest of the worker's modules, not on every start-up of `minibatch` either (see main.ts).
   const { Agent } = await import('../redis/agent.js');
-  const { cacheRoot } = await import('../redis/prepare.js');
+  const { cacheRoot } = await import('../cache-root.js');
   const { redisTiming } = await import('../redis/timing.js');
   const agent = new Agent({
     target: resolveRedisTarget(url ?? null),

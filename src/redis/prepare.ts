@@ -9,21 +9,10 @@
  */
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { runPaths, type RunPaths } from '../report/layout.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { explainFsError } from './fs-errors.js';
-
-export const CACHE_ENV = 'MINIBATCH_CACHE_DIR';
-
-/** `MINIBATCH_CACHE_DIR`, else `$XDG_CACHE_HOME/minibatch`, else `~/.cache/minibatch`. */
-export function cacheRoot(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  const own = env[CACHE_ENV]?.trim();
-  if (own) return own;
-  const xdg = env.XDG_CACHE_HOME?.trim();
-  return join(xdg || join(homedir(), '.cache'), 'minibatch');
-}
 
 /** Where code snapshots are unpacked: `<cache>/snapshots/<digest>/`. */
 export function snapshotCache(root: string): string {

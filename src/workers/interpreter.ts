@@ -5,12 +5,14 @@
  * `bin/python` stays as it is (it is how the venv is activated).
  *
  * The probe runs with `-S` (no `site`): `sys.executable` and the version do not depend on it, and
- * `site` is most of a start-up (its `.pth` files may import packages: ~30 ms of ~40 here).
+ * `site` is most of a start-up (its `.pth` files may import packages: ~30 ms of ~40 here). What the
+ * probe of a binary found is remembered in the cache folder (below).
  */
 import { execFile } from 'node:child_process';
-import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
-import { delimiter, resolve } from 'node:path';
+import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
 
+import { cacheRoot } from '../cache-root.js';
 import { EnvironmentError } from '../errors.js';
 
 export interface Interpreter {
@@ -37,11 +39,84 @@ const interpreters = new Map<string, Promise<Interpreter>>();
 const pandasChecks = new Map<string, Promise<string>>();
 
 /**
- * The interpreter that `command` (a name on PATH or a path) starts, resolved once per process.
+ * The interpreter that `command` (a name on PATH or a path) starts, resolved once per process, and
+ * once per machine for a binary (remembered in the cache folder while the file stays the same).
  * Throws `EnvironmentError('INTERPRETER_UNAVAILABLE')` saying what was tried and how to fix it.
  */
 export async function resolveInterpreter(command: string): Promise<Interpreter> {
-  return cached(interpreters, command, () => probe(command));
+  return cached(interpreters, command, async () => {
+    const binary = binaryInterpreter(command);
+    const known = binary === null ? null : recall(binary);
+    if (known !== null) {
+      const tooOld = checkPythonVersion(command, known.version);
+      if (tooOld !== null) throw new EnvironmentError('INTERPRETER_UNAVAILABLE', tooOld);
+      return known;
+    }
+    const found = await probe(command);
+    if (binary !== null) remember(binary, found);
+    return found;
+  });
+}
+
+// ---- interpreters probed before -------------------------------------------------------------
+// A binary's version and `sys.executable` cannot change while the file stays the same: what its
+// probe said is kept in `<cache>/interpreters.json` under its path, with the file's size, mtime
+// and ctime, and a later run skips the probe (a Python start-up, ~20 ms of CPU while the workers
+// start). Scripts (pyenv shims, wrappers) are probed every time: what they start can change.
+
+interface Remembered extends Interpreter {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+}
+
+/** Entries kept: the most recently probed. */
+const REMEMBERED_MAX = 32;
+
+const rememberedFile = (): string => join(cacheRoot(), 'interpreters.json');
+
+function identity(binary: string): Pick<Remembered, 'size' | 'mtimeMs' | 'ctimeMs'> | null {
+  try {
+    const { size, mtimeMs, ctimeMs } = statSync(binary);
+    return { size, mtimeMs, ctimeMs };
+  } catch {
+    return null;
+  }
+}
+
+function readRemembered(): Record<string, Remembered> {
+  try {
+    const value: unknown = JSON.parse(readFileSync(rememberedFile(), 'utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, Remembered>) : {};
+  } catch {
+    return {}; // none yet, or unreadable: probe
+  }
+}
+
+function recall(binary: string): Interpreter | null {
+  const entry = readRemembered()[binary];
+  const now = identity(binary);
+  if (entry === undefined || now === null) return null;
+  if (entry.size !== now.size || entry.mtimeMs !== now.mtimeMs || entry.ctimeMs !== now.ctimeMs) return null;
+  if (typeof entry.executable !== 'string' || typeof entry.version !== 'string') return null;
+  return { executable: entry.executable, version: entry.version };
+}
+
+/** Keeps what the probe of `binary` found; a cache that cannot be written costs only the next probe. */
+function remember(binary: string, found: Interpreter): void {
+  const id = identity(binary);
+  if (id === null) return;
+  try {
+    const entries = Object.entries(readRemembered()).filter(([path]) => path !== binary);
+    entries.push([binary, { ...id, executable: found.executable, version: found.version }]);
+    const file = rememberedFile();
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    const partial = `${file}.${process.pid}`;
+    writeFileSync(partial, JSON.stringify(Object.fromEntries(entries.slice(-REMEMBERED_MAX)), null, 1) + '\n', { mode: 0o600 });
+    renameSync(partial, file);
+  } catch {
+    // read-only or full: probe again next time
+  }
 }
 
 /**

@@ -67,7 +67,7 @@ describe('the code cache', () => {
     // A copy of the built command line elsewhere, as a project's own install beside a global one.
     const copy = join(home, 'other-install');
     mkdirSync(join(copy, 'dist', 'cli'), { recursive: true });
-    for (const file of ['main.js', 'minibatch.cjs']) copyFileSync(join(REPO_ROOT, 'dist', 'cli', file), join(copy, 'dist', 'cli', file));
+    for (const file of ['cli/main.js', 'cli/minibatch.cjs', 'cache-root.js']) copyFileSync(join(REPO_ROOT, 'dist', file), join(copy, 'dist', file));
     cpSync(join(REPO_ROOT, 'python'), join(copy, 'python'), { recursive: true });
     copyFileSync(join(REPO_ROOT, 'package.json'), join(copy, 'package.json'));
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'));

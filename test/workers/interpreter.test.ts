@@ -1,6 +1,6 @@
 /** Resolving the interpreter once to its own sys.executable (DESIGN §5), and the pandas check. */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +133,68 @@ describe('binaryInterpreter: what workers can start with before the probe answer
     } finally {
       process.env.PATH = path;
     }
+  });
+});
+
+describe('interpreters probed before (a binary, remembered in the cache folder)', () => {
+  let real: string;
+  let cacheDir: string;
+  const saved = process.env.MINIBATCH_CACHE_DIR;
+
+  beforeAll(async () => {
+    real = (await resolveInterpreter('python3')).executable;
+    cacheDir = join(dir, 'cache');
+    process.env.MINIBATCH_CACHE_DIR = cacheDir;
+  });
+
+  afterAll(() => {
+    if (saved === undefined) delete process.env.MINIBATCH_CACHE_DIR;
+    else process.env.MINIBATCH_CACHE_DIR = saved;
+  });
+
+  /** A new name for the real interpreter (resolveInterpreter also remembers per process, by command). */
+  let names = 0;
+  async function alias(): Promise<string> {
+    const path = join(dir, `alias-${++names}`);
+    await symlink(real, path);
+    return path;
+  }
+
+  const rememberedFile = (): string => join(cacheDir, 'interpreters.json');
+  function writeRemembered(entries: Record<string, unknown>): void {
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(rememberedFile(), JSON.stringify(entries));
+  }
+  function identityOf(path: string): { size: number; mtimeMs: number; ctimeMs: number } {
+    const { size, mtimeMs, ctimeMs } = statSync(path);
+    return { size, mtimeMs, ctimeMs };
+  }
+
+  it('remembers what the probe of a binary found, with the file it found it for', async () => {
+    const python = await alias();
+    const found = await resolveInterpreter(python);
+    const entry = (JSON.parse(readFileSync(rememberedFile(), 'utf8')) as Record<string, unknown>)[python];
+    expect(entry).toEqual({ ...identityOf(python), executable: found.executable, version: found.version });
+  });
+
+  it('uses what it remembers instead of probing again', async () => {
+    const python = await alias();
+    writeRemembered({ [python]: { ...identityOf(python), executable: '/remembered/python', version: '3.99.1' } });
+    expect(await resolveInterpreter(python)).toEqual({ executable: '/remembered/python', version: '3.99.1' });
+  });
+
+  it('probes again when the file changed since', async () => {
+    const python = await alias();
+    const changed = { ...identityOf(python), mtimeMs: 1 };
+    writeRemembered({ [python]: { ...changed, executable: '/remembered/python', version: '3.99.1' } });
+    expect((await resolveInterpreter(python)).version).not.toBe('3.99.1');
+  });
+
+  it('refuses a remembered Python older than 3.8 as the probe would', async () => {
+    const python = await alias();
+    writeRemembered({ [python]: { ...identityOf(python), executable: python, version: '3.6.15' } });
+    const error = await failure(resolveInterpreter(python));
+    expect(error.message).toContain(`\`${python}\` is Python 3.6.15; minibatch needs 3.8 or later.`);
   });
 });
 
