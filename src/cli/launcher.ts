@@ -15,7 +15,7 @@
  * cached code without re-checking it against the source beyond a checksum, so only its owner may
  * be able to write it.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,12 +71,24 @@ function installPrefix(file: string): string {
   return `code-${(hash >>> 0).toString(16).padStart(8, '0')}-`;
 }
 
+/** The cache, when it is there and only its owner, this user, can have written it. */
 function readCache(file: string | null): Buffer | undefined {
   if (file === null) return undefined;
+  let fd: number;
   try {
-    return readFileSync(file);
+    fd = openSync(file, 'r');
   } catch {
     return undefined; // not made yet
+  }
+  try {
+    const { uid, mode } = fstatSync(fd);
+    // A cache folder shared with others (MINIBATCH_CACHE_DIR) must not run their code as ours.
+    if ((process.getuid !== undefined && uid !== process.getuid()) || (mode & 0o022) !== 0) return undefined;
+    return readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -93,19 +93,24 @@ function readRemembered(): Record<string, Remembered> {
   }
 }
 
+/** Only the version is taken from the file: what runs is the binary itself, whoever wrote the file. */
 function recall(binary: string): Interpreter | null {
   const entry = readRemembered()[binary];
   const now = identity(binary);
   if (entry === undefined || now === null) return null;
   if (entry.size !== now.size || entry.mtimeMs !== now.mtimeMs || entry.ctimeMs !== now.ctimeMs) return null;
-  if (typeof entry.executable !== 'string' || typeof entry.version !== 'string') return null;
-  return { executable: entry.executable, version: entry.version };
+  if (entry.executable !== binary || typeof entry.version !== 'string') return null;
+  return { executable: binary, version: entry.version };
 }
 
-/** Keeps what the probe of `binary` found; a cache that cannot be written costs only the next probe. */
+/**
+ * Keeps what the probe of `binary` found, when the binary is its own `sys.executable` (an embedded
+ * or unusual interpreter that says otherwise is probed every time); a cache that cannot be written
+ * costs only the next probe.
+ */
 function remember(binary: string, found: Interpreter): void {
   const id = identity(binary);
-  if (id === null) return;
+  if (id === null || found.executable !== binary) return;
   try {
     const entries = Object.entries(readRemembered()).filter(([path]) => path !== binary);
     entries.push([binary, { ...id, executable: found.executable, version: found.version }]);

@@ -4,7 +4,7 @@
  * made again; a cache folder that cannot be written costs nothing but the time.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -61,6 +61,19 @@ describe('the code cache', () => {
     const remade = readFileSync(cacheFile(home));
     expect(remade.equals(Buffer.alloc(4096, 7))).toBe(false);
     expect(remade.length).toBeGreaterThan(10_000);
+  });
+
+  it('not used when others could have written it: made again, owner-only', async () => {
+    expect((await version(home)).exitCode).toBe(0);
+    const file = cacheFile(home);
+    const made = readFileSync(file);
+    chmodSync(file, 0o666);
+    const again = await version(home);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout.trim()).toBe(MINIBATCH_VERSION);
+    // Not trusted, so compiled afresh and written anew, readable by its owner alone.
+    expect(statSync(cacheFile(home)).mode & 0o777).toBe(0o600);
+    expect(readFileSync(cacheFile(home)).length).toBeGreaterThan(made.length / 2);
   });
 
   it('two installations keep their own caches', async () => {

@@ -179,15 +179,23 @@ describe('interpreters probed before (a binary, remembered in the cache folder)'
 
   it('uses what it remembers instead of probing again', async () => {
     const python = await alias();
-    writeRemembered({ [python]: { ...identityOf(python), executable: '/remembered/python', version: '3.99.1' } });
-    expect(await resolveInterpreter(python)).toEqual({ executable: '/remembered/python', version: '3.99.1' });
+    writeRemembered({ [python]: { ...identityOf(python), executable: python, version: '3.99.1' } });
+    expect(await resolveInterpreter(python)).toEqual({ executable: python, version: '3.99.1' });
   });
 
   it('probes again when the file changed since', async () => {
     const python = await alias();
     const changed = { ...identityOf(python), mtimeMs: 1 };
-    writeRemembered({ [python]: { ...changed, executable: '/remembered/python', version: '3.99.1' } });
+    writeRemembered({ [python]: { ...changed, executable: python, version: '3.99.1' } });
     expect((await resolveInterpreter(python)).version).not.toBe('3.99.1');
+  });
+
+  it('never starts what the file names instead of the binary itself: it probes', async () => {
+    const python = await alias();
+    writeRemembered({ [python]: { ...identityOf(python), executable: '/somewhere/else', version: '3.99.1' } });
+    const found = await resolveInterpreter(python);
+    expect(found.executable).not.toBe('/somewhere/else');
+    expect(found.version).not.toBe('3.99.1');
   });
 
   it('refuses a remembered Python older than 3.8 as the probe would', async () => {
