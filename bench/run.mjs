@@ -4,6 +4,8 @@
 //   npm run bench                 full size: 20,000 files (overhead), 20,000 and 200,000 (memory)
 //   BENCH_QUICK=1 npm run bench   a fast check: 2,000 files, 2,000 and 20,000
 //   BENCH_REPEATS=5               rounds of each timed comparison (default 3, quick 1); medians are reported
+//   BENCH_OVERHEAD_REPEATS=15     rounds of the overhead comparison (default 9, quick 1): its rounds are
+//                                 short, and the Pool's own time swings by half between them here
 //   PYTHON=/path/to/python        the interpreter (default python3, resolved to its sys.executable)
 //   REDIS_SERVER_BIN=…            redis-server for section 4 (default: the one on PATH); section 4 runs only when
 //                                 dist/cli/worker.js exists, else it prints "not measured: redis backend not available"
@@ -24,6 +26,7 @@ const CPU_FILES = 300;
 const CPU_MS_PER_ITEM = 20;
 const PROCESSES = 2;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? (QUICK ? 1 : 3));
+const OVERHEAD_REPEATS = Number(process.env.BENCH_OVERHEAD_REPEATS ?? (QUICK ? 1 : Math.max(9, REPEATS)));
 
 const OVERHEAD_ENTRY = `"""bench: overhead. One value per file (its size); logs once from init()."""
 import logging
@@ -88,7 +91,10 @@ async function main() {
   say(`minibatch bench${QUICK ? ' (BENCH_QUICK=1: reduced sizes)' : ''}`);
   say(`  node ${process.version}, ${availableParallelism()} CPUs, load average ${load()} at start`);
   say(`  python: \`${python.command}\` → ${python.executable} (${python.version}), used by minibatch (--python) and by the Pool alike`);
-  say(`  ${REPEATS} round(s) of each timed comparison, alternating; medians are reported. The machine is shared: figures are noisy.`);
+  say(
+    `  ${OVERHEAD_REPEATS} round(s) of the overhead comparison and ${REPEATS} of the others, alternating; medians are reported. ` +
+      'The machine is shared: figures are noisy.',
+  );
   say('');
   try {
     const overheadJob = await overhead(python.executable, work, summary);
@@ -114,12 +120,12 @@ async function overhead(python, work, summary) {
   const rows = [];
   const mbs = [];
   const pools = [];
-  for (let round = 0; round < REPEATS; round++) {
+  for (let round = 0; round < OVERHEAD_REPEATS; round++) {
     // Alternate which goes first, so neither always runs on a warmer (or busier) machine.
     const order = round % 2 === 0 ? ['minibatch', 'pool'] : ['pool', 'minibatch'];
     const got = {};
     for (const who of order) {
-      note(`round ${round + 1}/${REPEATS}: ${who} (load ${load()})`);
+      note(`round ${round + 1}/${OVERHEAD_REPEATS}: ${who} (load ${load()})`);
       got[who] =
         who === 'minibatch'
           ? await runMinibatch({ python, module, data: files.data, processes: PROCESSES, miniBatchSize: 1, work, label: `overhead-${round}` })
