@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { RunFailedError } from '../../src/errors.js';
 import type { TryOutcome } from '../../src/run/backend.js';
-import { isAlive, readText, poolsPerTest, task, until, type Sandbox } from './helpers.js';
+import { isAlive, readText, poolsPerTest, task, until, type Sandbox, type TestPool } from './helpers.js';
 
 let box: Sandbox;
 const poolFor = poolsPerTest((b) => (box = b));
@@ -14,6 +14,14 @@ const poolFor = poolsPerTest((b) => (box = b));
 function failed(outcome: TryOutcome): Extract<TryOutcome, { kind: 'failed' }> {
   if (outcome.kind !== 'failed') throw new Error(`expected a failure, got ${JSON.stringify(outcome)}`);
   return outcome;
+}
+
+/** Mini-batches 0 and 1 in one worker's line, as the scheduler sends them: 1 waits behind 0. */
+async function inLine(p: TestPool, first: string[], second: string[]): Promise<[Promise<TryOutcome>, Promise<TryOutcome>]> {
+  await p.pool.waitForSlot();
+  const running = p.pool.submit(task(first, 0));
+  await p.pool.waitForSlot();
+  return [running, p.pool.submit(task(second, 1))];
 }
 
 describe('run() timeout', () => {
@@ -46,10 +54,7 @@ describe('run() timeout', () => {
     // leaves. The run-state file says hang-1 is the one running: it is charged, fine-0 is not.
     const p = await poolFor('holds_gil.py', { runInvocationTimeoutMs: 1000 });
     const [fine, hang] = await box.files('fine-0', 'hang-1');
-    await p.pool.waitForSlot();
-    const first = p.pool.submit(task([fine as string], 0));
-    await p.pool.waitForSlot();
-    const second = p.pool.submit(task([hang as string], 1));
+    const [first, second] = await inLine(p, [fine as string], [hang as string]);
     const outcome = failed(await second);
     expect(outcome).toMatchObject({ failure: 'timeout', miniBatch: 1, signal: 'SIGTERM' });
     expect(outcome.durationMs).toBeGreaterThanOrEqual(1000);
@@ -61,12 +66,8 @@ describe('run() timeout', () => {
     // Each run takes 1.2 s; the second waits 1.2 s behind the first: 2.4 s from dispatch, under 2 s of its own.
     const p = await poolFor('hangs.py', { runInvocationTimeoutMs: 2000 });
     const [a, b] = await box.files('sleep-1200-a', 'sleep-1200-b');
-    await p.pool.waitForSlot();
-    const first = p.pool.submit(task([a as string], 0));
-    await p.pool.waitForSlot();
     const dispatched = Date.now();
-    const second = p.pool.submit(task([b as string], 1));
-    const outcomes = await Promise.all([first, second]);
+    const outcomes = await Promise.all(await inLine(p, [a as string], [b as string]));
     expect(Date.now() - dispatched).toBeGreaterThan(2000);
     expect(outcomes.map((o) => o.kind)).toEqual(['succeeded', 'succeeded']);
     expect(p.pids()).toHaveLength(1);
@@ -77,10 +78,7 @@ describe('crashes', () => {
   it('fails the running try as a crash with the exit code and stderr, and the prefetched one never started (crashes.py)', async () => {
     const p = await poolFor('crashes.py');
     const [exit, fine] = await box.files('exit-now', 'fine');
-    await p.pool.waitForSlot();
-    const crashing = p.pool.submit(task([fine as string, exit as string], 0));
-    await p.pool.waitForSlot();
-    const prefetched = p.pool.submit(task([fine as string], 1));
+    const [crashing, prefetched] = await inLine(p, [fine as string, exit as string], [fine as string]);
     const outcome = failed(await crashing);
     expect(outcome.failure).toBe('crash');
     expect(outcome).toMatchObject({ exitCode: 7, signal: null, miniBatch: 0, attempt: 1, worker: 'worker-0' });
@@ -93,10 +91,7 @@ describe('crashes', () => {
   it('charges a crash to the run in progress, not to one whose answer died with the process (holds_gil.py)', async () => {
     const p = await poolFor('holds_gil.py');
     const [fine, exit] = await box.files('fine-0', 'exit-1');
-    await p.pool.waitForSlot();
-    const first = p.pool.submit(task([fine as string], 0));
-    await p.pool.waitForSlot();
-    const second = p.pool.submit(task([exit as string], 1));
+    const [first, second] = await inLine(p, [fine as string], [exit as string]);
     expect(failed(await second)).toMatchObject({ failure: 'crash', exitCode: 7, miniBatch: 1, attempt: 1 });
     expect(['succeeded', 'not_started']).toContain((await first).kind);
   });
@@ -104,14 +99,9 @@ describe('crashes', () => {
   it('sends an answer while a long run() that followed it goes on (hangs.py)', async () => {
     const p = await poolFor('hangs.py');
     const [quick, slow] = await box.files('sleep-0', 'sleep-1500');
-    await p.pool.waitForSlot();
-    const first = p.pool.submit(task([quick as string], 0));
-    await p.pool.waitForSlot();
+    const [first, second] = await inLine(p, [quick as string], [slow as string]);
     let slowDone = false;
-    const second = p.pool.submit(task([slow as string], 1)).then((outcome) => {
-      slowDone = true;
-      return outcome;
-    });
+    void second.then(() => (slowDone = true));
     expect((await first).kind).toBe('succeeded');
     expect(slowDone).toBe(false); // not held until the slow run ends
     expect((await second).kind).toBe('succeeded');
