@@ -15,13 +15,13 @@
  * cached code without re-checking it against the source beyond a checksum, so only its owner may
  * be able to write it.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
-import { cacheRoot } from '../cache-root.js';
+import { cacheRoot, writeCacheFile } from '../cache-root.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bundle = join(here, 'minibatch.cjs');
@@ -96,12 +96,9 @@ function readCache(file: string | null): Buffer | undefined {
 function writeCache(file: string, compiled: Script): void {
   try {
     const dir = dirname(file);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const prefix = installPrefix(bundle);
-    for (const old of readdirSync(dir)) if (old.startsWith(prefix)) rmSync(join(dir, old), { force: true });
-    const partial = `${file}.${process.pid}`;
-    writeFileSync(partial, compiled.createCachedData(), { mode: 0o600 });
-    renameSync(partial, file);
+    for (const old of existsSync(dir) ? readdirSync(dir) : []) if (old.startsWith(prefix)) rmSync(join(dir, old), { force: true });
+    writeCacheFile(file, compiled.createCachedData());
   } catch {
     // A read-only or full home: the next start compiles again, which is all a cache saves.
   }

@@ -9,10 +9,10 @@
  * probe of a binary found is remembered in the cache folder (below).
  */
 import { execFile } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { accessSync, closeSync, constants, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
 
-import { cacheRoot } from '../cache-root.js';
+import { cacheRoot, writeCacheFile } from '../cache-root.js';
 import { EnvironmentError } from '../errors.js';
 
 export interface Interpreter {
@@ -114,11 +114,7 @@ function remember(binary: string, found: Interpreter): void {
   try {
     const entries = Object.entries(readRemembered()).filter(([path]) => path !== binary);
     entries.push([binary, { ...id, executable: found.executable, version: found.version }]);
-    const file = rememberedFile();
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    const partial = `${file}.${process.pid}`;
-    writeFileSync(partial, JSON.stringify(Object.fromEntries(entries.slice(-REMEMBERED_MAX)), null, 1) + '\n', { mode: 0o600 });
-    renameSync(partial, file);
+    writeCacheFile(rememberedFile(), JSON.stringify(Object.fromEntries(entries.slice(-REMEMBERED_MAX)), null, 1) + '\n');
   } catch {
     // read-only or full: probe again next time
   }
