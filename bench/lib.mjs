@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(BENCH_DIR, '..');
-export const CLI = join(REPO, 'dist', 'cli', 'main.js');
+/** The `minibatch` executable, started as a user starts it (a shell script that starts Node). */
+export const CLI = join(REPO, 'dist', 'cli', 'minibatch');
 const MEASURE = join(BENCH_DIR, 'measure.py');
 const PEAK = join(BENCH_DIR, 'peak.mjs');
 const POOL_RUNNER = join(BENCH_DIR, 'pool_runner.py');
@@ -112,7 +113,7 @@ function measured(python, args, { env = process.env, cwd, outFile }) {
 const tail = (text, n = 3000) => (text.length <= n ? text : `…${text.slice(-n)}`);
 
 /**
- * `minibatch run` through the built CLI, with the orchestrator's own peak RSS and CPU recorded by
+ * `minibatch run` through the built executable (dist/cli/minibatch), with the orchestrator's own peak RSS and CPU recorded by
  * bench/peak.mjs. Checks that it succeeded with every item, then removes the run directory.
  */
 export async function runMinibatch({ python, module, data, processes, miniBatchSize, work, label, nodeArgs = [], extraArgs = [], extraEnv = {}, keepRunDir = false }) {
@@ -121,10 +122,6 @@ export async function runMinibatch({ python, module, data, processes, miniBatchS
   const peakFile = join(work, `peak-${label}.json`);
   rmSync(runDir, { recursive: true, force: true });
   const args = [
-    process.execPath,
-    ...nodeArgs,
-    '--import',
-    PEAK,
     CLI,
     'run',
     module.spec,
@@ -141,7 +138,9 @@ export async function runMinibatch({ python, module, data, processes, miniBatchS
     runDir,
     ...extraArgs,
   ];
-  const env = { ...process.env, ...extraEnv, MINIBATCH_BENCH_PEAK_FILE: peakFile };
+  // Node's options reach the Node the executable starts through NODE_OPTIONS.
+  const nodeOptions = [process.env.NODE_OPTIONS, `--import "${PEAK}"`, ...nodeArgs].filter(Boolean).join(' ');
+  const env = { ...process.env, ...extraEnv, NODE_OPTIONS: nodeOptions, MINIBATCH_BENCH_PEAK_FILE: peakFile };
   const m = await measured(python, args, { env, cwd: work, outFile });
   if (m.rc !== 0) throw new Error(`minibatch run exited ${m.rc}\n${tail(m.stdout)}\n${tail(m.stderr)}`);
   const result = JSON.parse(readFileSync(join(runDir, 'logs', 'job_result.json'), 'utf8'));

@@ -1,4 +1,4 @@
-// Preloaded into the orchestrator (`node --import bench/peak.mjs dist/cli/main.js …`) by
+// Preloaded into the orchestrator (NODE_OPTIONS="--import bench/peak.mjs" dist/cli/minibatch …) by
 // bench/run.mjs: at exit, writes the Node process's own peak RSS and CPU time (getrusage
 // RUSAGE_SELF, so the Python workers are not counted) to $MINIBATCH_BENCH_PEAK_FILE.
 import { writeFileSync } from 'node:fs';

@@ -80,7 +80,7 @@ async function startRedis(server, dir) {
 
 /** `minibatch worker URL --processes N`: one worker machine, serving runs until stopped. */
 async function startWorker({ python, url, processes, env }) {
-  const w = await startAndWait(process.execPath, [CLI, 'worker', url, '--processes', String(processes), '--python', python], {
+  const w = await startAndWait(CLI, ['worker', url, '--processes', String(processes), '--python', python], {
     env,
     ready: 'waiting for runs',
     timeoutMs: 20_000,

@@ -16,6 +16,7 @@ import { workerInit } from '../run/worker-init.js';
 import { entryEnvironment } from '../spec/render.js';
 import { runDebug } from '../workers/debug.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
+import { userEnvironment } from '../workers/user-env.js';
 import { addJobOptions, resolveJobFromCli, type JobOptions } from './options.js';
 import { printDiagnostics } from './validate.js';
 
@@ -60,7 +61,7 @@ async function debugCommand(target: string, opts: JobOptions & { miniBatch: stri
       items: miniBatch.items.map((i) => i.path),
       context: { minibatch_index: index, partition_key_value: null },
     },
-    env: { ...process.env, ...entryEnvironment(job, { runId, workerId: WORKER, slot: 0 }) },
+    env: { ...userEnvironment(), ...entryEnvironment(job, { runId, workerId: WORKER, slot: 0 }) },
   });
 }
 

@@ -4,9 +4,11 @@
  * "Redis unreachable, retrying in Ns" in words a user understands, never with the password.
  */
 import { isIP } from 'node:net';
+import { rootCertificates, type ConnectionOptions } from 'node:tls';
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { describeCause } from './explain.js';
+import { extraCaCertificates } from '../workers/user-env.js';
 import type { RedisTarget } from './url.js';
 
 /** Options of a client made by `createRedis`. */
@@ -130,13 +132,26 @@ function formatSeconds(ms: number): string {
 }
 
 /** Where and as whom to connect: the part of ioredis' options that comes from the URL. */
-export function serverOptions(target: RedisTarget): RedisOptions {
+export function serverOptions(target: RedisTarget, env: Readonly<Record<string, string | undefined>> = process.env): RedisOptions {
   return {
     host: target.host,
     port: target.port,
     db: target.db,
     ...(target.username !== null ? { username: target.username } : {}),
     ...(target.password !== null ? { password: target.password } : {}),
-    ...(target.tls ? { tls: isIP(target.host) === 0 ? { servername: target.host } : {} } : {}),
+    ...(target.tls ? { tls: tlsOptions(target, env) } : {}),
+  };
+}
+
+/**
+ * A rediss:// server's name (not for an IP address) and, when the `minibatch` executable took
+ * NODE_EXTRA_CA_CERTS out of Node's start-up (src/cli/minibatch.sh), Node's own roots plus those
+ * certificates: what Node would have trusted with the variable set.
+ */
+function tlsOptions(target: RedisTarget, env: Readonly<Record<string, string | undefined>>): ConnectionOptions {
+  const extra = extraCaCertificates(env);
+  return {
+    ...(isIP(target.host) === 0 ? { servername: target.host } : {}),
+    ...(extra === null ? {} : { ca: [...rootCertificates, extra] }),
   };
 }

@@ -15,6 +15,7 @@ import type { Backend, BackendEvent, TryOutcome, TryTask } from '../run/backend.
 import { HOST_SCRIPT } from './host-script.js';
 import type { InitRequest, WorkerError } from './protocol.js';
 import { KILL_GRACE_MS, PythonWorker, SHUTDOWN_TIMEOUT_MS, type StopMode } from './python-worker.js';
+import { userEnvironment } from './user-env.js';
 import { WorkerLog } from './worker-log.js';
 
 /** Init failures in a row, per worker process, before the pool gives up (issue 3). */
@@ -118,7 +119,7 @@ export class LocalPool implements Backend {
     this.baseEnv = {
       // Without a UTF-8 locale a print() of non-ASCII text would raise in user code.
       PYTHONIOENCODING: 'utf-8:backslashreplace',
-      ...withoutSecrets(process.env),
+      ...userEnvironment(),
       ...userEnv,
       // The contract's variables win over the user's (DESIGN §5).
       AZUREML_BI_OUTPUT_PATH: options.init.outputDir,
@@ -301,12 +302,6 @@ export class LocalPool implements Backend {
     }
     for (const queued of this.queue.splice(0)) queued.resolve(notStarted(queued.task));
   }
-}
-
-/** minibatch's own secrets (a Redis URL may hold a password) are not the entry script's business. */
-function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { MINIBATCH_REDIS_URL: _redisUrl, ...rest } = env;
-  return rest;
 }
 
 function notStarted(task: TryTask): TryOutcome {

@@ -14,7 +14,7 @@ import { makeModule, moduleArgs, names, type TestModule } from '../helpers/modul
 
 /** Starts `minibatch run` in its own process group, as a shell does for a foreground job. */
 function startRun(m: TestModule): { pid: number; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [CLI, ...moduleArgs(m), '--processes', '1', '--mini-batch-size', '1'], {
+  const child = spawn(CLI, [...moduleArgs(m), '--processes', '1', '--mini-batch-size', '1'], {
     detached: true,
     stdio: 'ignore',
   });

@@ -21,7 +21,7 @@ function isAlive(pid: number): boolean {
 
 it("a child process that run() started dies within 5 s of the orchestrator's SIGKILL", async () => {
   const m = makeModule({ entry: 'spawner', files: ['a'] });
-  const orchestrator = spawn(process.execPath, [CLI, ...moduleArgs(m), '--processes', '1'], { stdio: 'ignore' });
+  const orchestrator = spawn(CLI, [...moduleArgs(m), '--processes', '1'], { stdio: 'ignore' });
   const exited = new Promise((resolve) => orchestrator.once('exit', resolve));
   const pidFile = join(m.out, 'child.pid');
   const deadline = Date.now() + 20_000;

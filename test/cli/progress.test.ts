@@ -9,10 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import { makeModule, moduleArgs, names } from '../helpers/module.js';
 
-/** Runs `node dist/cli/main.js ...args` on a pseudo-terminal (util-linux `script`): what a terminal shows. */
+/** Runs `minibatch ...args` (dist/cli/minibatch) on a pseudo-terminal (util-linux `script`): what a terminal shows. */
 async function onTerminal(args: readonly string[]): Promise<{ screen: string; exitCode: number | null }> {
   const quote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
-  const command = [process.execPath, CLI, ...args].map(quote).join(' ');
+  const command = [CLI, ...args].map(quote).join(' ');
   // -e: script exits with the command's code; -q: no banner; the typescript goes nowhere.
   const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm' } });
   child.stdin.end();

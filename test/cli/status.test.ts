@@ -27,7 +27,7 @@ describe.concurrent('minibatch status and runs', () => {
     const cwd = job.root;
     const runDir = join(cwd, '.minibatch', 'runs', 'live');
     const args = job.runArgs('.minibatch/runs/live');
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: 'ignore' });
+    const child = spawn(CLI, args, { cwd, stdio: 'ignore' });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
     const pid = child.pid ?? 0;
     while (committedIn(runDir).size < 1) await sleep(20);

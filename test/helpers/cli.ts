@@ -1,13 +1,15 @@
 /**
- * Runs the built CLI (`node dist/cli/main.js`) as a real subprocess, the way a user does, and
- * captures what they would see. Build first (`npm run build`; `npm test` does).
+ * Runs the built `minibatch` executable (`dist/cli/minibatch`, which starts Node on
+ * `dist/cli/main.js`) as a real subprocess, the way a user does, and captures what they would see.
+ * Build first (`npm run build`; `npm test` does).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/** The `minibatch` executable: a shell script that starts Node (src/cli/minibatch.sh). */
+export const CLI = fileURLToPath(new URL('../../dist/cli/minibatch', import.meta.url));
 
 export interface CliResult {
   readonly stdout: string;
@@ -26,13 +28,15 @@ export interface CliOptions {
   readonly input?: string;
   /** Killed (SIGKILL) after this long. @default 60 s */
   readonly timeoutMs?: number;
+  /** Another path to the executable (a link to it, a copy). @default CLI */
+  readonly executable?: string;
 }
 
 /** `minibatch ...args`, resolved when the process has exited. Never rejects for a non-zero exit. */
 export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   if (!existsSync(CLI)) throw new Error(`${CLI} does not exist: run \`npm run build\` before the CLI tests`);
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(options.executable ?? CLI, args, {
     cwd: options.cwd ?? REPO_ROOT,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],

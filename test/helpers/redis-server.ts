@@ -70,6 +70,8 @@ export interface RedisServerOptions {
   readonly persistence?: boolean;
   /** `maxmemory-policy`. @default Redis' own (noeviction) */
   readonly maxmemoryPolicy?: string;
+  /** Also listen with TLS on `tlsPort`, with this certificate (clients need not present one). @default none */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 export interface RedisServer {
@@ -79,6 +81,8 @@ export interface RedisServer {
   readonly bareUrl: string;
   readonly host: string;
   readonly port: number;
+  /** The TLS port (`rediss://`), with the `tls` option; else null. */
+  readonly tlsPort: number | null;
   /** The server's working folder (AOF files live here). */
   readonly dir: string;
   /** Stops the server (SIGTERM; the data is flushed) and removes its folder. */
@@ -106,12 +110,15 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   folders.add(dir);
 
   let port = 0;
+  let tlsPort: number | null = null;
   let child: ChildProcess | null = null;
   // Another process may take the free port between our probe and redis' bind: try a few.
   for (let attempt = 0; child === null; attempt++) {
     port = await freePort();
+    tlsPort = null;
+    while (options.tls !== undefined && (tlsPort === null || tlsPort === port)) tlsPort = await freePort();
     try {
-      child = await launch(port, dir, options);
+      child = await launch(port, tlsPort, dir, options);
     } catch (error) {
       if (attempt >= 4 || !String(error).includes('Address already in use')) throw error;
     }
@@ -123,6 +130,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     bareUrl: `redis://${HOST}:${port}`,
     host: HOST,
     port,
+    tlsPort,
     dir,
     async stop() {
       if (child) await halt(child, 'SIGTERM');
@@ -134,7 +142,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       if (child) await halt(child, hard ? 'SIGKILL' : 'SIGTERM');
       child = null;
       if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
-      child = await launch(port, dir, options);
+      child = await launch(port, tlsPort, dir, options);
     },
   };
   return server;
@@ -152,7 +160,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function launch(port: number, dir: string, options: RedisServerOptions): Promise<ChildProcess> {
+async function launch(port: number, tlsPort: number | null, dir: string, options: RedisServerOptions): Promise<ChildProcess> {
   const args = [
     '--port', String(port),
     '--bind', HOST,
@@ -163,6 +171,9 @@ async function launch(port: number, dir: string, options: RedisServerOptions): P
     ...(options.persistence ? ['--appendfsync', 'always'] : []),
     ...(options.password !== undefined ? ['--requirepass', options.password] : []),
     ...(options.maxmemoryPolicy !== undefined ? ['--maxmemory-policy', options.maxmemoryPolicy] : []),
+    ...(options.tls !== undefined && tlsPort !== null
+      ? ['--tls-port', String(tlsPort), '--tls-cert-file', options.tls.certFile, '--tls-key-file', options.tls.keyFile, '--tls-auth-clients', 'no']
+      : []),
   ];
   const child = spawn(REDIS_SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);

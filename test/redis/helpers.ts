@@ -33,7 +33,7 @@ process.on('exit', () => {
 /** `minibatch …args` as a long-running process. */
 export function startCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Proc {
   if (!existsSync(CLI)) throw new Error(`${CLI} does not exist: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(CLI, args, {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -40,7 +40,7 @@ describe.concurrent('crashes around the orchestrator', () => {
     // 8 mini-batches of 2 files, 300 ms each on 2 workers: the kill lands while both are busy.
     const job = makeJob(join(tmp.dir, 'group'), { files: FILES, sleepMs: 300 });
     const runDir = join(job.root, 'run');
-    const child = spawn(process.execPath, [CLI, ...job.runArgs(runDir)], { detached: true, stdio: 'ignore' });
+    const child = spawn(CLI, job.runArgs(runDir), { detached: true, stdio: 'ignore' });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
     const pid = child.pid ?? 0;
     // Until two mini-batches are committed and a third try has started since.

@@ -156,7 +156,7 @@ export function expectExit(result: CliResult, code: number | 'SIGKILL'): void {
  * run), or left to end when it never gets there.
  */
 export async function cliKilledAfterCalls(args: readonly string[], job: TestJob, calls: number, delayMs: number): Promise<CliResult> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MINIBATCH_TEST_KILL_AT: '' } });
+  const child = spawn(CLI, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MINIBATCH_TEST_KILL_AT: '' } });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -1,0 +1,27 @@
+#!/bin/sh
+# The `minibatch` executable (copied to dist/cli/minibatch by scripts/bundle-cli.mjs): starts Node
+# on the command line's launcher, dist/cli/main.js, beside it.
+#
+# Why a shell script before Node: Node 20 reads and parses every certificate that
+# NODE_EXTRA_CA_CERTS names while it starts, before any of our code runs. With a system bundle
+# there (as TLS-inspecting proxies require) that is ~40 ms of every command, a fifth of a small
+# run. minibatch needs those certificates only to reach a rediss:// server, so the setting is handed
+# over as MINIBATCH_EXTRA_CA_CERTS: the Redis connection trusts them itself
+# (src/redis/connection.ts), and the Python workers get NODE_EXTRA_CA_CERTS back
+# (src/workers/user-env.ts).
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then
+  MINIBATCH_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS
+  export MINIBATCH_EXTRA_CA_CERTS
+  unset NODE_EXTRA_CA_CERTS
+fi
+# npm links the executable into a bin folder: follow the links to the folder main.js is in.
+self=$0
+case $self in */*) ;; *) self=./$self ;; esac
+while [ -L "$self" ]; do
+  link=$(readlink "$self")
+  case $link in
+    /*) self=$link ;;
+    *) self=${self%/*}/$link ;;
+  esac
+done
+exec node "${self%/*}/main.js" "$@"
