@@ -35,6 +35,8 @@ export class TryLine {
   private readonly withdrawing = new Set<string>();
   /** Recent run() durations (an exponential average): short ones earn a deeper line. */
   private recentRunMs = Number.POSITIVE_INFINITY;
+  /** `depth`, judged again after each run() (an integer, so that the hot getters stay integer arithmetic). */
+  private judgedDepth = 1;
   private seq = 0;
 
   /** `targetMs`: the work a line of short runs holds (PREFETCH_TARGET_MS). */
@@ -50,15 +52,14 @@ export class TryLine {
    * target (recently, on average), as many as fill it, up to MAX_PREFETCH.
    */
   get depth(): number {
-    const fit = Math.floor(this.targetMs / this.recentRunMs);
-    return fit >= 2 ? Math.min(fit, MAX_PREFETCH) : 1;
+    return this.judgedDepth;
   }
 
   /** Room for more while a try runs: only once a deep line is half empty, so refills come in groups. */
   get room(): number {
     const depth = this.depth;
     const waiting = this.waiting.length;
-    return waiting === 0 || (depth > 1 && waiting <= depth / 2) ? depth - waiting : 0;
+    return waiting === 0 || (depth > 1 && 2 * waiting <= depth) ? depth - waiting : 0;
   }
 
   /** Tries waiting that are not being withdrawn (counted when the pool rebalances, which is rare). */
@@ -79,6 +80,9 @@ export class TryLine {
   /** A run() took `durationMs`: what the depth is judged on. */
   ran(durationMs: number): void {
     this.recentRunMs = this.recentRunMs === Number.POSITIVE_INFINITY ? durationMs : 0.8 * this.recentRunMs + 0.2 * durationMs;
+    // A run() of 0 ms (a coarse clock) fits without bound: MAX_PREFETCH.
+    const fit = this.targetMs / this.recentRunMs;
+    this.judgedDepth = fit >= 2 ? Math.min(Math.floor(fit), MAX_PREFETCH) : 1;
   }
 
   /** The try with this id, if it is held here (running or waiting). */
