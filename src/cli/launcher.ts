@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `minibatch` executable (`dist/cli/main.js`, copied here by scripts/bundle-cli.mjs): loads the
- * bundled command line (`dist/cli/minibatch.cjs`, built from main.ts) with a V8 code cache.
+ * The launcher (`dist/cli/main.js`, copied there by scripts/bundle-cli.mjs) that the `minibatch`
+ * executable (src/cli/minibatch.sh) starts Node on: loads the bundled command line
+ * (`dist/cli/minibatch.cjs`, built from main.ts) with a V8 code cache.
  *
  * Why: `minibatch run` is started once per job, and compiling the ~0.9 MB bundle (yaml, zod,
  * commander and ours) plus the functions a run calls cost ~30 ms of a 0.2 s run of one file on

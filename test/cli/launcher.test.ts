@@ -1,7 +1,7 @@
 /**
- * The `minibatch` executable compiles the bundled command line with a V8 code cache kept in the
- * user's cache folder (src/cli/launcher.ts). A cache V8 accepts is left as it is; one it rejects is
- * made again; a cache folder that cannot be written costs nothing but the time.
+ * The launcher the `minibatch` executable starts (src/cli/launcher.ts) compiles the bundled command
+ * line with a V8 code cache kept in the user's cache folder. A cache V8 accepts is left as it is;
+ * one it rejects is made again; a cache folder that cannot be written costs nothing but the time.
  */
 import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
