@@ -116,7 +116,7 @@ const tail = (text, n = 3000) => (text.length <= n ? text : `…${text.slice(-n)
  * `minibatch run` through the built executable (dist/cli/minibatch), with the orchestrator's own peak RSS and CPU recorded by
  * bench/peak.mjs. Checks that it succeeded with every item, then removes the run directory.
  */
-export async function runMinibatch({ python, module, data, processes, miniBatchSize, work, label, nodeArgs = [], extraArgs = [], extraEnv = {}, keepRunDir = false }) {
+export async function runMinibatch({ python, module, data, processes, miniBatchSize, work, label, extraArgs = [], extraEnv = {}, keepRunDir = false }) {
   const runDir = join(work, `run-${label}`);
   const outFile = join(work, `measure-${label}.json`);
   const peakFile = join(work, `peak-${label}.json`);
@@ -138,8 +138,8 @@ export async function runMinibatch({ python, module, data, processes, miniBatchS
     runDir,
     ...extraArgs,
   ];
-  // Node's options reach the Node the executable starts through NODE_OPTIONS.
-  const nodeOptions = [process.env.NODE_OPTIONS, `--import "${PEAK}"`, ...nodeArgs].filter(Boolean).join(' ');
+  // The executable starts Node: the peak hook reaches it through NODE_OPTIONS.
+  const nodeOptions = [process.env.NODE_OPTIONS, `--import "${PEAK}"`].filter(Boolean).join(' ');
   const env = { ...process.env, ...extraEnv, NODE_OPTIONS: nodeOptions, MINIBATCH_BENCH_PEAK_FILE: peakFile };
   const m = await measured(python, args, { env, cwd: work, outFile });
   if (m.rc !== 0) throw new Error(`minibatch run exited ${m.rc}\n${tail(m.stdout)}\n${tail(m.stderr)}`);

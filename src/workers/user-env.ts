@@ -19,10 +19,13 @@ export function userEnvironment(env: Env = process.env): Record<string, string |
   return extraCa === undefined || rest.NODE_EXTRA_CA_CERTS !== undefined ? rest : { ...rest, NODE_EXTRA_CA_CERTS: extraCa };
 }
 
+/** Files already reported unreadable: every Redis connection asks, one warning is enough. */
+const reported = new Set<string>();
+
 /**
  * The certificates NODE_EXTRA_CA_CERTS named when the `minibatch` executable started Node without
  * it (PEM text), or null when it named none. A file that cannot be read is reported through `warn`
- * and ignored, as Node itself does.
+ * (once) and ignored, as Node itself does.
  */
 export function extraCaCertificates(env: Env = process.env, warn: (message: string) => void = (m) => process.stderr.write(`${m}\n`)): string | null {
   const file = env[EXTRA_CA_ENV];
@@ -30,7 +33,10 @@ export function extraCaCertificates(env: Env = process.env, warn: (message: stri
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    warn(`[minibatch] warning: ignoring extra certificates from ${file} (NODE_EXTRA_CA_CERTS): ${error instanceof Error ? error.message : String(error)}`);
+    if (!reported.has(file)) {
+      reported.add(file);
+      warn(`[minibatch] warning: ignoring extra certificates from ${file} (NODE_EXTRA_CA_CERTS): ${error instanceof Error ? error.message : String(error)}`);
+    }
     return null;
   }
 }
