@@ -12,6 +12,16 @@ Worker mode (started by the Node pool, src/workers/python-worker.ts):
           leave in groups; the run in progress is in a small file the parent reads (RunState).
     fd 1/2  the user's stdout/stderr log files, never parsed
 
+Fork-server mode (the first workers of a pool, src/workers/fork-server.ts):
+
+    <python> -u minibatch_host.py --fork-server '[["worker-0", 0], ["worker-1", 1]]'
+
+    One Python start-up for all of them: forks one worker per [name, slot] and reports on fd 3
+    {"type": "forked", "slot", "pid"} and {"type": "exited", "pid", "code", "signal"} lines.
+    Worker i's fds are 4+4i (its fd 3), 5+4i (its fd 4), 6+4i and 7+4i (its stdout and stderr);
+    each becomes a worker as above, in its own process group (made before its pid is reported, so
+    that the parent can kill the group at once). The server exits once they all have.
+
 Debug mode (`minibatch debug`):
 
     <python> minibatch_host.py --debug REQUEST.json
@@ -668,9 +678,61 @@ def debug(request_path):
     return status
 
 
+def fork_server(slots):
+    """Forks a worker per (name, slot) from this one start-up, then reaps them (see the docstring)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    status = 3
+    forked = {}
+    for i, (name, slot) in enumerate(slots):
+        base = 4 + 4 * i
+        pid = os.fork()
+        if pid == 0:
+            # The worker: its own process group (a timeout kills what run() started), its own fds
+            # only, so that the parent sees its pipes close when it dies, and its name.
+            os.setpgid(0, 0)
+            for target, source in ((3, base), (4, base + 1), (1, base + 2), (2, base + 3)):
+                os.dup2(source, target)
+            os.closerange(5, 5 + 4 * len(slots))
+            os.environ['MINIBATCH_WORKER_ID'] = name
+            os.environ['MINIBATCH_WORKER_SLOT'] = str(slot)
+            serve()
+            os._exit(0)  # serve() exits; never fall back into the server's loop
+        try:
+            # Here too, so that the group exists before the parent hears of the pid and may kill it.
+            os.setpgid(pid, pid)
+        except OSError:
+            pass  # the child did it first, or is already gone
+        forked[pid] = slot
+        report(status, {'type': 'forked', 'slot': slot, 'pid': pid})
+    os.closerange(4, 4 + 4 * len(slots))
+    while forked:
+        pid, wait_status = os.wait()
+        if forked.pop(pid, None) is None:
+            continue
+        if os.WIFSIGNALED(wait_status):
+            number = os.WTERMSIG(wait_status)
+            try:
+                code, sig = None, signal.Signals(number).name
+            except ValueError:
+                code, sig = None, 'SIG%d' % number
+        else:
+            code, sig = os.WEXITSTATUS(wait_status), None
+        report(status, {'type': 'exited', 'pid': pid, 'code': code, 'signal': sig})
+
+
+def report(fd, msg):
+    try:
+        os.write(fd, (json.dumps(msg) + '\n').encode())
+    except OSError:
+        pass  # the orchestrator is gone: its workers see it and exit, and are reaped all the same
+
+
 def main(argv):
     if len(argv) == 2 and argv[0] == '--debug':
         sys.exit(debug(argv[1]))
+    if len(argv) == 2 and argv[0] == '--fork-server':
+        fork_server(json.loads(argv[1]))
+        return
     usage = 'usage: minibatch_host.py [--debug REQUEST.json] (without --debug, minibatch starts it with fds 3 and 4)'
     if argv:
         print(usage, file=sys.stderr)

@@ -7,6 +7,7 @@
  * The scheduler drives it through `Backend`: `await waitForSlot()`, then `submit(task)` (not awaited
  * before the next `waitForSlot`), and `stop()` at the end.
  */
+import { closeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 
 import { EnvironmentError, RunFailedError } from '../errors.js';
@@ -14,7 +15,8 @@ import type { RunPaths } from '../report/layout.js';
 import type { Backend, BackendEvent, TryOutcome, TryTask } from '../run/backend.js';
 import { HOST_SCRIPT } from './host-script.js';
 import type { InitRequest, WorkerError } from './protocol.js';
-import { KILL_GRACE_MS, PythonWorker, SHUTDOWN_TIMEOUT_MS, type StopMode } from './python-worker.js';
+import { forkWorkers, type ForkedProcess } from './fork-server.js';
+import { KILL_GRACE_MS, PythonWorker, SHUTDOWN_TIMEOUT_MS, type LogFiles, type StopMode } from './python-worker.js';
 import { userEnvironment } from './user-env.js';
 import { WorkerLog } from './worker-log.js';
 
@@ -137,8 +139,36 @@ export class LocalPool implements Backend {
     for (let index = 0; index < options.processCount; index++) {
       const name = `${options.namePrefix ?? ''}worker-${index}`;
       const log = new WorkerLog(options.paths.workerLog(name));
-      const slot: Slot = { index, name, log, worker: this.startWorker(index, name, log), generation: 1 };
-      this.slots.push(slot);
+      this.slots.push({ index, name, log, worker: this.newWorker(index, name, log), generation: 1 });
+    }
+    this.startFirstWorkers();
+  }
+
+  /**
+   * Two or more: forked from one Python start-up (fork-server.ts), which is most of a worker's
+   * start-up cost. Replacements are started one by one (`startWorker`).
+   */
+  private startFirstWorkers(): void {
+    const { options } = this;
+    if (this.slots.length < 2) {
+      for (const slot of this.slots) slot.worker.start();
+      return;
+    }
+    const opened: { slot: Slot; logs: LogFiles }[] = [];
+    for (const slot of this.slots) {
+      const logs = slot.worker.openLogs();
+      if (logs !== null) opened.push({ slot, logs });
+    }
+    try {
+      const forks = opened.map(({ slot, logs }) => ({ name: slot.name, slot: slot.index, stdoutFd: logs.stdout, stderrFd: logs.stderr }));
+      const processes = forkWorkers(options.python, options.hostScript ?? HOST_SCRIPT, this.baseEnv, forks);
+      opened.forEach(({ slot }, i) => slot.worker.adopt(processes[i] as ForkedProcess));
+    } finally {
+      // The server has its own copies of the descriptors.
+      for (const { logs } of opened) {
+        closeSync(logs.stdout);
+        closeSync(logs.stderr);
+      }
     }
   }
 
@@ -250,9 +280,15 @@ export class LocalPool implements Backend {
   };
 
   private startWorker(slot: number, name: string, log: WorkerLog): PythonWorker {
+    const worker = this.newWorker(slot, name, log);
+    worker.start();
+    return worker;
+  }
+
+  private newWorker(slot: number, name: string, log: WorkerLog): PythonWorker {
     const { options } = this;
     const { paths } = options;
-    const worker = new PythonWorker({
+    return new PythonWorker({
       name,
       python: options.python,
       hostScript: options.hostScript ?? HOST_SCRIPT,
@@ -270,8 +306,6 @@ export class LocalPool implements Backend {
       onCapacity: this.onCapacity,
       onExit: this.onExit,
     });
-    worker.start();
-    return worker;
   }
 
   /** Too many init failures in a row: nothing can run here. DESIGN §4: exit 1, with the traceback. */

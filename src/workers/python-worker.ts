@@ -9,12 +9,13 @@
  *
  * Failures are data: every try submitted here resolves with a `TryOutcome`, never rejects.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
 import type { BackendEvent, FailureKind, TryOutcome, TryTask } from '../run/backend.js';
+import { ForkedProcess, type WorkerProcess } from './fork-server.js';
 import { assertNever, PROTOCOL_VERSION } from './protocol.js';
 import type { InitRequest, WorkerError, WorkerMessage } from './protocol.js';
 import { monotonicMs, RunStateFile } from './run-state.js';
@@ -71,8 +72,8 @@ type WorkerEnding = Ending<Try>;
 export class PythonWorker {
   state: WorkerState = 'starting';
   pid = 0;
-  private child: ChildProcess | null = null;
   private input: Writable | null = null;
+  private output: Readable | null = null;
   /** The tries sent to the host: the running one, then those prefetched (try-line.ts). */
   private readonly line: TryLine;
   /**
@@ -141,28 +142,47 @@ export class PythonWorker {
    * next turns, which planning may keep busy at the start of a run.
    */
   start(): void {
+    const logs = this.openLogs();
+    if (logs === null) return;
+    try {
+      if (this.stopMode === null) this.spawn(logs);
+      else void this.finalize(null, null); // stopped before it had a process
+    } catch (error) {
+      this.failToStart(error);
+    } finally {
+      closeLogs(logs); // the child has its own copies of the descriptors
+    }
+  }
+
+  /**
+   * Opens the log files its process writes to, for `start` or for a fork server (fork-server.ts):
+   * the caller closes them once the process has its copies. Null when they cannot be opened: the
+   * worker has then failed to start.
+   */
+  openLogs(): LogFiles | null {
     const { options } = this;
-    let stdout: number | null = null;
-    let stderr: number | null = null;
+    const logs: { stdout: number | null; stderr: number | null } = { stdout: null, stderr: null };
     try {
       // Usually there already (the run directory's layout); cheap to make sure, once per process.
       for (const file of [options.stdoutFile, options.stderrFile, options.init.entryLogFile, options.init.stateFile]) {
         mkdirSync(dirname(file), { recursive: true });
       }
-      stdout = openSync(options.stdoutFile, 'a');
-      stderr = openSync(options.stderrFile, 'a');
-      this.stderrStart = fstatSync(stderr).size;
+      logs.stdout = openSync(options.stdoutFile, 'a');
+      logs.stderr = openSync(options.stderrFile, 'a');
+      this.stderrStart = fstatSync(logs.stderr).size;
       this.runState.reset();
-      if (this.stopMode === null) this.spawn(stdout, stderr);
-      else void this.finalize(null, null); // stopped before it had a process
+      return { stdout: logs.stdout, stderr: logs.stderr };
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.fail({ type: 'SpawnError', message: `cannot start ${options.python}: ${message}`, traceback: '' });
-    } finally {
-      // The child has its own copies of the descriptors.
-      if (stdout !== null) closeSync(stdout);
-      if (stderr !== null) closeSync(stderr);
+      closeLogs(logs);
+      this.failToStart(error);
+      return null;
     }
+  }
+
+  /** Takes the process a fork server forked for it, on the log files `openLogs` gave. */
+  adopt(process: ForkedProcess): void {
+    const { python, hostScript } = this.options;
+    this.attach(process, process.input, process.output, `${python} -u ${hostScript} (forked by fork server pid ${process.serverPid ?? '?'})`);
   }
 
   /** Runs `task` now, or prefetched behind the running one; the host takes them in order. */
@@ -234,38 +254,52 @@ export class PythonWorker {
     this.input?.write(text);
   };
 
-  private spawn(stdoutFd: number, stderrFd: number): void {
+  private spawn(logs: LogFiles): void {
     const { options } = this;
-    this.spawnedAt = performance.now();
     // detached: its own process group, so a timeout kills what run() started too (DESIGN §6).
     const child = spawn(options.python, ['-u', options.hostScript], {
-      stdio: ['ignore', stdoutFd, stderrFd, 'pipe', 'pipe'],
+      stdio: ['ignore', logs.stdout, logs.stderr, 'pipe', 'pipe'],
       detached: true,
       env: options.env,
     });
-    this.child = child;
-    const input = child.stdio[3] as Writable;
-    const output = child.stdio[4] as Readable;
+    this.attach(child, child.stdio[3] as Writable, child.stdio[4] as Readable, `${options.python} -u ${options.hostScript}`);
+  }
+
+  /** Listens to its process (spawned, or forked: its pid comes with 'spawn') and sends it `init`. */
+  private attach(child: WorkerProcess, input: Writable, output: Readable, command: string): void {
+    const { options } = this;
+    this.spawnedAt = performance.now();
+    this.output = output;
     // Writing to a worker that just died fails with EPIPE; its exit tells the story.
     input.on('error', () => undefined);
     output.on('error', () => undefined);
     output.setEncoding('utf8');
     output.on('data', (chunk: string) => this.lines.push(chunk, this.onLine));
-    child.on('error', (error) => {
-      if (child.pid === undefined) {
-        this.fail({ type: 'SpawnError', message: `cannot start ${options.python}: ${error.message}`, traceback: '' });
-      }
+    child.on('error', (error: Error) => {
+      if (child.pid === undefined) this.failToStart(error);
     });
-    child.on('exit', (code, signal) => this.onProcessExit(code, signal));
-    child.on('close', (code, signal) => void this.finalize(code, signal));
-    if (child.pid === undefined) return; // 'error' follows
-    this.pid = child.pid;
+    child.on('exit', (code: number | null, signal: NodeJS.Signals | null) => this.onProcessExit(code, signal));
+    child.on('close', (code: number | null, signal: NodeJS.Signals | null) => void this.finalize(code, signal));
+    const started = (): void => {
+      if (child.pid === undefined || this.state === 'exited') return;
+      this.pid = child.pid;
+      options.log.line(`pid ${this.pid}: start ${command}`);
+      options.onEvent({ type: 'worker_started', worker: options.name, pid: this.pid });
+      // Stopped or timed out while its pid was not known yet (a forked worker): now it can be killed.
+      if (this.stopMode === 'now' || this.ending !== null) this.killGroup('SIGKILL');
+    };
+    if (child.pid === undefined && !(child instanceof ForkedProcess)) return; // a spawn that failed: 'error' follows
     this.input = input;
-    options.log.line(`pid ${this.pid}: start ${options.python} -u ${options.hostScript}`);
-    options.onEvent({ type: 'worker_started', worker: options.name, pid: this.pid });
     // The host reads it after its hello; the pipe holds it until then.
     this.send(encodeMessage(options.init));
     this.initTimer = setTimeout(() => this.onInitTimeout(), options.initTimeoutMs);
+    if (child.pid !== undefined) started();
+    else child.once('spawn', started);
+  }
+
+  private failToStart(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.fail({ type: 'SpawnError', message: `cannot start ${this.options.python}: ${message}`, traceback: '' });
   }
 
   /** A bound method: called for every line on fd 4, the hot path of the protocol. */
@@ -497,8 +531,8 @@ export class PythonWorker {
     // Whatever the host left behind in its group (forked children) goes with it.
     this.killGroup('SIGKILL');
     this.pipeTimer = setTimeout(() => {
-      (this.child?.stdio[3] as Writable | null)?.destroy();
-      (this.child?.stdio[4] as Readable | null)?.destroy();
+      this.input?.destroy();
+      this.output?.destroy();
       void this.finalize(code, signal);
     }, PIPE_CLOSE_WAIT_MS);
   }
@@ -507,7 +541,7 @@ export class PythonWorker {
   private async finalize(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     if (this.finalized) return;
     this.finalized = true;
-    this.child = null;
+    this.output = null;
     this.state = 'exited';
     clearTimeout(this.pipeTimer);
     clearTimeout(this.initTimer);
@@ -590,3 +624,13 @@ function notStarted(task: TryTask): TryOutcome {
   return { kind: 'not_started', miniBatch: task.miniBatch, attempt: task.attempt };
 }
 
+/** A worker's stdout and stderr log files, open for appending. */
+export interface LogFiles {
+  readonly stdout: number;
+  readonly stderr: number;
+}
+
+function closeLogs(logs: { readonly stdout: number | null; readonly stderr: number | null }): void {
+  if (logs.stdout !== null) closeSync(logs.stdout);
+  if (logs.stderr !== null) closeSync(logs.stderr);
+}

@@ -37,7 +37,9 @@ describe('worker logs', () => {
     const log = await readFile(box.paths.workerLog('worker-1'), 'utf8');
     const lines = log.trimEnd().split('\n');
     const stamp = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`;
-    expect(lines[0]).toMatch(new RegExp(`^${stamp} pid (\\d+): start \\S+python\\S* -u \\S+/python/minibatch_host\\.py$`));
+    // The first workers of a pool are forked from one Python start-up (fork-server.ts).
+    const start = String.raw`start \S+python\S* -u \S+/python/minibatch_host\.py`;
+    expect(lines[0]).toMatch(new RegExp(`^${stamp} pid (\\d+): ${start} \\(forked by fork server pid \\d+\\)$`));
     expect(log).toMatch(new RegExp(`${stamp} pid \\d+: ready in \\d+ ms \\(import and init\\(\\): \\d+ ms\\)`));
     expect(log).toMatch(/pid \d+: exit code 0 \(stopped\)/);
   });
