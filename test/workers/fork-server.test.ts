@@ -1,0 +1,61 @@
+/**
+ * A pool's first workers are forked from one Python start-up (src/workers/fork-server.ts,
+ * `minibatch_host.py --fork-server`): each is still a worker of its own (name, slot, process group,
+ * logs), its exit status reaches the pool, and a replacement is spawned as before.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { TryOutcome } from '../../src/run/backend.js';
+import { poolsPerTest, readText, task, until, type Sandbox } from './helpers.js';
+
+let box: Sandbox;
+const poolFor = poolsPerTest((b) => (box = b));
+
+/** Parent pid and process group of a live process (/proc/<pid>/stat). */
+function statOf(pid: number): { ppid: number; pgid: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return { ppid: Number(fields[1]), pgid: Number(fields[2]) };
+}
+
+const linesOf = (outcome: TryOutcome): string[] => (outcome.kind === 'succeeded' && outcome.rows?.kind === 'lines' ? [...outcome.rows.lines] : []);
+
+describe('the fork server', () => {
+  it('forks the first workers from one Python; each has its own name, slot, process group and logs', async () => {
+    const p = await poolFor('crashes.py', { processCount: 3 });
+    await p.event('worker_ready', () => p.events.filter((e) => e.type === 'worker_ready').length === 3);
+    const started = p.events.flatMap((e) => (e.type === 'worker_started' ? [e] : []));
+    expect(started.map((e) => e.worker).sort()).toEqual(['worker-0', 'worker-1', 'worker-2']);
+    const stats = started.map((e) => statOf(e.pid));
+    const parents = new Set(stats.map((s) => s.ppid));
+    expect(parents.size).toBe(1);
+    expect(parents.has(process.pid)).toBe(false);
+    started.forEach((e, i) => expect(stats[i]?.pgid).toBe(e.pid));
+
+    // Three idle workers take one mini-batch each; each row says who ran it.
+    const items = await box.files('a', 'b', 'c');
+    const outcomes = await Promise.all(items.map((item, i) => p.pool.submit(task([item], i))));
+    const rows = outcomes.flatMap(linesOf).sort();
+    expect(rows).toEqual(started.map((e) => `${e.worker} ${e.worker.slice('worker-'.length)} ${e.pid}`).sort());
+    for (const e of started) {
+      expect(readText(box.paths.workerLog(e.worker))).toContain(`pid ${e.pid}: start `);
+    }
+  });
+
+  it("reports a forked worker's exit code, and spawns its replacement directly", async () => {
+    const p = await poolFor('crashes.py', { processCount: 2 });
+    const [exit, fine] = await box.files('exit-now', 'fine');
+    const outcome = await p.run([exit as string]);
+    expect(outcome).toMatchObject({ kind: 'failed', failure: 'crash', exitCode: 7, signal: null });
+    const worker = outcome.kind === 'failed' ? outcome.worker : '';
+    await until(() => p.pids().length === 3, 10_000, 'a replacement worker');
+    await p.event('worker_ready', () => p.events.filter((e) => e.type === 'worker_ready').length === 3);
+    const log = readText(box.paths.workerLog(worker)).trimEnd().split('\n');
+    const starts = log.filter((line) => / pid \d+: start /.test(line));
+    expect(starts).toHaveLength(2);
+    expect(starts[0]).toMatch(/\(forked by fork server pid \d+\)$/);
+    expect(starts[1]).toMatch(/minibatch_host\.py$/);
+    expect(log.some((line) => /pid \d+: exit code 7$/.test(line))).toBe(true);
+    const again = await Promise.all([p.run([fine as string]), p.run([fine as string])]);
+    expect(again.map((o) => o.kind)).toEqual(['succeeded', 'succeeded']);
+  });
+});
