@@ -10,8 +10,7 @@ import type Database from 'better-sqlite3';
 import { killPoint } from '../run/test-hooks.js';
 import { BulkStatement } from './bulk.js';
 import { storageError } from './storage-error.js';
-import type { PlanHold } from './plan-hold.js';
-import type { Commit, TryRecord } from './types.js';
+import type { Commit } from './types.js';
 
 export interface CommitOptions {
   /**
@@ -41,12 +40,12 @@ export class CommitWriter {
   #timer: NodeJS.Timeout | null = null;
   #failure: Error | null = null;
 
-  constructor(db: Database.Database, file: string, options: CommitOptions, held: HeldPlan) {
+  constructor(db: Database.Database, file: string, options: CommitOptions) {
     this.#file = file;
     this.#intervalMs = options.flushIntervalMs ?? 50;
     this.#maxCommits = options.flushMaxCommits ?? 500;
     this.#onError = options.onFlushError;
-    this.#write = prepareWrite(db, held);
+    this.#write = prepareWrite(db);
   }
 
   get buffered(): number {
@@ -102,43 +101,20 @@ export class CommitWriter {
   }
 }
 
-/** The plan rows the ledger holds (plan-hold.ts), which a commit writes up to its last mini-batch. */
-export interface HeldPlan {
-  readonly hold: PlanHold;
-  /**
-   * Writes the first `n` held rows, those in `final` in the state their (only, fully successful)
-   * try gives them, the others pending. Inside the caller's transaction; the hold keeps them
-   * until `hold.written(n)`.
-   */
-  write(n: number, final: ReadonlyMap<number, TryRecord> | null): void;
-}
-
 type PutRows = Database.Statement<[number, string]>;
 
-function prepareWrite(db: Database.Database, held: HeldPlan): (commits: readonly Commit[]) => void {
+function prepareWrite(db: Database.Database): (commits: readonly Commit[]) => void {
   // Only the committed try's rows count: replace, never add (DESIGN §4).
   const putRows: PutRows = db.prepare(
     'INSERT INTO rows (idx, rows) VALUES (?, ?) ON CONFLICT (idx) DO UPDATE SET rows = excluded.rows',
   );
   const oneByOne = prepareOneByOne(db, putRows);
   const allSucceeded = prepareAllSucceeded(db, putRows);
-  const write = db.transaction((commits: readonly Commit[]): number => {
-    // The held rows these commits need, and any before them (the plan stays without gaps).
-    let last = -1;
-    for (const { try: t } of commits) if (t.miniBatch > last) last = t.miniBatch;
-    const n = held.hold.through(last);
-    const firstHeld = held.hold.firstIndex ?? Number.MAX_SAFE_INTEGER;
-    if (everyFullSuccessOnce(commits)) {
-      // A held mini-batch's row is written once, in its final state; only those written before are updated.
-      if (n > 0) held.write(n, new Map(commits.map(({ try: t }) => [t.miniBatch, t])));
-      allSucceeded(commits, n > 0 ? firstHeld : Number.MAX_SAFE_INTEGER);
-    } else {
-      if (n > 0) held.write(n, null);
-      oneByOne(commits);
-    }
-    return n;
+  const write = db.transaction((commits: readonly Commit[]) => {
+    if (everyFullSuccessOnce(commits)) allSucceeded(commits);
+    else oneByOne(commits);
   });
-  return (commits) => held.hold.written(write.immediate(commits));
+  return (commits) => write.immediate(commits);
 }
 
 /**
@@ -207,7 +183,7 @@ function prepareOneByOne(db: Database.Database, putRows: PutRows): (commits: rea
  * result as `prepareOneByOne`. Half the cost per mini-batch: a statement per row, with a dozen
  * values bound, cost more than SQLite's work on the row (bench/, issue 3).
  */
-function prepareAllSucceeded(db: Database.Database, putRows: PutRows): (commits: readonly Commit[], writtenBefore: number) => void {
+function prepareAllSucceeded(db: Database.Database, putRows: PutRows): (commits: readonly Commit[]) => void {
   const lastTry = db.prepare<[], number | null>('SELECT max(id) FROM tries').pluck();
   // CROSS JOIN keeps the order of VALUES, so tries keep their commit order; the join takes each
   // try's generation from its mini-batch, and drops a try of a mini-batch that is not planned.
@@ -215,7 +191,7 @@ function prepareAllSucceeded(db: Database.Database, putRows: PutRows): (commits:
     INSERT INTO tries (idx, generation, attempt, worker, started_at, duration_ms, outcome, succeeded_items, failed_items)
     SELECT v.column1, m.generation, v.column2, v.column3, v.column4, v.column5, 'succeeded', v.column6, 0
     FROM (VALUES ${values}) AS v CROSS JOIN mini_batches AS m ON m.idx = v.column1`);
-  const updateFromTries = db.prepare<[number, number]>(`
+  const updateFromTries = db.prepare<[number]>(`
     UPDATE mini_batches SET
       status = 'succeeded',
       tries = tries + 1,
@@ -224,12 +200,11 @@ function prepareAllSucceeded(db: Database.Database, putRows: PutRows): (commits:
       first_started_at = min(coalesce(first_started_at, t.started_at), t.started_at),
       last_ended_at = max(coalesce(last_ended_at, t.started_at + t.duration_ms), t.started_at + t.duration_ms),
       duration_ms = mini_batches.duration_ms + t.duration_ms
-    FROM (SELECT idx, started_at, duration_ms, succeeded_items FROM tries WHERE id > ? AND idx < ?) AS t
+    FROM (SELECT idx, started_at, duration_ms, succeeded_items FROM tries WHERE id > ?) AS t
     WHERE mini_batches.idx = t.idx`);
   const planned = db.prepare<[number], number>('SELECT 1 FROM mini_batches WHERE idx = ?').pluck();
 
-  // `writtenBefore`: mini-batches from this index on were written in their final state just now.
-  return (commits, writtenBefore) => {
+  return (commits) => {
     const after = lastTry.get() ?? 0;
     const inserted = insertTries.run(
       commits.map(({ try: t }) => [t.miniBatch, t.attempt, t.worker, t.startedAt, t.durationMs, t.succeededItems]),
@@ -238,7 +213,7 @@ function prepareAllSucceeded(db: Database.Database, putRows: PutRows): (commits:
       const missing = commits.find(({ try: t }) => planned.get(t.miniBatch) === undefined);
       throw notPlanned(missing?.try.miniBatch ?? Number.NaN);
     }
-    updateFromTries.run(after, writtenBefore);
+    updateFromTries.run(after);
     for (const { try: t, rows } of commits) if (rows !== null) putRows.run(t.miniBatch, JSON.stringify(rows));
   };
 }

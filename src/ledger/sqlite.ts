@@ -15,7 +15,6 @@ import { runPaths } from '../report/layout.js';
 import type { Rows, WorkerError } from '../workers/protocol.js';
 import { BulkStatement } from './bulk.js';
 import { CommitWriter, type CommitOptions } from './commits.js';
-import { HOLD_MS, PlanHold } from './plan-hold.js';
 import { encodeItems, InputTable, rootOf } from './inputs.js';
 import { readInsight, type InsightOptions, type LedgerInsight } from './insight.js';
 import { reconcilePlan } from './reconcile.js';
@@ -23,7 +22,7 @@ import { parseRows, toMiniBatch, toTry } from './records.js';
 import { applyPragmas, ensureKeyIndex, createSchema, RESERVED_META, schemaProblem } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { storageError } from './storage-error.js';
-import type { Commit, LedgerCounts, MiniBatchDetail, MiniBatchStatus, ReconcileCounts, StoredTry, TryRecord } from './types.js';
+import type { Commit, LedgerCounts, MiniBatchDetail, MiniBatchStatus, ReconcileCounts, StoredTry } from './types.js';
 
 export type LedgerOptions = CommitOptions;
 
@@ -49,24 +48,14 @@ export class Ledger {
   readonly #commits: CommitWriter;
   readonly #stmts: Statements;
   readonly #insertPlanned: BulkStatement;
-  /** Plan rows with a state: held rows written with their first commit (plan-hold.ts). */
-  readonly #insertDone: BulkStatement;
-  readonly #hold = new PlanHold();
-  #holdTimer: NodeJS.Timeout | null = null;
 
   private constructor(db: Database.Database, runDir: string, file: string, options: LedgerOptions) {
     this.#db = db;
     this.file = file;
     this.#inputs = new InputTable(db, runDir);
+    this.#commits = new CommitWriter(db, file, options);
     this.#stmts = prepareStatements(db);
     this.#insertPlanned = new BulkStatement(db, 5, (values) => `INSERT INTO mini_batches (idx, key, input_id, items, item_count) VALUES ${values}`);
-    this.#insertDone = new BulkStatement(
-      db,
-      12,
-      (values) => `INSERT INTO mini_batches (idx, key, input_id, items, item_count, status, tries, succeeded_items,
-        failed_items, first_started_at, last_ended_at, duration_ms) VALUES ${values}`,
-    );
-    this.#commits = new CommitWriter(db, file, options, { hold: this.#hold, write: (n, final) => this.#writeHeld(n, final) });
   }
 
   /** Creates `state.db` in `runDir` (made if missing). Refuses when one exists already. */
@@ -148,10 +137,9 @@ export class Ledger {
   close(): void {
     if (!this.#db.open) return;
     try {
-      this.flush();
+      this.#commits.flush();
     } finally {
       this.#commits.dispose();
-      if (this.#holdTimer !== null) clearTimeout(this.#holdTimer);
       this.#db.close();
     }
   }
@@ -174,15 +162,8 @@ export class Ledger {
     return this.#stmts.getMeta.get(key);
   }
 
-  /**
-   * Planning finished with `total` mini-batches (a resume that finds this need not re-plan, only
-   * reconcile). Recorded with the last held plan row, when rows are held.
-   */
+  /** Planning finished with `total` mini-batches (a resume that finds this need not re-plan, only reconcile). */
   markPlanned(total: number): void {
-    if (this.#hold.size > 0) {
-      this.#hold.plannedTotal = total;
-      return;
-    }
     this.#write(() =>
       this.#db.transaction(() => {
         this.#stmts.putMeta.run('planning', 'done');
@@ -193,85 +174,28 @@ export class Ledger {
 
   /** Whether `markPlanned` was recorded: false means a crash interrupted planning. */
   planningDone(): boolean {
-    this.flush();
     return this.getMeta('planning') === 'done';
   }
 
   // ---- plan -------------------------------------------------------------------------------
 
   /**
-   * Adds planned mini-batches (status pending), in index order after those planned before. Their
-   * rows are held, then written with their first commit or as pending (plan-hold.ts); any read
-   * writes them first, and `flush` makes them durable. An index already planned is an error (resume
-   * reconciles instead).
+   * Inserts planned mini-batches (status pending) in one transaction. Their `index` is kept; a key
+   * or index already stored is an error (resume reconciles instead).
    */
   addPlanned(batch: readonly PlannedMiniBatch[]): void {
-    const first = batch[0];
-    if (first === undefined) return;
-    const expected = this.#hold.nextIndex;
-    if (expected !== null ? first.index !== expected : this.#stmts.byIndex.get(first.index) !== undefined) {
-      throw new Error(
-        expected !== null && first.index > expected
-          ? `ledger: mini-batch ${first.index} planned after ${expected - 1}: the plan has no gaps`
-          : `ledger: mini-batch ${first.index} is planned already`,
-      );
-    }
-    const now = Date.now();
-    for (const mb of batch) {
-      const item = mb.items[0];
-      if (item === undefined) throw new Error(`ledger: mini-batch ${mb.index} has no items`);
-      const input = this.#inputs.byName(mb.input) ?? this.#write(() => this.#inputs.ensure(mb.input, rootOf(item)));
-      this.#hold.add([mb.index, mb.key, input.id, encodeItems(mb.items), mb.items.length], now);
-    }
-    const excess = this.#hold.excess;
-    if (excess > 0) this.#writeHeldNow(excess);
-    this.#armHoldTimer();
-  }
-
-  /** Writes the first `n` held rows as pending, in a transaction of their own. */
-  #writeHeldNow(n: number): void {
-    this.#write(() => this.#db.transaction(() => this.#writeHeld(n, null)).immediate());
-    this.#hold.written(n);
-  }
-
-  /** The first `n` held rows, those in `final` as their try left them (commits.ts); with the last, the end of planning. */
-  #writeHeld(n: number, final: ReadonlyMap<number, TryRecord> | null): void {
-    const rows = this.#hold.first(n);
-    if (final === null) {
-      this.#insertPlanned.run(rows);
-    } else {
-      this.#insertDone.run(
-        rows.map((row) => {
-          const t = final.get(row[0]);
-          return t === undefined
-            ? [...row, 'pending', 0, 0, 0, null, null, 0]
-            : [...row, 'succeeded', 1, t.succeededItems, 0, t.startedAt, t.startedAt + t.durationMs, t.durationMs];
-        }),
-      );
-    }
-    const total = this.#hold.plannedTotal;
-    if (n === this.#hold.size && total !== null) {
-      this.#stmts.putMeta.run('planning', 'done');
-      this.#stmts.putMeta.run('planned_total', String(total));
-    }
-  }
-
-  /** Rows held for HOLD_MS are written as pending, so that readers beside a live run see them. */
-  #armHoldTimer(): void {
-    const oldest = this.#hold.oldest;
-    if (this.#holdTimer !== null || oldest === null) return;
-    this.#holdTimer = setTimeout(() => {
-      this.#holdTimer = null;
-      const n = this.#hold.plannedBy(Date.now() - HOLD_MS);
-      try {
-        if (n > 0) this.#writeHeldNow(n);
-      } catch {
-        // A full disk: the next flush or commit writes them, and reports it.
-      }
-      this.#armHoldTimer();
-    }, Math.max(0, oldest + HOLD_MS - Date.now()));
-    // Held rows must not keep the process alive; `close()` writes them.
-    this.#holdTimer.unref();
+    if (batch.length === 0) return;
+    this.#write(() =>
+      this.#db.transaction(() => {
+        const rows = batch.map((mb) => {
+          const first = mb.items[0];
+          if (first === undefined) throw new Error(`ledger: mini-batch ${mb.index} has no items`);
+          const input = this.#inputs.byName(mb.input) ?? this.#inputs.ensure(mb.input, rootOf(first));
+          return [mb.index, mb.key, input.id, encodeItems(mb.items), mb.items.length];
+        });
+        this.#insertPlanned.run(rows);
+      }).immediate(),
+    );
   }
 
   /**
@@ -359,10 +283,9 @@ export class Ledger {
     this.#commits.enqueue(commit);
   }
 
-  /** Writes buffered commits and held plan rows now. Durable once it returns (survives `kill -9`). */
+  /** Writes buffered commits now, in one transaction. Durable once it returns (survives `kill -9`). */
   flush(): void {
     if (this.#commits.buffered > 0) this.#commits.flush();
-    if (this.#hold.size > 0) this.#writeHeldNow(this.#hold.size);
   }
 
   // ---- reading ----------------------------------------------------------------------------

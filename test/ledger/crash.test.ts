@@ -37,7 +37,6 @@ beforeAll(() => {
       batch.push({ index: i, input: 'data', key: 'k' + i, items: [{ path: '/data/f' + i, rel: 'f' + i, size: i, mtimeMs: 0 }] });
       if (batch.length === 5000) { ledger.addPlanned(batch); batch.length = 0; }
     }
-    ledger.flush(); // the plan is held in memory until written (plan-hold.ts)
     process.stdout.write('planned\\n');
     for (let i = 0; i < ${TOTAL}; i++) {
       ledger.enqueueCommit({

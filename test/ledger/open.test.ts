@@ -72,11 +72,10 @@ describe('Ledger.create and Ledger.open', () => {
     ledger.close();
   });
 
-  it('can be opened read-only beside a writer and sees what it flushed', async () => {
+  it('can be opened read-only beside a writer and sees its committed work', async () => {
     writeTree(join(tmp, 'data'), numbered(2));
     const writer = Ledger.create(join(tmp, 'run'));
     writer.addPlanned(await plan(join(tmp, 'data'), 1));
-    writer.flush();
     const reader = Ledger.open(join(tmp, 'run'), { readonly: true });
     expect(reader.counts().miniBatches).toBe(2);
     expect(() => reader.setMeta('x', 'y')).toThrow();

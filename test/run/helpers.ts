@@ -120,19 +120,6 @@ export function callsOf(job: TestJob): number[] {
  * Mini-batches the ledger holds as committed (succeeded, partial or failed; or only `status`), read
  * directly from state.db.
  */
-/** How many mini-batches the run's ledger holds (planned rows are written within a second). */
-export function plannedIn(runDir: string): number {
-  const file = join(runDir, 'state.db');
-  if (!existsSync(file)) return 0;
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'mini_batches'").get() === undefined) return 0;
-    return db.prepare('SELECT count(*) FROM mini_batches').pluck().get() as number;
-  } finally {
-    db.close();
-  }
-}
-
 export function committedIn(runDir: string, status?: 'succeeded'): Set<number> {
   const file = join(runDir, 'state.db');
   if (!existsSync(file)) return new Set();
