@@ -65,7 +65,8 @@ export class ForkedProcess extends EventEmitter implements WorkerProcess {
       this.emit('error', new Error(`its fork server exited (${signal !== null ? `signal ${signal}` : `code ${code}`}) before starting it`));
       return;
     }
-    // Still running: it exits when it sees the orchestrator's pipe (DESIGN §6); its status is lost.
+    // Forked and still running: it works on, but no one is left to report its exit status, so its
+    // exit is known by its pipe closing.
     if (this.outputClosed) this.exited(null, null);
     else this.output.once('close', () => this.exited(null, null));
   }
@@ -82,6 +83,8 @@ export class ForkedProcess extends EventEmitter implements WorkerProcess {
 export function forkWorkers(python: string, hostScript: string, env: NodeJS.ProcessEnv, slots: readonly ForkSlot[]): ForkedProcess[] {
   const first = slots[0];
   if (first === undefined) return [];
+  // Its own stdout and stderr are the first worker's logs: a server that cannot start leaves its
+  // traceback there. Then its status pipe, then each worker's fds 3 and 4, stdout and stderr.
   const stdio: ('ignore' | 'pipe' | number)[] = ['ignore', first.stdoutFd, first.stderrFd, 'pipe'];
   for (const slot of slots) stdio.push('pipe', 'pipe', slot.stdoutFd, slot.stderrFd);
   const server = spawn(python, ['-u', hostScript, '--fork-server', JSON.stringify(slots.map((s) => [s.name, s.slot]))], {
@@ -116,8 +119,10 @@ export function forkWorkers(python: string, hostScript: string, env: NodeJS.Proc
   // Once it has exited and its status pipe is read to the end, every exit it reported was seen.
   let serverExit: [number | null, string | null] | null = null;
   let statusRead = false;
+  let ended = false;
   const end = (): void => {
-    if (serverExit === null || !statusRead) return;
+    if (ended || serverExit === null || !statusRead) return;
+    ended = true;
     for (const proc of processes) proc.serverEnded(...serverExit);
   };
   status.once('close', () => {
