@@ -71,6 +71,20 @@ export class ForkedProcess extends EventEmitter implements WorkerProcess {
     else this.output.once('close', () => this.exited(null, null));
   }
 
+  /**
+   * Signals the server's process group: how a worker not forked yet is stopped or timed out (a
+   * start-up that hangs). The workers it forked already have groups of their own; those it had not
+   * yet forked then fail to start, and are replaced.
+   */
+  killServer(signal: NodeJS.Signals): void {
+    if (this.serverPid === undefined || this.serverPid <= 0) return;
+    try {
+      process.kill(-this.serverPid, signal);
+    } catch {
+      // ESRCH: the server is gone already.
+    }
+  }
+
   private maybeClose(): void {
     if (this.exitStatus !== null && this.outputClosed) this.emit('close', ...this.exitStatus);
   }

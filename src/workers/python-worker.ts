@@ -72,6 +72,7 @@ type WorkerEnding = Ending<Try>;
 export class PythonWorker {
   state: WorkerState = 'starting';
   pid = 0;
+  private process: WorkerProcess | null = null;
   private input: Writable | null = null;
   private output: Readable | null = null;
   /** The tries sent to the host: the running one, then those prefetched (try-line.ts). */
@@ -269,6 +270,7 @@ export class PythonWorker {
   private attach(child: WorkerProcess, input: Writable, output: Readable, command: string): void {
     const { options } = this;
     this.spawnedAt = performance.now();
+    this.process = child;
     this.output = output;
     // Writing to a worker that just died fails with EPIPE; its exit tells the story.
     input.on('error', () => undefined);
@@ -276,7 +278,10 @@ export class PythonWorker {
     output.setEncoding('utf8');
     output.on('data', (chunk: string) => this.lines.push(chunk, this.onLine));
     child.on('error', (error: Error) => {
-      if (child.pid === undefined) this.failToStart(error);
+      if (child.pid !== undefined) return;
+      // Killed before it was forked (a stop, an init timeout: fork-server.ts): its ending says why.
+      if (this.ending !== null) void this.finalize(null, null);
+      else this.failToStart(error);
     });
     child.on('exit', (code: number | null, signal: NodeJS.Signals | null) => this.onProcessExit(code, signal));
     child.on('close', (code: number | null, signal: NodeJS.Signals | null) => void this.finalize(code, signal));
@@ -514,7 +519,12 @@ export class PythonWorker {
 
   /** The whole group: what user code started dies with it (DESIGN §6). */
   private killGroup(signal: NodeJS.Signals): void {
-    if (this.pid <= 0) return; // never -0 or -1: those signal our own group, or everything
+    if (this.pid <= 0) {
+      // Not forked yet: its fork server is what runs (fork-server.ts). Never -0 or -1: those
+      // signal our own group, or everything.
+      if (this.process instanceof ForkedProcess) this.process.killServer(signal);
+      return;
+    }
     try {
       process.kill(-this.pid, signal);
     } catch {
@@ -541,6 +551,7 @@ export class PythonWorker {
   private async finalize(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     if (this.finalized) return;
     this.finalized = true;
+    this.process = null;
     this.output = null;
     this.state = 'exited';
     clearTimeout(this.pipeTimer);

@@ -3,10 +3,11 @@
  * `minibatch_host.py --fork-server`): each is still a worker of its own (name, slot, process group,
  * logs), its exit status reaches the pool, and a replacement is spawned as before.
  */
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TryOutcome } from '../../src/run/backend.js';
-import { poolsPerTest, readText, task, until, type Sandbox } from './helpers.js';
+import { isAlive, poolsPerTest, readText, task, until, type Sandbox } from './helpers.js';
 
 let box: Sandbox;
 const poolFor = poolsPerTest((b) => (box = b));
@@ -58,4 +59,18 @@ describe('the fork server', () => {
     const again = await Promise.all([p.run([fine as string]), p.run([fine as string])]);
     expect(again.map((o) => o.kind)).toEqual(['succeeded', 'succeeded']);
   });
+
+  it('kills a server that never finishes starting: its workers time out in init(), and the pool gives up', async () => {
+    // An "interpreter" whose start-up hangs (a sitecustomize stuck on a network drive, say).
+    const hanging = join(box.root, 'hanging-python');
+    writeFileSync(hanging, '#!/bin/sh\necho "$$" >> "$0.pids"\nexec sleep 600\n');
+    chmodSync(hanging, 0o755);
+    const p = await poolFor('ok.py', { processCount: 2, python: hanging, initTimeoutMs: 300 });
+    await expect(p.pool.waitForSlot()).rejects.toThrow(/the workers cannot start: 6 init failures in a row[^]*InitTimeout: /);
+    await p.pool.stop('now');
+    const started = readText(`${hanging}.pids`).trim().split('\n').map(Number);
+    expect(started.length).toBeGreaterThanOrEqual(5); // the server, then replacements one by one
+    await until(() => started.every((pid) => !isAlive(pid)), 5000, 'every hanging start-up to be killed');
+  });
 });
+
