@@ -7,7 +7,6 @@
  * The scheduler drives it through `Backend`: `await waitForSlot()`, then `submit(task)` (not awaited
  * before the next `waitForSlot`), and `stop()` at the end.
  */
-import { closeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 
 import { EnvironmentError, RunFailedError } from '../errors.js';
@@ -16,7 +15,7 @@ import type { Backend, BackendEvent, TryOutcome, TryTask } from '../run/backend.
 import { HOST_SCRIPT } from './host-script.js';
 import type { InitRequest, WorkerError } from './protocol.js';
 import { forkWorkers, type ForkedProcess } from './fork-server.js';
-import { KILL_GRACE_MS, PythonWorker, SHUTDOWN_TIMEOUT_MS, type LogFiles, type StopMode } from './python-worker.js';
+import { closeLogs, KILL_GRACE_MS, PythonWorker, SHUTDOWN_TIMEOUT_MS, type LogFiles, type StopMode } from './python-worker.js';
 import { userEnvironment } from './user-env.js';
 import { WorkerLog } from './worker-log.js';
 
@@ -165,10 +164,7 @@ export class LocalPool implements Backend {
       opened.forEach(({ slot }, i) => slot.worker.adopt(processes[i] as ForkedProcess));
     } finally {
       // The server has its own copies of the descriptors.
-      for (const { logs } of opened) {
-        closeSync(logs.stdout);
-        closeSync(logs.stderr);
-      }
+      for (const { logs } of opened) closeLogs(logs);
     }
   }
 

@@ -641,7 +641,8 @@ export interface LogFiles {
   readonly stderr: number;
 }
 
-function closeLogs(logs: { readonly stdout: number | null; readonly stderr: number | null }): void {
+/** Closes what `openLogs` opened (once the process has its own copies). */
+export function closeLogs(logs: { readonly stdout: number | null; readonly stderr: number | null }): void {
   if (logs.stdout !== null) closeSync(logs.stdout);
   if (logs.stderr !== null) closeSync(logs.stderr);
 }
