@@ -1,0 +1,19 @@
+/**
+ * Every temporary folder of a test run, and of the commands and Python processes it starts, goes
+ * under one folder (TMPDIR, which `os.tmpdir()` and Python's `tempfile` follow) that is removed when
+ * the run ends, so that runs do not leave hundreds of folders in the system's temporary directory.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export default function setup(): () => void {
+  const previous = process.env['TMPDIR'];
+  const root = mkdtempSync(join(tmpdir(), 'minibatch-test-'));
+  process.env['TMPDIR'] = root;
+  return () => {
+    if (previous === undefined) delete process.env['TMPDIR'];
+    else process.env['TMPDIR'] = previous;
+    rmSync(root, { recursive: true, force: true });
+  };
+}
