@@ -3,6 +3,7 @@
  * where `run()` was stuck (the host registers faulthandler on SIGTERM, DESIGN §6).
  */
 import { open } from 'node:fs/promises';
+import { dirname, sep } from 'node:path';
 
 /** Enough for a faulthandler stack or a Python fatal error, small enough for job_error.txt. */
 const TAIL_BYTES = 4096;
@@ -31,14 +32,15 @@ export async function readTail(path: string, from: number): Promise<string> {
 
 /**
  * The last faulthandler dump in `tail` (`Stack (most recent call first):` and its frames, or a
- * `Fatal Python error` with its threads), without the host's own frames (`hostScript`), or ''.
+ * `Fatal Python error` with its threads), without the host's own frames (those of the files beside
+ * `hostScript`: the host module it starts, the shims), or ''.
  */
 export function faulthandlerDump(tail: string, hostScript: string): string {
   const fatal = tail.lastIndexOf('Fatal Python error');
   const markers = ['Stack (most recent call first):', 'Current thread 0x'];
   const at = fatal !== -1 ? fatal : Math.max(...markers.map((m) => tail.lastIndexOf(m)));
   if (at === -1) return '';
-  const hostFrame = `File "${hostScript}"`;
+  const hostFrame = `File "${dirname(hostScript)}${sep}`;
   return tail
     .slice(at)
     .trimEnd()
