@@ -79,16 +79,31 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
     });
     writeLogsReadme(paths);
     killPoint('run-json');
-    const ledger = Ledger.create(root);
-    killPoint('ledger-created');
+    let made: Ledger | null = null;
     const nothingRan = (error: unknown): never => {
-      ledger.close();
+      made?.close();
       discardRunDir(paths, existed);
       throw error;
     };
+    const createLedger = (): Ledger => {
+      made = Ledger.create(root);
+      killPoint('ledger-created');
+      return made;
+    };
+    // The local pool starts its workers first, and the ledger is made while their Python starts up
+    // (the longest step of a run's start-up; bench/, issue 3). Redis's backend needs the ledger.
+    if (redis !== null) createLedger();
     const python = early ?? (await interpreter.then((found) => found?.executable ?? null, nothingRan));
     const processes = ownProcesses ?? job.settings.processCountPerNode;
-    const run = await openRunBackend({ job, paths, runId, ledger, redis, processes, python, resumed: false }).catch(nothingRan);
+    const run = await openRunBackend({ job, paths, runId, ledger: made, redis, processes, python, resumed: false }).catch(nothingRan);
+    let ledger: Ledger;
+    try {
+      ledger = made ?? createLedger();
+    } catch (error) {
+      await run.backend.stop('now');
+      await run.close();
+      return nothingRan(error);
+    }
     if (early !== null) {
       await interpreter.catch(async (error: unknown) => {
         await run.backend.stop('now');

@@ -6,8 +6,9 @@
  * Methods are synchronous (better-sqlite3) and small. Commits are buffered and written in batches
  * (`commits.ts`); every read flushes first, so a caller always reads its own commits.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { PlannedMiniBatch } from '../data/types.js';
 import { RunDirConflictError } from '../errors.js';
@@ -40,6 +41,18 @@ const PAGE = 500;
 
 const STATUSES: readonly MiniBatchStatus[] = ['pending', 'succeeded', 'partial', 'failed'];
 
+let sqlite: typeof Database | null = null;
+
+/**
+ * A connection to `file`. better-sqlite3 (its JavaScript and the native SQLite) is loaded on the
+ * first one, not with the command line: `minibatch run` starts its workers first and makes its
+ * ledger while their Python starts, and loading it cost ~8 ms of that start-up (bench/, issue 3).
+ */
+function connect(file: string, options?: Database.Options): Database.Database {
+  sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+  return new sqlite(file, options);
+}
+
 export class Ledger {
   /** Absolute path of `state.db`. */
   readonly file: string;
@@ -68,7 +81,7 @@ export class Ledger {
     let db: Database.Database | undefined;
     try {
       mkdirSync(dir, { recursive: true });
-      db = new Database(file);
+      db = connect(file);
       applyPragmas(db, false);
       createSchema(db, Date.now());
       return new Ledger(db, dir, file, options);
@@ -88,7 +101,7 @@ export class Ledger {
     if (!existsSync(file)) return true;
     let tables = 1;
     try {
-      const db = new Database(file, { fileMustExist: true, readonly: true });
+      const db = connect(file, { fileMustExist: true, readonly: true });
       try {
         tables = db.prepare<[], number>('SELECT count(*) FROM sqlite_master').pluck().get() ?? 1;
       } finally {
@@ -112,7 +125,7 @@ export class Ledger {
     const readonly = options.readonly ?? false;
     let db: Database.Database;
     try {
-      db = new Database(file, { fileMustExist: true, readonly });
+      db = connect(file, { fileMustExist: true, readonly });
     } catch (error) {
       throw new RunDirConflictError(`cannot open the run's ledger ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }

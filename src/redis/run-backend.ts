@@ -32,7 +32,8 @@ export interface OpenRunBackendOptions {
   readonly job: ResolvedJob;
   readonly paths: RunPaths;
   readonly runId: string;
-  readonly ledger: CollectorLedger;
+  /** The run's ledger; the local backend needs none (`run` makes it while the workers start). */
+  readonly ledger: CollectorLedger | null;
   /** null: the local backend. */
   readonly redis: RedisBackendChoice | null;
   /** This machine's processes (`processCountPerNode`, or 0 on Redis). */
@@ -50,6 +51,7 @@ export async function openRunBackend(options: OpenRunBackendOptions): Promise<Ru
     const backend = createLocalBackend(job, paths, runId, options.python);
     return { backend, finish: () => Promise.resolve(), close: () => Promise.resolve() };
   }
+  if (options.ledger === null) throw new Error('openRunBackend: the Redis backend needs the ledger');
   // Loaded only for a Redis run: bullmq and ioredis cost every other command ~0.3 s of start-up.
   const { openRedisRun } = await import('./orchestrator.js');
   return openRedisRun({
