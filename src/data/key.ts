@@ -4,7 +4,7 @@
  * modification time, and not the input's absolute root, so data moved together with its binding
  * (or a run directory moved with data inside it) keeps its keys.
  */
-import * as crypto from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { FileItem } from './types.js';
 
 /** Bump when the hashed text changes: keys of different versions must never match. */
@@ -13,19 +13,29 @@ const KEY_VERSION = 'minibatch-key-v1';
 /** Hex characters kept: 128 bits, ample for millions of mini-batches, short in logs and job ids. */
 export const KEY_LENGTH = 32;
 
+let sha256: ((text: string) => string) | null = null;
+
 /**
  * sha256 of a whole text, hex. Node ≥ 20.12 hashes in one call (`crypto.hash`), without the hash
  * object that cost more than the rest of planning a file (bench/); older ones build it.
+ * node:crypto is loaded on the first key, not with the command line: its ~4 ms would delay the
+ * start of a run's workers (bench/, issue 3).
  */
-const sha256: (text: string) => string =
-  typeof crypto.hash === 'function'
-    ? (text) => crypto.hash('sha256', text, 'hex')
-    : (text) => crypto.createHash('sha256').update(text).digest('hex');
+function hashText(text: string): string {
+  if (sha256 === null) {
+    const crypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+    sha256 =
+      typeof crypto.hash === 'function'
+        ? (text) => crypto.hash('sha256', text, 'hex')
+        : (text) => crypto.createHash('sha256').update(text).digest('hex');
+  }
+  return sha256(text);
+}
 
 /** A short stable hash (sha256, hex) of an input's name and its items' rel paths, sizes and mtimes. */
 export function miniBatchKey(input: string, items: readonly Pick<FileItem, 'rel' | 'size' | 'mtimeMs'>[]): string {
   // JSON per line: unambiguous whatever characters names and paths hold.
   let text = `${KEY_VERSION}\n${JSON.stringify(input)}\n`;
   for (const item of items) text += `${JSON.stringify([item.rel, item.size, item.mtimeMs])}\n`;
-  return sha256(text).slice(0, KEY_LENGTH);
+  return hashText(text).slice(0, KEY_LENGTH);
 }
