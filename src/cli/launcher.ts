@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The launcher (`dist/cli/main.js`, copied there by scripts/bundle-cli.mjs) that the `minibatch`
+ * The launcher (`dist/cli/main.cjs`, bundled there by scripts/bundle-cli.mjs) that the `minibatch`
  * executable (src/cli/minibatch.sh) starts Node on: loads the bundled command line
  * (`dist/cli/minibatch.cjs`, built from main.ts) with a V8 code cache.
  *

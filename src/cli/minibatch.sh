@@ -1,6 +1,6 @@
 #!/bin/sh
 # The `minibatch` executable (copied to dist/cli/minibatch by scripts/bundle-cli.mjs): starts Node
-# on the command line's launcher, dist/cli/main.js, beside it.
+# on the command line's launcher, dist/cli/main.cjs, beside it.
 #
 # Why a shell script before Node: Node 20 reads and parses every certificate that
 # NODE_EXTRA_CA_CERTS names while it starts, before any of our code runs. With a system bundle
@@ -14,7 +14,7 @@ if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then
   export MINIBATCH_EXTRA_CA_CERTS
   unset NODE_EXTRA_CA_CERTS
 fi
-# npm links the executable into a bin folder: follow the links to the folder main.js is in.
+# npm links the executable into a bin folder: follow the links to the folder main.cjs is in.
 self=$0
 case $self in */*) ;; *) self=./$self ;; esac
 while [ -L "$self" ]; do
@@ -24,4 +24,4 @@ while [ -L "$self" ]; do
     *) self=${self%/*}/$link ;;
   esac
 done
-exec node "${self%/*}/main.js" "$@"
+exec node "${self%/*}/main.cjs" "$@"

@@ -79,7 +79,7 @@ describe('the code cache', () => {
     // A copy of the built command line elsewhere, as a project's own install beside a global one.
     const copy = join(home, 'other-install');
     mkdirSync(join(copy, 'dist', 'cli'), { recursive: true });
-    for (const file of ['cli/minibatch', 'cli/main.js', 'cli/minibatch.cjs', 'cache-root.js']) copyFileSync(join(REPO_ROOT, 'dist', file), join(copy, 'dist', file));
+    for (const file of ['cli/minibatch', 'cli/main.cjs', 'cli/minibatch.cjs']) copyFileSync(join(REPO_ROOT, 'dist', file), join(copy, 'dist', file));
     chmodSync(join(copy, 'dist', 'cli', 'minibatch'), 0o755);
     cpSync(join(REPO_ROOT, 'python'), join(copy, 'python'), { recursive: true });
     copyFileSync(join(REPO_ROOT, 'package.json'), join(copy, 'package.json'));

@@ -1,6 +1,6 @@
 /**
  * Runs the built `minibatch` executable (`dist/cli/minibatch`, which starts Node on
- * `dist/cli/main.js`) as a real subprocess, the way a user does, and captures what they would see.
+ * `dist/cli/main.cjs`) as a real subprocess, the way a user does, and captures what they would see.
  * Build first (`npm run build`; `npm test` does).
  */
 import { spawn } from 'node:child_process';

@@ -13,7 +13,7 @@ describe('userEnvironment: what an entry script sees', () => {
     expect(env).toEqual({ PATH: '/bin', NODE_EXTRA_CA_CERTS: '/etc/ca.pem' });
   });
 
-  it('keeps a NODE_EXTRA_CA_CERTS set afterwards (node dist/cli/main.js, or the user) as it is', () => {
+  it('keeps a NODE_EXTRA_CA_CERTS set afterwards (node dist/cli/main.cjs, or the user) as it is', () => {
     expect(userEnvironment({ NODE_EXTRA_CA_CERTS: '/mine.pem', MINIBATCH_EXTRA_CA_CERTS: '/kept.pem' })).toEqual({ NODE_EXTRA_CA_CERTS: '/mine.pem' });
     expect(userEnvironment({ HOME: '/root' })).toEqual({ HOME: '/root' });
   });
