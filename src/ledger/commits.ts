@@ -40,8 +40,12 @@ export class CommitWriter {
   #timer: NodeJS.Timeout | null = null;
   #failure: Error | null = null;
 
-  constructor(db: Database.Database, file: string, options: CommitOptions) {
+  readonly #written: () => void;
+
+  /** `written`: called after each write (the ledger's WAL sync). */
+  constructor(db: Database.Database, file: string, options: CommitOptions, written: () => void = () => undefined) {
     this.#file = file;
+    this.#written = written;
     this.#intervalMs = options.flushIntervalMs ?? 50;
     this.#maxCommits = options.flushMaxCommits ?? 500;
     this.#onError = options.onFlushError;
@@ -83,6 +87,7 @@ export class CommitWriter {
     this.#buffer = [];
     this.#failure = null;
     killPoint('flushed');
+    this.#written();
   }
 
   /** Stops the timer without writing (the connection is closing after a failed flush). */

@@ -79,7 +79,8 @@ CREATE TABLE rows (
 
 /**
  * WAL with synchronous=NORMAL: a committed transaction survives `kill -9` of the process (it is in
- * the WAL, in the OS's page cache); only a power loss may lose the last ones, which resume redoes.
+ * the WAL, in the OS's page cache); only a power loss may lose the last ones, which resume redoes
+ * (the WAL is written to disk in the background every fraction of a second: wal-sync.ts).
  * The WAL is copied back into the database every 4,096 pages (16 MB) instead of SQLite's 1,000:
  * commits rewrite the same few pages, and each copy-back writes them all again (bench/, issue 3).
  */

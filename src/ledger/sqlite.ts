@@ -23,6 +23,7 @@ import { parseRows, toMiniBatch, toTry } from './records.js';
 import { applyPragmas, ensureKeyIndex, createSchema, RESERVED_META, schemaProblem } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { storageError } from './storage-error.js';
+import { WalSync } from './wal-sync.js';
 import type { Commit, LedgerCounts, MiniBatchDetail, MiniBatchStatus, ReconcileCounts, StoredTry } from './types.js';
 
 export type LedgerOptions = CommitOptions;
@@ -61,12 +62,16 @@ export class Ledger {
   readonly #commits: CommitWriter;
   readonly #stmts: Statements;
   readonly #insertPlanned: BulkStatement;
+  /** Writes the WAL to disk in the background; null for a read-only ledger. */
+  readonly #walSync: WalSync | null;
 
   private constructor(db: Database.Database, runDir: string, file: string, options: LedgerOptions) {
     this.#db = db;
     this.file = file;
     this.#inputs = new InputTable(db, runDir);
-    this.#commits = new CommitWriter(db, file, options);
+    const walSync = db.readonly ? null : new WalSync(`${file}-wal`);
+    this.#walSync = walSync;
+    this.#commits = new CommitWriter(db, file, options, () => walSync?.written());
     this.#stmts = prepareStatements(db);
     this.#insertPlanned = new BulkStatement(db, 5, (values) => `INSERT INTO mini_batches (idx, key, input_id, items, item_count) VALUES ${values}`);
   }
@@ -154,6 +159,7 @@ export class Ledger {
     } finally {
       this.#commits.dispose();
       this.#db.close();
+      this.#walSync?.close();
     }
   }
 
