@@ -22,7 +22,7 @@ export interface Interpreter {
   readonly version: string;
 }
 
-/** The worker host's floor (python/minibatch_host.py is written for it). */
+/** The worker host's floor (python/_minibatch_host.py is written for it). */
 export const MIN_PYTHON: readonly [number, number] = [3, 8];
 
 /** A cold start of conda or pyenv on a slow disk can take seconds; a hung one must not hang us. */
