@@ -17,6 +17,8 @@ export interface SchedulerLedger {
   pendingAfter(index: number, limit: number): MiniBatchRecord[];
   enqueueCommit(commit: Commit): void;
   flush(): void;
+  /** Writes what the ledger holds back into its file while the workers stop (best effort). */
+  checkpoint(): void;
   counts(): LedgerCounts;
 }
 
@@ -132,7 +134,12 @@ export class Scheduler {
       await this.dispatch();
     } finally {
       // A stop ends planning too; graceful stop turns prefetched tries into `not_started`.
-      await (this.backendStopped ?? this.opts.backend.stop('graceful'));
+      const stopped = this.backendStopped ?? this.opts.backend.stop('graceful');
+      // While the workers stop, the ledger is written back into its file, which its close would
+      // otherwise do after them; once their shutdown messages have left (on a later tick).
+      await new Promise((resolve) => setImmediate(resolve));
+      this.opts.ledger.checkpoint();
+      await stopped;
       await Promise.all(this.settled);
       await planning;
       this.opts.ledger.flush();

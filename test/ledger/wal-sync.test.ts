@@ -1,8 +1,11 @@
 /**
- * The ledger writes its WAL to disk in the background after commits (src/ledger/wal-sync.ts), on a
- * descriptor of its own: one at a time, however many syncs ran, and none left once it is closed.
+ * The ledger's write-ahead log: written to disk in the background after commits
+ * (src/ledger/wal-sync.ts), on a descriptor of its own (one at a time, however many syncs ran, and
+ * none left once the ledger is closed); and copied back into state.db by `checkpoint()`, which the
+ * scheduler calls while the workers stop.
  */
-import { readdirSync, readlinkSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { copyFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -50,4 +53,32 @@ it.runIf(process.platform === 'linux')('syncs the WAL on one descriptor of its o
   ledger.close();
   for (let waited = 0; descriptorsOn(wal) > 0 && waited < 2_000; waited += 10) await sleep(10);
   expect(descriptorsOn(wal)).toBe(0);
+});
+
+it('checkpoint() writes the commits back into state.db itself, while the ledger stays open', async () => {
+  writeTree(join(tmp, 'data'), numbered(5));
+  const runDir = join(tmp, 'run');
+  const ledger = Ledger.create(runDir);
+  ledger.addPlanned(await plan(join(tmp, 'data'), 1));
+  for (let i = 0; i < 5; i++) ledger.enqueueCommit(succeeded(i, [`row ${i}`]));
+  ledger.flush();
+  /** What state.db alone says, copied without its WAL (as a user copying only that file would). */
+  const alone = (name: string): number => {
+    const copy = join(tmp, `${name}.db`);
+    copyFileSync(join(runDir, 'state.db'), copy);
+    const db = new Database(copy, { readonly: true });
+    try {
+      // Before any checkpoint even the schema is in the WAL only.
+      const tables = db.prepare<[], number>("SELECT count(*) FROM sqlite_master WHERE name = 'mini_batches'").pluck().get();
+      if (tables === 0) return 0;
+      return db.prepare<[], number>("SELECT count(*) FROM mini_batches WHERE status = 'succeeded'").pluck().get() ?? -1;
+    } finally {
+      db.close();
+    }
+  };
+  expect(alone('before')).toBe(0); // still in the WAL only
+  ledger.checkpoint();
+  expect(alone('after')).toBe(5);
+  expect(ledger.counts().succeeded).toBe(5);
+  ledger.close();
 });
