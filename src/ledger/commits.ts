@@ -36,11 +36,10 @@ export class CommitWriter {
   readonly #maxCommits: number;
   readonly #onError: ((error: unknown) => void) | undefined;
   readonly #write: (commits: readonly Commit[]) => void;
+  readonly #written: () => void;
   #buffer: Commit[] = [];
   #timer: NodeJS.Timeout | null = null;
   #failure: Error | null = null;
-
-  readonly #written: () => void;
 
   /** `written`: called after each write (the ledger's WAL sync). */
   constructor(db: Database.Database, file: string, options: CommitOptions, written: () => void = () => undefined) {
