@@ -103,7 +103,6 @@ export class Scheduler {
   private running = 0;
   private wake: (() => void) | null = null;
   private backendStopped: Promise<void> | null = null;
-  private readonly settled: Promise<void>[] = [];
   /** Planned mini-batches not yet written to the ledger, and how many were planned in all. */
   private readonly planned: { buffer: PlannedMiniBatch[]; lastFlush: number; total: number };
 
@@ -140,7 +139,8 @@ export class Scheduler {
       await new Promise((resolve) => setImmediate(resolve));
       this.opts.ledger.checkpoint();
       await stopped;
-      await Promise.all(this.settled);
+      // Every try handed out has been committed (onOutcome and onLost wake this loop).
+      while (this.running > 0) await this.sleepUntilPoked();
       await planning;
       this.opts.ledger.flush();
     }
@@ -227,9 +227,8 @@ export class Scheduler {
     const task = this.nextTask();
     if (task === null) return;
     this.running++;
-    this.settled.push(this.opts.backend.submit(task).then((outcome) => this.onOutcome(task, outcome), this.onLost));
+    void this.opts.backend.submit(task).then((outcome) => this.onOutcome(task, outcome), this.onLost);
     killPoint('dispatched');
-    if (this.settled.length > 1024) this.compactSettled();
   }
 
   /** A backend must report failures as outcomes; a rejection is a bug or a lost backend. */
@@ -388,12 +387,6 @@ export class Scheduler {
     const wake = this.wake;
     this.wake = null;
     wake?.();
-  }
-
-  /** Keep the list of in-flight promises from growing with the run's length. */
-  private compactSettled(): void {
-    const pending = this.settled.splice(0);
-    this.settled.push(Promise.all(pending).then(() => undefined));
   }
 }
 
