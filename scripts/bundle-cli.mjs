@@ -20,22 +20,31 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'cli');
 rmSync(join(outdir, 'chunks'), { recursive: true, force: true }); // from builds before the launcher
 
-await build({
-  absWorkingDir: root,
-  entryPoints: { minibatch: 'src/cli/main.ts' },
-  outdir,
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
+/**
+ * `entry` as one CommonJS file, dist/cli/<name>.cjs. CommonJS has no import.meta: a module's own URL
+ * (package-root.ts, progress.ts, the launcher's) is its file's. The banner repeats esbuild's
+ * "use strict" first, where a directive must be to count.
+ */
+function bundleCommonJs(name, entry, options = {}) {
+  return build({
+    absWorkingDir: root,
+    entryPoints: { [name]: entry },
+    outdir,
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    define: { 'import.meta.url': '__minibatchFileUrl' },
+    banner: { js: `"use strict";\nconst __minibatchFileUrl = require('node:url').pathToFileURL(__filename).href;` },
+    logLevel: 'warning',
+    ...options,
+  });
+}
+
+await bundleCommonJs('minibatch', 'src/cli/main.ts', {
   external: ['better-sqlite3', 'bullmq', 'ioredis', 'cli-progress'],
-  // CommonJS has no import.meta: our modules' own URL (package-root.ts, progress.ts) is the bundle's.
-  // The banner repeats esbuild's "use strict" first, where a directive must be to count.
-  define: { 'import.meta.url': '__minibatchBundleUrl' },
-  banner: { js: `"use strict";\nconst __minibatchBundleUrl = require('node:url').pathToFileURL(__filename).href;` },
   sourcemap: 'linked',
-  logLevel: 'warning',
 });
 
 // The launcher compiles the bundle as a plain script, which cannot run `import()`: each must have
@@ -46,19 +55,7 @@ if (dynamic !== -1) throw new Error(`dist/cli/minibatch.cjs:${dynamic + 1} still
 
 // The launcher: CommonJS too, and one file, because Node starts an ES module entry through its
 // module loader, ~8 ms more of every command than a CommonJS one (bench/, issue 3).
-await build({
-  absWorkingDir: root,
-  entryPoints: { main: 'src/cli/launcher.ts' },
-  outdir,
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  define: { 'import.meta.url': '__minibatchLauncherUrl' },
-  banner: { js: `"use strict";\nconst __minibatchLauncherUrl = require('node:url').pathToFileURL(__filename).href;` },
-  logLevel: 'warning',
-});
+await bundleCommonJs('main', 'src/cli/launcher.ts');
 rmSync(join(outdir, 'main.js'), { force: true }); // the launcher of builds before this one
 // The `minibatch` executable: a shell script that starts Node on main.cjs (src/cli/minibatch.sh says why).
 const executable = join(outdir, 'minibatch');
