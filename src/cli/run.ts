@@ -96,21 +96,19 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
     const python = early ?? (await interpreter.then((found) => found?.executable ?? null, nothingRan));
     const processes = ownProcesses ?? job.settings.processCountPerNode;
     const run = await openRunBackend({ job, paths, runId, ledger: made, redis, processes, python, resumed: false }).catch(nothingRan);
+    // Its workers started, and then something else failed: they go, and so does the run directory.
+    const abandon = async (error: unknown): Promise<never> => {
+      await run.backend.stop('now');
+      await run.close();
+      return nothingRan(error);
+    };
     let ledger: Ledger;
     try {
       ledger = made ?? createLedger();
     } catch (error) {
-      await run.backend.stop('now');
-      await run.close();
-      return nothingRan(error);
+      return abandon(error);
     }
-    if (early !== null) {
-      await interpreter.catch(async (error: unknown) => {
-        await run.backend.stop('now');
-        await run.close();
-        nothingRan(error);
-      });
-    }
+    if (early !== null) await interpreter.catch(abandon);
     process.stdout.write(`run directory: ${root}\n`);
     try {
       const result = await executeRun({
