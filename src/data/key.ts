@@ -34,8 +34,17 @@ function hashText(text: string): string {
 
 /** A short stable hash (sha256, hex) of an input's name and its items' rel paths, sizes and mtimes. */
 export function miniBatchKey(input: string, items: readonly Pick<FileItem, 'rel' | 'size' | 'mtimeMs'>[]): string {
-  // JSON per line: unambiguous whatever characters names and paths hold.
-  let text = `${KEY_VERSION}\n${JSON.stringify(input)}\n`;
-  for (const item of items) text += `${JSON.stringify([item.rel, item.size, item.mtimeMs])}\n`;
+  // JSON per line, `[rel, size, mtimeMs]`: unambiguous whatever characters names and paths hold.
+  // Written without the array: sizes and times are finite numbers, which JSON writes as `${n}` does.
+  let text = prefixOf(input);
+  for (const item of items) text += `[${JSON.stringify(item.rel)},${item.size},${item.mtimeMs}]\n`;
   return hashText(text).slice(0, KEY_LENGTH);
+}
+
+let lastPrefix: { readonly input: string; readonly text: string } | null = null;
+
+/** The text every key of `input` starts with (the last one is kept: inputs are planned one after another). */
+function prefixOf(input: string): string {
+  if (lastPrefix?.input !== input) lastPrefix = { input, text: `${KEY_VERSION}\n${JSON.stringify(input)}\n` };
+  return lastPrefix.text;
 }

@@ -210,9 +210,9 @@ function prepareAllSucceeded(db: Database.Database, putRows: PutRows): (commits:
 
   return (commits) => {
     const after = lastTry.get() ?? 0;
-    const inserted = insertTries.run(
-      commits.map(({ try: t }) => [t.miniBatch, t.attempt, t.worker, t.startedAt, t.durationMs, t.succeededItems]),
-    );
+    const values: unknown[] = [];
+    for (const { try: t } of commits) values.push(t.miniBatch, t.attempt, t.worker, t.startedAt, t.durationMs, t.succeededItems);
+    const inserted = insertTries.run(values);
     if (inserted !== commits.length) {
       const missing = commits.find(({ try: t }) => planned.get(t.miniBatch) === undefined);
       throw notPlanned(missing?.try.miniBatch ?? Number.NaN);

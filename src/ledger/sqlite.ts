@@ -206,13 +206,14 @@ export class Ledger {
     if (batch.length === 0) return;
     this.#write(() =>
       this.#db.transaction(() => {
-        const rows = batch.map((mb) => {
+        const values: unknown[] = [];
+        for (const mb of batch) {
           const first = mb.items[0];
           if (first === undefined) throw new Error(`ledger: mini-batch ${mb.index} has no items`);
           const input = this.#inputs.byName(mb.input) ?? this.#inputs.ensure(mb.input, rootOf(first));
-          return [mb.index, mb.key, input.id, encodeItems(mb.items), mb.items.length];
-        });
-        this.#insertPlanned.run(rows);
+          values.push(mb.index, mb.key, input.id, encodeItems(mb.items), mb.items.length);
+        }
+        this.#insertPlanned.run(values);
       }).immediate(),
     );
   }
