@@ -22,6 +22,9 @@ import { WorkerLog } from './worker-log.js';
 /** Init failures in a row, per worker process, before the pool gives up (issue 3). */
 export const INIT_FAILURES_PER_WORKER = 3;
 
+/** How often an idle worker looks again at another's line that was not too long yet (`rebalance`). */
+const REBALANCE_RECHECK_MS = 10;
+
 export interface LocalPoolOptions {
   /** The resolved interpreter: `(await resolveInterpreter(settings.python)).executable`. */
   readonly python: string;
@@ -108,6 +111,8 @@ export class LocalPool implements Backend {
   private everReady = false;
   private stopping: Promise<void> | null = null;
   private rebalancing: NodeJS.Immediate | null = null;
+  /** A later look while a worker is idle beside a line that is not (yet) too long: its run in progress may be slow. */
+  private recheck: NodeJS.Timeout | null = null;
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly onEvent: (event: BackendEvent) => void;
 
@@ -246,18 +251,35 @@ export class LocalPool implements Backend {
   }
 
   /**
-   * A worker with nothing to do while another has tries waiting: they were handed out when run()
-   * was short, and may not be. The newest half of the longest line is withdrawn; the scheduler hands
-   * the tries out again, to the idle worker first. So a run never ends with one worker busy on a
-   * queue of slow mini-batches while another waits.
+   * A worker with nothing to do while another has more work waiting than a line should hold: its
+   * tries were handed out when run() was short, and are not. The newest half of what that worker
+   * still has to run is withdrawn; the scheduler hands the tries out again, to the idle worker
+   * first. So a run never ends with one worker busy on a queue of slow mini-batches while another
+   * waits.
+   *
+   * A deep line of tries that are still short is left alone: it ends within about the prefetch
+   * target anyway, and its host is usually further along it than its answers, which come in groups,
+   * tell. Withdrawing those cost a cancel, an answer and a second send each, and happened dozens of
+   * times a second whenever planning fell behind (bench/, issue 3).
    */
   private rebalance(): void {
     if (this.state !== 'running' || !this.slots.some((slot) => slot.worker.state === 'idle')) return;
-    let longest: PythonWorker | null = null;
+    let fullest: { readonly worker: PythonWorker; readonly tries: number; readonly workMs: number; readonly overloaded: boolean } | null = null;
     for (const { worker } of this.slots) {
-      if (longest === null || worker.waitingCount > longest.waitingCount) longest = worker;
+      if (worker.waitingCount < 2) continue;
+      const backlog = worker.backlog();
+      if (fullest === null || backlog.workMs > fullest.workMs) fullest = { worker, ...backlog };
     }
-    if (longest !== null && longest.waitingCount >= 2) longest.withdraw(Math.floor(longest.waitingCount / 2));
+    if (fullest === null) return;
+    if (fullest.overloaded) fullest.worker.withdraw(Math.floor(fullest.tries / 2));
+    else if (fullest.tries >= 2 && this.recheck === null) {
+      // Its run in progress may be the first of many slow ones: how long it has taken so far counts.
+      this.recheck = setTimeout(() => {
+        this.recheck = null;
+        this.rebalance();
+      }, REBALANCE_RECHECK_MS);
+      this.recheck.unref();
+    }
   }
 
   private readonly onExit = (worker: PythonWorker, initError: WorkerError | null): void => {

@@ -207,6 +207,16 @@ export class PythonWorker {
   }
 
   /**
+   * What is still to run here behind the run in progress, as its run-state file tells (try-line.ts
+   * `backlog`), and whether that is more than a line should hold: its tries were handed out when
+   * run() was shorter than it is now.
+   */
+  backlog(): { readonly tries: number; readonly workMs: number; readonly overloaded: boolean } {
+    const { tries, workMs } = this.line.backlog(this.runState.read(), monotonicMs());
+    return { tries, workMs, overloaded: tries >= 2 && workMs > this.line.targetMs };
+  }
+
+  /**
    * Withdraws the last `count` waiting tries, to run elsewhere: another worker has nothing to do
    * (the pool rebalances). Each resolves `not_started` once the host confirms it never started it,
    * which it does when it next reads its pipe (after the run in progress); one it started meanwhile

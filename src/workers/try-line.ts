@@ -8,9 +8,10 @@
  * the process busy for about PREFETCH_TARGET_MS, so that it never waits for the orchestrator's
  * turn-around, and the line is refilled in groups that leave in one write: a pipe write that wakes
  * the host costs more than a trivial run() on a virtual machine (bench/). Lines decided on past
- * durations may hold slow tries; the pool rebalances by withdrawing some (`withdraw`).
+ * durations may hold slow tries (`backlog`); the pool rebalances by withdrawing some (`withdraw`).
  */
 import type { TryOutcome, TryTask } from '../run/backend.js';
+import type { RunInProgress } from './run-state.js';
 
 /** Work a short run()'s line holds, in milliseconds of past run() durations (the default). */
 export const PREFETCH_TARGET_MS = 10;
@@ -40,7 +41,7 @@ export class TryLine {
   private seq = 0;
 
   /** `targetMs`: the work a line of short runs holds (PREFETCH_TARGET_MS). */
-  constructor(private readonly targetMs: number = PREFETCH_TARGET_MS) {}
+  constructor(readonly targetMs: number = PREFETCH_TARGET_MS) {}
 
   /** No try is held. */
   get empty(): boolean {
@@ -60,6 +61,29 @@ export class TryLine {
     const depth = this.depth;
     const waiting = this.waiting.length;
     return waiting === 0 || (depth > 1 && 2 * waiting <= depth) ? depth - waiting : 0;
+  }
+
+  /**
+   * What is still to run behind the run the host is in (`run`, from its run-state file, at `nowMs` on
+   * that file's clock): the tries after it that are not being withdrawn, and the work they hold in
+   * ms, judged on the slower of recent run() durations and how long that run has taken so far. The
+   * host answers in groups, so it may be well past the head of this line. A run the line does not
+   * hold (none yet, or one already answered) counts as the head, not yet under way.
+   */
+  backlog(run: RunInProgress | null, nowMs: number): { readonly tries: number; readonly workMs: number } {
+    let from = 0;
+    let runningForMs = 0;
+    if (run !== null) {
+      const at = this.running?.id === run.id ? -1 : this.waiting.findIndex((attempt) => attempt.id === run.id);
+      if (this.running?.id === run.id || at !== -1) {
+        from = at + 1;
+        runningForMs = Math.max(0, nowMs - run.startedMs);
+      }
+    }
+    let tries = 0;
+    for (let i = from; i < this.waiting.length; i++) if (!this.withdrawing.has((this.waiting[i] as Try).id)) tries++;
+    const recent = this.recentRunMs === Number.POSITIVE_INFINITY ? 0 : this.recentRunMs;
+    return { tries, workMs: tries * Math.max(recent, runningForMs) };
   }
 
   /** Tries waiting that are not being withdrawn (counted when the pool rebalances, which is rare). */

@@ -48,4 +48,18 @@ describe('rebalance', () => {
     expect(ran.map((o) => o.miniBatch).sort((a, b) => a - b)).toEqual([...Array(12).keys()]);
     expect(ran.filter((o) => workerOf(o) === 'worker-1').length).toBeGreaterThan(1);
   });
+
+  it('leaves a deep line of short tries alone while another worker is idle: it ends soon anyway', async () => {
+    const p = await poolFor('hangs.py', { processCount: 2, prefetchTargetMs: 1000 });
+    await Promise.all(['worker-0', 'worker-1'].map((name) => p.event('worker_ready', (e) => e.worker === name)));
+    const warm = await box.files(...Array.from({ length: 10 }, (_, i) => `sleep-0-warm-${i}`));
+    for (const [i, file] of warm.entries()) expect(await p.run([file], i)).toMatchObject({ worker: 'worker-0' });
+
+    // worker-0 takes a deep line of 2 ms tries (~80 ms of work, well under its 1 s target); worker-1
+    // takes one and is idle for most of that time.
+    const files = await box.files(...Array.from({ length: 40 }, (_, i) => `sleep-2-${i}`));
+    const outcomes = await Promise.all(files.map((file, i) => p.pool.submit(task([file], i))));
+    expect(outcomes.filter((o) => o.kind === 'not_started')).toEqual([]);
+    expect(outcomes.filter((o) => workerOf(o) === 'worker-1').length).toBe(1);
+  });
 });

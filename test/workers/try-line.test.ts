@@ -68,6 +68,21 @@ describe('TryLine', () => {
     expect(line.waitingCount).toBe(0);
   });
 
+  it('tells what is left to run behind the run its host is in, and the work that holds', () => {
+    const line = lineOf(6); // tries 1 … 6
+    line.ran(2); // recent run() calls took 2 ms
+    // The host answers in groups: it may be running try 4 while only try 1 was answered.
+    expect(line.backlog({ id: '4', startedMs: 100 }, 100.5)).toEqual({ tries: 2, workMs: 4 });
+    // A run in progress slower than the recent ones is what counts.
+    expect(line.backlog({ id: '4', startedMs: 100 }, 130)).toEqual({ tries: 2, workMs: 60 });
+    // Withdrawn tries are no longer this line's work.
+    line.withdraw(1);
+    expect(line.backlog({ id: '4', startedMs: 100 }, 130)).toEqual({ tries: 1, workMs: 30 });
+    // No run yet, or one this line no longer holds (answered): the head, not under way.
+    expect(line.backlog(null, 130)).toEqual({ tries: 4, workMs: 8 });
+    expect(line.backlog({ id: '99', startedMs: 0 }, 130)).toEqual({ tries: 4, workMs: 8 });
+  });
+
   it('gives back everything it held when the process is gone', () => {
     const line = lineOf(3);
     line.withdraw(1);
