@@ -407,14 +407,17 @@ class Channel:
 
 class RunState:
     """The run-state file the parent made for this worker (`stateFile` in `init`): 16 bytes, the id
-    of the run in progress and when it started (time.monotonic(), in ms: the parent reads the same
-    clock), as two little-endian doubles. Written before each run() through a shared mapping, a
-    store to memory rather than a system call. The parent reads it on its timeout timer and when the
-    process dies (src/workers/run-state.ts)."""
+    of the run last started and when it started (time.monotonic(), in ms: the parent reads the same
+    clock), as two little-endian doubles; the id is negated once that run has ended and the host
+    waits for its next message. Written before each run() and before each wait through a shared
+    mapping, a store to memory rather than a system call. The parent reads it on its timeout timer,
+    when it rebalances, and when the process dies (src/workers/run-state.ts)."""
 
     def __init__(self, path):
         self.mm = None
         self.fd = None
+        self.rid = 0.0
+        self.started = 0.0
         if path is None:  # debug mode: nobody watches
             return
         fd = os.open(path, os.O_RDWR)
@@ -425,10 +428,20 @@ class RunState:
             self.fd = fd
 
     def running(self, rid):
+        self.rid = float(rid)
+        self.started = time.monotonic() * 1000
+        self._write(self.rid)
+
+    def waiting(self):
+        """The last run has ended, every answer has left, and the host waits for its pipe."""
+        if self.rid > 0:
+            self._write(-self.rid)
+
+    def _write(self, rid):
         if self.mm is not None:
-            struct.pack_into('<dd', self.mm, 0, float(rid), time.monotonic() * 1000)
+            struct.pack_into('<dd', self.mm, 0, rid, self.started)
         elif self.fd is not None:
-            os.pwrite(self.fd, struct.pack('<dd', float(rid), time.monotonic() * 1000), 0)
+            os.pwrite(self.fd, struct.pack('<dd', rid, self.started), 0)
 
 
 class Inbox:
@@ -500,7 +513,7 @@ class Inbox:
                 self.out.later({'type': 'cancelled', 'id': rid})
                 return
 
-    def get(self):
+    def get(self, state):
         # (When empty, the blocking read below takes all.) Short runs are not followed by a poll
         # each: a system call per mini-batch cost more than the mini-batch (bench/).
         if self.messages and _clock() - self.checked_at >= CANCEL_CHECK_S:
@@ -510,6 +523,7 @@ class Inbox:
                 self.checked_at = _clock()
         while not self.messages:
             self.out.flush()  # nothing left to run: what is held leaves now
+            state.waiting()
             self._read()
         return self.messages.popleft()
 
@@ -541,7 +555,7 @@ def serve():
     entry = None
     state = RunState(None)
     while True:
-        msg = inbox.get()
+        msg = inbox.get(state)
         if msg is None:
             break
         kind = msg['type']

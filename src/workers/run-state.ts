@@ -1,7 +1,9 @@
 /**
  * A worker's run-state file: which run its host is in, and since when. The host writes it before
  * each `run()` through a shared mapping (`RunState` in python/_minibatch_host.py): 16 bytes, the run's
- * id and its start in ms of the monotonic clock, as two little-endian doubles.
+ * id and its start in ms of the monotonic clock, as two little-endian doubles. The id is negated
+ * once that run has ended and the host waits for its next message, its answers sent; 0 before the
+ * first run.
  *
  * Why a file and not a message: the host sends its answers in groups, so when a process dies or
  * hangs, answers to runs that finished may still be held in it, and the oldest unanswered try is
@@ -22,6 +24,8 @@ export interface RunInProgress {
   readonly id: string;
   /** When it started, on `monotonicMs()`'s clock. */
   readonly startedMs: number;
+  /** It has ended, and the host waits for its next message (its answers sent). */
+  readonly ended: boolean;
 }
 
 /** One process's view of the file; the descriptor stays open from `reset()` to `close()`. */
@@ -38,8 +42,8 @@ export class RunStateFile {
   }
 
   /**
-   * The run the host last started, or null before its first run. Read until two reads agree: the
-   * host may be writing it at that very moment.
+   * The run the host last started (`ended` once it waits for its next message), or null before its
+   * first run. Read until two reads agree: the host may be writing it at that very moment.
    */
   read(): RunInProgress | null {
     if (this.fd === null) return null;
@@ -52,7 +56,7 @@ export class RunStateFile {
       b.copy(a);
     }
     const id = a.readDoubleLE(0);
-    return id > 0 ? { id: String(id), startedMs: a.readDoubleLE(8) } : null;
+    return id === 0 ? null : { id: String(Math.abs(id)), startedMs: a.readDoubleLE(8), ended: id < 0 };
   }
 
   close(): void {

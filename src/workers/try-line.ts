@@ -17,6 +17,11 @@ import type { RunInProgress } from './run-state.js';
 export const PREFETCH_TARGET_MS = 10;
 /** The most tries that may wait behind the running one. */
 const MAX_PREFETCH = 256;
+/**
+ * How long a process on a busy machine may be off its CPU: a run in progress is taken as slow only
+ * past that. A stall of a few ms while short tries wait is not a sign that they are slow.
+ */
+const STALL_MS = 5;
 
 /** One try on a worker. */
 export class Try {
@@ -64,11 +69,12 @@ export class TryLine {
   }
 
   /**
-   * What is still to run behind the run the host is in (`run`, from its run-state file, at `nowMs` on
-   * that file's clock): the tries after it that are not being withdrawn, and the work they hold in
-   * ms, judged on the slower of recent run() durations and how long that run has taken so far. The
-   * host answers in groups, so it may be well past the head of this line. A run the line does not
-   * hold (none yet, or one already answered) counts as the head, not yet under way.
+   * What is still to run behind the run the host last started (`run`, from its run-state file, at
+   * `nowMs` on that file's clock): the tries after it that are not being withdrawn, and the work they
+   * hold in ms, judged on the slower of recent run() durations and how long that run has taken so
+   * far, if it goes on (less STALL_MS). The host answers in groups, so it may be well past the head
+   * of this line. A run the line does not hold (none yet, or one already answered) counts as the
+   * head, not yet under way.
    */
   backlog(run: RunInProgress | null, nowMs: number): { readonly tries: number; readonly workMs: number } {
     let from = 0;
@@ -77,7 +83,7 @@ export class TryLine {
       const at = this.running?.id === run.id ? -1 : this.waiting.findIndex((attempt) => attempt.id === run.id);
       if (this.running?.id === run.id || at !== -1) {
         from = at + 1;
-        runningForMs = Math.max(0, nowMs - run.startedMs);
+        if (!run.ended) runningForMs = Math.max(0, nowMs - run.startedMs - STALL_MS);
       }
     }
     let tries = 0;
