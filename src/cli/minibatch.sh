@@ -16,8 +16,8 @@
 #   one thread instead of Node's default four, which competed with the workers and with the main
 #   thread (it paces dispatch): ~3% of the run.
 # --max-inlined-bytecode-size-cumulative=300 (V8's default is 920): less inlining per optimized
-#   function. Optimizing took ~150 ms of CPU in a 0.5 s run; this saves ~60 ms of it, ~4% of the
-#   run, and long runs are no slower.
+#   function. Optimizing took ~150 ms of CPU in a 0.5 s run; this saves 40-60 ms of it, and long
+#   runs are no slower. A run of one file costs ~10 ms more (~0.12 s in all).
 if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then
   MINIBATCH_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS
   export MINIBATCH_EXTRA_CA_CERTS
