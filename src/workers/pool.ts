@@ -264,7 +264,7 @@ export class LocalPool implements Backend {
    */
   private rebalance(): void {
     if (this.state !== 'running' || !this.slots.some((slot) => slot.worker.state === 'idle')) return;
-    let fullest: { readonly worker: PythonWorker; readonly tries: number; readonly workMs: number; readonly overloaded: boolean } | null = null;
+    let fullest: (ReturnType<PythonWorker['backlog']> & { readonly worker: PythonWorker }) | null = null;
     for (const { worker } of this.slots) {
       if (worker.waitingCount < 2) continue;
       const backlog = worker.backlog();
