@@ -7,24 +7,30 @@
 import { describe, expect, it } from 'vitest';
 
 import type { TryOutcome } from '../../src/run/backend.js';
-import { poolsPerTest, readText, task, type Sandbox } from './helpers.js';
+import { poolsPerTest, readText, task, type Sandbox, type TestPool } from './helpers.js';
 
 let box: Sandbox;
 const poolFor = poolsPerTest((b) => (box = b));
 
 const workerOf = (o: TryOutcome): string | null => (o.kind === 'not_started' ? null : o.worker);
 
+/**
+ * Two workers, worker-0 ready to take a deep line: a line as deep as a second of work, which short
+ * warm-up runs always earn, however loaded the machine is (a run of `sleep-0` can take milliseconds
+ * then). They run one at a time, so worker-0 (the first idle one) learns that run() is short;
+ * worker-1 has not run anything yet and takes one try at a time.
+ */
+async function deepLineOnWorker0(): Promise<TestPool> {
+  const p = await poolFor('hangs.py', { processCount: 2, prefetchTargetMs: 1000 });
+  await Promise.all(['worker-0', 'worker-1'].map((name) => p.event('worker_ready', (e) => e.worker === name)));
+  const warm = await box.files(...Array.from({ length: 10 }, (_, i) => `sleep-0-warm-${i}`));
+  for (const [i, file] of warm.entries()) expect(await p.run([file], i)).toMatchObject({ worker: 'worker-0' });
+  return p;
+}
+
 describe('rebalance', () => {
   it('withdraws waiting tries from a busy worker when another is idle; they never started, and run elsewhere', async () => {
-    // A line as deep as a second of work: short warm-up runs always earn a deep one, however
-    // loaded the machine is (a run of `sleep-0` can take milliseconds then).
-    const p = await poolFor('hangs.py', { processCount: 2, prefetchTargetMs: 1000 });
-    await Promise.all(['worker-0', 'worker-1'].map((name) => p.event('worker_ready', (e) => e.worker === name)));
-    // Short runs, one at a time: worker-0 (the first idle one) learns that run() is short and
-    // takes a deep prefetch; worker-1 has not run anything yet and takes one.
-    const warm = await box.files(...Array.from({ length: 10 }, (_, i) => `sleep-0-warm-${i}`));
-    for (const [i, file] of warm.entries()) expect(await p.run([file], i)).toMatchObject({ worker: 'worker-0' });
-
+    const p = await deepLineOnWorker0();
     // Handed out in one go: one to each idle worker, then the rest wait in worker-0's deep line.
     const files = await box.files(...Array.from({ length: 12 }, (_, i) => `sleep-250-${i}`));
     const outcomes = await Promise.all(files.map((file, i) => p.pool.submit(task([file], i))));
@@ -50,11 +56,7 @@ describe('rebalance', () => {
   });
 
   it('leaves a deep line of short tries alone while another worker is idle: it ends soon anyway', async () => {
-    const p = await poolFor('hangs.py', { processCount: 2, prefetchTargetMs: 1000 });
-    await Promise.all(['worker-0', 'worker-1'].map((name) => p.event('worker_ready', (e) => e.worker === name)));
-    const warm = await box.files(...Array.from({ length: 10 }, (_, i) => `sleep-0-warm-${i}`));
-    for (const [i, file] of warm.entries()) expect(await p.run([file], i)).toMatchObject({ worker: 'worker-0' });
-
+    const p = await deepLineOnWorker0();
     // worker-0 takes a deep line of 2 ms tries (~80 ms of work, well under its 1 s target); worker-1
     // takes one and is idle for most of that time.
     const files = await box.files(...Array.from({ length: 40 }, (_, i) => `sleep-2-${i}`));
