@@ -32,12 +32,20 @@ function hashText(text: string): string {
   return sha256(text);
 }
 
+/**
+ * `JSON.stringify([rel, size, mtimeMs])`, written without the array (sizes and times are finite
+ * numbers, which JSON writes as `${n}` does): a key's line per item, and an item as the ledger
+ * stores it (ledger/inputs.ts).
+ */
+export function itemJson(item: Pick<FileItem, 'rel' | 'size' | 'mtimeMs'>): string {
+  return `[${JSON.stringify(item.rel)},${item.size},${item.mtimeMs}]`;
+}
+
 /** A short stable hash (sha256, hex) of an input's name and its items' rel paths, sizes and mtimes. */
 export function miniBatchKey(input: string, items: readonly Pick<FileItem, 'rel' | 'size' | 'mtimeMs'>[]): string {
-  // JSON per line, `[rel, size, mtimeMs]`: unambiguous whatever characters names and paths hold.
-  // Written without the array: sizes and times are finite numbers, which JSON writes as `${n}` does.
+  // JSON per line: unambiguous whatever characters names and paths hold.
   let text = prefixOf(input);
-  for (const item of items) text += `[${JSON.stringify(item.rel)},${item.size},${item.mtimeMs}]\n`;
+  for (const item of items) text += `${itemJson(item)}\n`;
   return hashText(text).slice(0, KEY_LENGTH);
 }
 

@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { itemJson } from '../data/key.js';
 import type { FileItem } from '../data/types.js';
 
 /** An item as stored in `mini_batches.items`. */
@@ -84,8 +85,10 @@ export function rootOf(item: FileItem): string {
   return item.path.slice(0, item.path.length - suffix.length) || sep;
 }
 
+/** `items` as `mini_batches.items` holds them: `JSON.stringify` of their `StoredItem`s. */
 export function encodeItems(items: readonly Pick<FileItem, 'rel' | 'size' | 'mtimeMs'>[]): string {
-  return JSON.stringify(items.map((i): StoredItem => [i.rel, i.size, i.mtimeMs]));
+  if (items.length === 1) return `[${itemJson(items[0] as FileItem)}]`;
+  return `[${items.map(itemJson).join(',')}]`;
 }
 
 export function decodeItems(json: string, root: string): FileItem[] {
