@@ -6,7 +6,7 @@
  * and sorting each directory's entries by that rule yields exactly the global order, because every
  * descendant of `name/` shares that prefix. So memory grows with the largest single directory (and
  * the depth), never with the whole dataset, and the first file comes after reading one directory
- * per level.
+ * per level. The next directory in walk order is read while this one's files are stat'ed.
  */
 import { statSync, type Dirent, type Stats } from 'node:fs';
 import { readdir, realpath } from 'node:fs/promises';
@@ -87,6 +87,13 @@ class Walk {
   private readonly stack: Frame[] = [];
   /** The root itself, when it is a file. */
   private single: FileItem | null = null;
+  /**
+   * The next directory in walk order, being read while this one's files are stat'ed: reading a
+   * directory waits for the thread pool, and a walk that waited for each one left the main thread,
+   * which the scheduler shares, idle at every folder (bench/, issue 3). One folder ahead at most:
+   * memory still grows with the largest folder (two), not with the dataset.
+   */
+  private ahead: { readonly path: string; readonly dirents: Promise<Dirent[]> } | null = null;
 
   static async start(root: string): Promise<Walk> {
     const walk = new Walk();
@@ -99,7 +106,8 @@ class Walk {
     if (!rootStats.isDirectory()) throw new UsageError(`input path ${absRoot} is neither a file nor a folder`);
     const realRoot = await realpathOrThrow(absRoot);
     walk.onPath.add(realRoot);
-    walk.stack.push({ dir: absRoot, relDir: '', realDir: realRoot, entries: await readEntries(absRoot), next: 0 });
+    walk.stack.push({ dir: absRoot, relDir: '', realDir: realRoot, entries: await readEntries(absRoot, null), next: 0 });
+    walk.readAhead();
     return walk;
   }
 
@@ -150,18 +158,40 @@ class Walk {
     const real = entry.viaLink ? await realpathOrThrow(path) : join(top.realDir, entry.name);
     if (this.onPath.has(real)) return;
     this.onPath.add(real);
-    this.stack.push({ dir: path, relDir: `${top.relDir}${entry.name}/`, realDir: real, entries: await readEntries(path), next: 0 });
+    const ahead = this.ahead?.path === path ? this.ahead.dirents : null;
+    this.stack.push({ dir: path, relDir: `${top.relDir}${entry.name}/`, realDir: real, entries: await readEntries(path, ahead), next: 0 });
+    this.readAhead();
+  }
+
+  /** Starts reading the directory the walk will enter next: the first one below or after where it stands. */
+  private readAhead(): void {
+    for (let i = this.stack.length - 1; i >= 0; i--) {
+      const frame = this.stack[i] as Frame;
+      for (let j = frame.next; j < frame.entries.length; j++) {
+        const entry = frame.entries[j] as Entry;
+        if (entry.kind !== 'dir') continue;
+        const path = childPath(frame.dir, entry.name);
+        if (this.ahead?.path !== path) {
+          const dirents = readdir(path, { withFileTypes: true });
+          // Awaited when the walk gets there; a walk that stops first (--limit, a loop) never does.
+          dirents.catch(() => undefined);
+          this.ahead = { path, dirents };
+        }
+        return;
+      }
+    }
+    this.ahead = null;
   }
 }
 
 /** `.minibatch`: run directories and caches; left out of every listing. */
 const OWN_FOLDER = '.minibatch';
 
-/** Reads one directory, classifies its entries (following links) and sorts them. */
-async function readEntries(dir: string): Promise<Entry[]> {
+/** Reads one directory (or takes what the walk read ahead of it), classifies its entries (following links) and sorts them. */
+async function readEntries(dir: string, ahead: Promise<Dirent[]> | null): Promise<Entry[]> {
   let dirents: Dirent[];
   try {
-    dirents = await readdir(dir, { withFileTypes: true });
+    dirents = await (ahead ?? readdir(dir, { withFileTypes: true }));
   } catch (error) {
     throw unreadable(dir, 'folder', error);
   }

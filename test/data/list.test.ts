@@ -110,23 +110,24 @@ describe('listFiles', () => {
     expect(await rels(join(root, 'empty'))).toEqual([]);
   });
 
-  it('reads lazily: one directory at a time, depth first', async () => {
+  it('reads lazily: one directory at a time (and the next one ahead), depth first', async () => {
     // A deep tree: if the walk read everything first, later changes would not show.
     let path = root;
     for (let depth = 0; depth < 40; depth++) {
       path = join(path, `d${String(depth).padStart(2, '0')}`);
       writeTree(path, { 'f.txt': '' });
     }
-    writeTree(root, { 'm/gone.txt': '', 'm/kept.txt': '' });
+    writeTree(root, { 'l/ahead.txt': '', 'm/gone.txt': '', 'm/kept.txt': '' });
     const it = listFiles(root);
     expect((await nextValue(it)).rel).toBe('d00/d01/d02/d03/d04/d05/d06/d07/d08/d09/d10/d11/d12/d13/d14/d15/d16/d17/d18/d19/d20/d21/d22/d23/d24/d25/d26/d27/d28/d29/d30/d31/d32/d33/d34/d35/d36/d37/d38/d39/f.txt');
     rmSync(join(root, 'm/gone.txt'));
-    // `m` has not been read yet; the root has, so a new top-level entry would not show.
+    // `m` has not been read yet (the walk reads one folder ahead: `l`, once it stands in the deepest
+    // one); the root has, so a new top-level entry would not show.
     writeTree(root, { 'm/late.txt': '' });
     const rest: string[] = [];
     for (let r = await it.next(); r.done !== true; r = await it.next()) rest.push(r.value.rel);
-    expect(rest.at(-3)).toBe('d00/f.txt');
-    expect(rest.slice(-2)).toEqual(['m/kept.txt', 'm/late.txt']);
+    expect(rest.at(-4)).toBe('d00/f.txt');
+    expect(rest.slice(-3)).toEqual(['l/ahead.txt', 'm/kept.txt', 'm/late.txt']);
   });
 
   it('refuses a missing input with an error naming the path', async () => {
@@ -160,11 +161,13 @@ describe('listFiles', () => {
   });
 
   it('fails with an error naming a folder that cannot be read (here: replaced by a file mid-walk)', async () => {
-    writeTree(root, { 'a/first.txt': '', 'sub/x.txt': '' });
+    // `b` is read ahead while the walk is in `a`; `sub` only once it gets to `b`.
+    writeTree(root, { 'a/first.txt': '', 'b/second.txt': '', 'sub/x.txt': '' });
     const it = listFiles(root);
     expect((await nextValue(it)).rel).toBe('a/first.txt');
     rmSync(join(root, 'sub'), { recursive: true });
     writeFileSync(join(root, 'sub'), '');
+    expect((await nextValue(it)).rel).toBe('b/second.txt');
     await expect(it.next()).rejects.toThrow(`cannot read input folder ${join(root, 'sub')}`);
   });
 

@@ -68,13 +68,17 @@ describe('planFiles', () => {
   });
 
   it('streams: the first mini-batch comes before listing ends', async () => {
-    writeTree(root, { 'a/1': '', 'a/2': '', 'b/1': '' });
+    writeTree(root, { 'a/1': '', 'a/2': '', 'b/1': '', 'b/2': '', 'c/1': '' });
     const plan = planFiles([{ name: 'data', path: root }], 2, null);
     expect((await nextValue(plan)).items.map((i) => i.rel)).toEqual(['a/1', 'a/2']);
-    // `b` is read only now: a file written after the first mini-batch still joins the plan.
-    writeTree(root, { 'b/2': '' });
+    // `c` is read only later (`b`, the next folder, was read ahead): a file written after the first
+    // mini-batch still joins the plan.
+    writeTree(root, { 'c/2': '' });
     const rest = await collect({ [Symbol.asyncIterator]: () => plan });
-    expect(rest.map((mb) => mb.items.map((i) => i.rel))).toEqual([['b/1', 'b/2']]);
+    expect(rest.map((mb) => mb.items.map((i) => i.rel))).toEqual([
+      ['b/1', 'b/2'],
+      ['c/1', 'c/2'],
+    ]);
   });
 
   it('refuses a mini-batch size below 1', async () => {
