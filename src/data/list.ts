@@ -4,9 +4,9 @@
  *
  * Order: relative paths in UTF-8 byte order, a directory compared as `name/`. Walking depth-first
  * and sorting each directory's entries by that rule yields exactly the global order, because every
- * descendant of `name/` shares that prefix. So memory grows with the largest single directory (and
- * the depth), never with the whole dataset, and the first file comes after reading one directory
- * per level. The next directory in walk order is read while this one's files are stat'ed.
+ * descendant of `name/` shares that prefix. So memory grows with the largest directories (this one
+ * and the next, which is read while this one's files are stat'ed) and the depth, never with the
+ * whole dataset, and the first file comes after reading one directory per level.
  */
 import { statSync, type Dirent, type Stats } from 'node:fs';
 import { readdir, realpath } from 'node:fs/promises';

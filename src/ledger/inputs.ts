@@ -87,7 +87,6 @@ export function rootOf(item: FileItem): string {
 
 /** `items` as `mini_batches.items` holds them: `JSON.stringify` of their `StoredItem`s. */
 export function encodeItems(items: readonly Pick<FileItem, 'rel' | 'size' | 'mtimeMs'>[]): string {
-  if (items.length === 1) return `[${itemJson(items[0] as FileItem)}]`;
   return `[${items.map(itemJson).join(',')}]`;
 }
 

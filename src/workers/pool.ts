@@ -16,6 +16,7 @@ import { HOST_SCRIPT } from './host-script.js';
 import type { InitRequest, WorkerError } from './protocol.js';
 import { forkWorkers, type ForkedProcess } from './fork-server.js';
 import { closeLogs, KILL_GRACE_MS, PythonWorker, SHUTDOWN_TIMEOUT_MS, type LogFiles, type StopMode } from './python-worker.js';
+import type { Backlog } from './try-line.js';
 import { userEnvironment } from './user-env.js';
 import { WorkerLog } from './worker-log.js';
 
@@ -264,9 +265,9 @@ export class LocalPool implements Backend {
    */
   private rebalance(): void {
     if (this.state !== 'running' || !this.slots.some((slot) => slot.worker.state === 'idle')) return;
-    let fullest: (ReturnType<PythonWorker['backlog']> & { readonly worker: PythonWorker }) | null = null;
+    let fullest: (Backlog & { readonly worker: PythonWorker }) | null = null;
     for (const { worker } of this.slots) {
-      if (worker.waitingCount < 2) continue;
+      if (worker.waitingCount < 2) continue; // nothing to take back (and no run-state file to read)
       const backlog = worker.backlog();
       if (fullest === null || backlog.workMs > fullest.workMs) fullest = { worker, ...backlog };
     }

@@ -20,7 +20,7 @@ import { assertNever, PROTOCOL_VERSION } from './protocol.js';
 import type { InitRequest, WorkerError, WorkerMessage } from './protocol.js';
 import { monotonicMs, RunStateFile } from './run-state.js';
 import { faulthandlerDump, readTail } from './stderr-tail.js';
-import { TryLine, type Try } from './try-line.js';
+import { TryLine, type Backlog, type Try } from './try-line.js';
 import { encodeMessage, encodeRun, LineSplitter, parseWorkerMessage } from './wire.js';
 import { crashError, initFailure, seconds, timeoutError, type Death, type Ending } from './worker-errors.js';
 import type { WorkerLog } from './worker-log.js';
@@ -206,14 +206,9 @@ export class PythonWorker {
     return this.line.waitingCount;
   }
 
-  /**
-   * What is still to run here behind the run in progress, as its run-state file tells (try-line.ts
-   * `backlog`), and whether that is more than a line should hold: its tries were handed out when
-   * run() was shorter than it is now.
-   */
-  backlog(): { readonly tries: number; readonly workMs: number; readonly overloaded: boolean } {
-    const { tries, workMs } = this.line.backlog(this.runState.read(), monotonicMs());
-    return { tries, workMs, overloaded: tries >= 2 && workMs > this.line.targetMs };
+  /** What is still to run here behind the run in progress, as its run-state file tells (try-line.ts). */
+  backlog(): Backlog {
+    return this.line.backlog(this.runState.read(), monotonicMs());
   }
 
   /**

@@ -23,6 +23,13 @@ const MAX_PREFETCH = 256;
  */
 const STALL_MS = 5;
 
+/** What a worker still has to run behind its run in progress (`TryLine.backlog`). */
+export interface Backlog {
+  readonly tries: number;
+  readonly workMs: number;
+  readonly overloaded: boolean;
+}
+
 /** One try on a worker. */
 export class Try {
   constructor(
@@ -46,7 +53,7 @@ export class TryLine {
   private seq = 0;
 
   /** `targetMs`: the work a line of short runs holds (PREFETCH_TARGET_MS). */
-  constructor(readonly targetMs: number = PREFETCH_TARGET_MS) {}
+  constructor(private readonly targetMs: number = PREFETCH_TARGET_MS) {}
 
   /** No try is held. */
   get empty(): boolean {
@@ -74,9 +81,10 @@ export class TryLine {
    * hold in ms, judged on the slower of recent run() durations and how long that run has taken so
    * far, if it goes on (less STALL_MS). The host answers in groups, so it may be well past the head
    * of this line. A run the line does not hold (none yet, or one already answered) counts as the
-   * head, not yet under way.
+   * head, not yet under way. `overloaded`: more than the target waits, in two tries or more, so its
+   * tries were taken on when run() was shorter than it is now (the pool withdraws half of them).
    */
-  backlog(run: RunInProgress | null, nowMs: number): { readonly tries: number; readonly workMs: number } {
+  backlog(run: RunInProgress | null, nowMs: number): Backlog {
     let from = 0;
     let runningForMs = 0;
     if (run !== null) {
@@ -89,7 +97,8 @@ export class TryLine {
     let tries = 0;
     for (let i = from; i < this.waiting.length; i++) if (!this.withdrawing.has((this.waiting[i] as Try).id)) tries++;
     const recent = this.recentRunMs === Number.POSITIVE_INFINITY ? 0 : this.recentRunMs;
-    return { tries, workMs: tries * Math.max(recent, runningForMs) };
+    const workMs = tries * Math.max(recent, runningForMs);
+    return { tries, workMs, overloaded: tries >= 2 && workMs > this.targetMs };
   }
 
   /** Tries waiting that are not being withdrawn (counted when the pool rebalances, which is rare). */

@@ -72,19 +72,19 @@ describe('TryLine', () => {
     const line = lineOf(6); // tries 1 … 6
     line.ran(2); // recent run() calls took 2 ms
     // The host answers in groups: it may be running try 4 while only try 1 was answered.
-    expect(line.backlog({ id: '4', startedMs: 100, ended: false }, 100.5)).toEqual({ tries: 2, workMs: 4 });
+    expect(line.backlog({ id: '4', startedMs: 100, ended: false }, 100.5)).toEqual({ tries: 2, workMs: 4, overloaded: false });
     // A run in progress slower than the recent ones is what counts, past a stall of 5 ms (a process
     // on a busy machine may be off its CPU that long).
-    expect(line.backlog({ id: '4', startedMs: 100, ended: false }, 106)).toEqual({ tries: 2, workMs: 4 });
-    expect(line.backlog({ id: '4', startedMs: 100, ended: false }, 130)).toEqual({ tries: 2, workMs: 50 });
-    // Withdrawn tries are no longer this line's work.
+    expect(line.backlog({ id: '4', startedMs: 100, ended: false }, 106)).toEqual({ tries: 2, workMs: 4, overloaded: false });
+    expect(line.backlog({ id: '4', startedMs: 100, ended: false }, 130)).toEqual({ tries: 2, workMs: 50, overloaded: true });
+    // Withdrawn tries are no longer this line's work (and one try left is not worth taking back).
     line.withdraw(1);
-    expect(line.backlog({ id: '4', startedMs: 100, ended: false }, 130)).toEqual({ tries: 1, workMs: 25 });
+    expect(line.backlog({ id: '4', startedMs: 100, ended: false }, 130)).toEqual({ tries: 1, workMs: 25, overloaded: false });
     // Once it has ended (the host waits for its pipe), the time since it started is no sign of slowness.
-    expect(line.backlog({ id: '4', startedMs: 100, ended: true }, 130)).toEqual({ tries: 1, workMs: 2 });
+    expect(line.backlog({ id: '4', startedMs: 100, ended: true }, 130)).toEqual({ tries: 1, workMs: 2, overloaded: false });
     // No run yet, or one this line no longer holds (answered): the head, not under way.
-    expect(line.backlog(null, 130)).toEqual({ tries: 4, workMs: 8 });
-    expect(line.backlog({ id: '99', startedMs: 0, ended: false }, 130)).toEqual({ tries: 4, workMs: 8 });
+    expect(line.backlog(null, 130)).toEqual({ tries: 4, workMs: 8, overloaded: false });
+    expect(line.backlog({ id: '99', startedMs: 0, ended: false }, 130)).toEqual({ tries: 4, workMs: 8, overloaded: false });
   });
 
   it('gives back everything it held when the process is gone', () => {
