@@ -68,6 +68,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
   const existed = existsSync(root);
   const paths = createRunDir(root);
   const release = lockRunDir(paths);
+  killPoint('run-dir-locked');
   try {
     writeRunJson(paths, {
       version: RUN_JSON_VERSION,

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, sep } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import { EnvironmentError, RunDirConflictError } from '../errors.js';
 import type { StoredRedisBackend } from '../redis/run-backend.js';
 import type { ResolvedJob } from '../spec/types.js';
@@ -43,6 +43,19 @@ export function createRunDir(root: string): RunPaths {
         `or choose another --run-dir`,
     );
   }
+  if (existsSync(root) && statSync(root).isDirectory() && isUnstartedRun(paths)) {
+    // A `run` killed before it wrote run.json: nothing of it can be resumed. Unless its process is
+    // still starting (its lock is live), the user's second `run` takes the folder over.
+    const owner = liveLockOwner(paths);
+    if (owner !== null) {
+      throw new EnvironmentError(
+        'RUN_DIR_LOCKED',
+        `${root} is being started by process ${owner.pid} on ${owner.host} (since ${owner.since}); ` +
+          `wait for it, or choose another --run-dir`,
+      );
+    }
+    for (const name of readdirSync(root)) rmSync(join(root, name), { recursive: true, force: true });
+  }
   if (existsSync(root) && (!statSync(root).isDirectory() || readdirSync(root).length > 0)) {
     // A run scatters logs/, outputs/ and its ledger in its folder: not among someone else's files.
     throw new RunDirConflictError(
@@ -56,6 +69,25 @@ export function createRunDir(root: string): RunPaths {
   return paths;
 }
 
+/**
+ * Whether `paths.root` holds only what `run` makes before it writes run.json (`createRunDir`'s empty
+ * log folders, the lock, run.json written aside): a start killed before anything could be resumed.
+ * An empty folder is not one (there is nothing to take over), nor one with any other file.
+ */
+function isUnstartedRun(paths: RunPaths): boolean {
+  const names = readdirSync(paths.root);
+  const ours = (name: string): boolean =>
+    name === basename(paths.lockFile) ||
+    name.startsWith(`${basename(paths.runJson)}.tmp-`) ||
+    (name === basename(paths.logs) && onlyFolders(paths.logs));
+  return names.length > 0 && names.every(ours);
+}
+
+/** Whether `dir` holds folders only, at any depth: no file. */
+function onlyFolders(dir: string): boolean {
+  return readdirSync(dir, { withFileTypes: true }).every((entry) => entry.isDirectory() && onlyFolders(join(dir, entry.name)));
+}
+
 export function writeRunJson(paths: RunPaths, runJson: RunJson): void {
   const text = JSON.stringify(runJson, (_key, value: unknown) => relativize(value, paths.root), 2);
   writeAtomic(paths.runJson, text + '\n');
@@ -63,6 +95,12 @@ export function writeRunJson(paths: RunPaths, runJson: RunJson): void {
 
 export function readRunJson(paths: RunPaths): RunJson {
   if (!existsSync(paths.runJson)) {
+    if (existsSync(paths.root) && statSync(paths.root).isDirectory() && isUnstartedRun(paths)) {
+      throw new RunDirConflictError(
+        `${paths.root} holds a run stopped before it began (no run.json): nothing to resume; ` +
+          `start it again with \`minibatch run <module> --run-dir ${paths.root}\``,
+      );
+    }
     throw new RunDirConflictError(`${paths.root} is not a minibatch run directory (no run.json)`);
   }
   const text = readFileSync(paths.runJson, 'utf8');

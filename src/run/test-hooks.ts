@@ -10,6 +10,8 @@
 
 /** Every point the orchestrator announces, in the order a run passes them. */
 export const KILL_POINTS = [
+  /** `run`: the run directory made and locked, run.json not yet written (nothing to resume). */
+  'run-dir-locked',
   /** `run`: run.json written, the ledger not yet created. */
   'run-json',
   /** `run`: the ledger created, nothing planned. */

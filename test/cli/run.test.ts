@@ -2,8 +2,9 @@
  * `minibatch run` end to end, as a user runs it: the built CLI, real Python workers, a real
  * ledger; assertions on exit codes, output files, job results and logs (issue 3).
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JobResult } from '../../src/report/result.js';
@@ -168,6 +169,41 @@ describe('minibatch run', () => {
     const r = await runCli([...moduleArgs(m).slice(0, -3), '--run-dir', m.data]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`${m.data} exists and is not an empty folder; give --run-dir a new or empty folder`);
+  });
+
+  it('takes over a --run-dir whose run was killed before run.json; refuses one whose start is alive', async () => {
+    // What `run` leaves when killed between locking its folder and writing run.json.
+    const m = makeModule({ entry: 'ok', files: names(2), settings: { outputAction: 'append_row' } });
+    const leaveStart = (pid: number): void => {
+      mkdirSync(join(m.runDir, 'logs', 'sys', 'workers'), { recursive: true });
+      writeFileSync(join(m.runDir, 'run.lock'), JSON.stringify({ pid, host: hostname(), since: '2026-12-07T00:00:00Z' }) + '\n');
+    };
+    leaveStart(process.pid);
+    const live = await runCli(moduleArgs(m));
+    expect(live.exitCode).toBe(3);
+    expect(live.stderr).toContain(`${m.runDir} is being started by process ${process.pid} on ${hostname()}`);
+
+    const dead = spawnSync('true').pid ?? 0;
+    leaveStart(dead);
+    const resume = await runCli(['resume', m.runDir]);
+    expect(resume.exitCode).toBe(2);
+    expect(resume.stderr).toContain(`${m.runDir} holds a run stopped before it began (no run.json): nothing to resume; start it again`);
+    const r = await runCli(moduleArgs(m));
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(join(m.out, 'parallel_run_step.txt'), 'utf8')).toBe(names(2).map((n) => `ok ${n} ${n.length}\n`).join(''));
+    expect(existsSync(join(m.runDir, 'run.lock'))).toBe(false);
+  });
+
+  it('refuses a --run-dir with a lock and a file of its own: it is not a run this tool started', async () => {
+    const m = makeModule({ entry: 'ok', files: names(1) });
+    mkdirSync(m.runDir, { recursive: true });
+    writeFileSync(join(m.runDir, 'run.lock'), '{}\n');
+    writeFileSync(join(m.runDir, 'notes.txt'), 'mine\n');
+    const r = await runCli(moduleArgs(m));
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`${m.runDir} exists and is not an empty folder`);
+    expect(readFileSync(join(m.runDir, 'notes.txt'), 'utf8')).toBe('mine\n');
   });
 
   it('refuses a --run-dir that holds another run, suggesting resume', async () => {

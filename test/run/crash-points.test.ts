@@ -22,7 +22,8 @@ const FILES = fileNames(40);
  * that count tries come early in a chain, while enough mini-batches are left to reach them.
  */
 const CHAINS: readonly (readonly Step[])[] = [
-  [['run', 'run-json'], ['resume', 'planned:5'], ['resume', 'reconciled'], ['resume', 'dispatched:3'],
+  // Killed before run.json: there is nothing to resume, and the user's second `run` takes the folder.
+  [['run', 'run-dir-locked'], ['run', 'run-json'], ['resume', 'planned:5'], ['resume', 'reconciled'], ['resume', 'dispatched:3'],
     ['resume', 'committed:2'], ['resume', 'rows-partial'], ['resume', 'result-files'], ['resume', null]],
   [['run', 'ledger-created'], ['resume', 'dispatched:6'], ['resume', 'flushed:1'], ['resume', 'scheduled'],
     ['resume', 'rows-written'], ['resume', 'result-recorded'], ['resume', null]],
