@@ -93,14 +93,40 @@ function readCache(file: string | null): Buffer | undefined {
   }
 }
 
-/** Replaces the cache (and any this installation made for an older bundle), atomically; a failure is ignored. */
+/**
+ * A cache of another installation unused this long is removed when a cache is written: an
+ * installation deleted since (an old clone, a temporary `npx` folder) would otherwise leave its
+ * ~0.7 MB there for good. One still in use that was idle this long compiles once again.
+ */
+const STALE_CACHE_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * Replaces the cache, atomically, removing any this installation made for an older bundle and
+ * those of other installations unused for STALE_CACHE_MS (neither read nor written); a failure is
+ * ignored.
+ */
 function writeCache(file: string, compiled: Script): void {
   try {
     const dir = dirname(file);
     const prefix = installPrefix(bundle);
-    for (const old of existsSync(dir) ? readdirSync(dir) : []) if (old.startsWith(prefix)) rmSync(join(dir, old), { force: true });
+    const now = Date.now();
+    for (const old of existsSync(dir) ? readdirSync(dir) : []) {
+      if (!old.startsWith('code-') || !old.endsWith('.bin')) continue;
+      const path = join(dir, old);
+      if (old.startsWith(prefix) || now - lastUse(path) > STALE_CACHE_MS) rmSync(path, { force: true });
+    }
     writeCacheFile(file, compiled.createCachedData());
   } catch {
     // A read-only or full home: the next start compiles again, which is all a cache saves.
+  }
+}
+
+/** When a cache file was last read or written (its access time is kept at least daily by `relatime`). */
+function lastUse(file: string): number {
+  try {
+    const { atimeMs, mtimeMs } = statSync(file);
+    return Math.max(atimeMs, mtimeMs);
+  } catch {
+    return Date.now(); // gone already, or not ours to judge
   }
 }

@@ -1,9 +1,10 @@
 /**
  * The launcher the `minibatch` executable starts (src/cli/launcher.ts) compiles the bundled command
  * line with a V8 code cache kept in the user's cache folder. A cache V8 accepts is left as it is;
- * one it rejects is made again; a cache folder that cannot be written costs nothing but the time.
+ * one it rejects is made again; a cache folder that cannot be written costs nothing but the time;
+ * other installations' caches unused for 30 days are removed.
  */
-import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -96,6 +97,25 @@ describe('the code cache', () => {
     const both = readdirSync(join(cacheHome, 'minibatch'));
     expect(both).toHaveLength(2);
     expect(both).toContain(ours[0]);
+  });
+
+  it("removes other installations' caches unused for 30 days when it writes its own", async () => {
+    // Left by installations deleted since (an old clone, an npx folder), and one still in use.
+    const dir = join(home, 'minibatch');
+    mkdirSync(dir, { mode: 0o700 });
+    const day = 24 * 3600;
+    const now = Date.now() / 1000;
+    const left = { 'code-deadbeef-881494-1-v20.0.0-x64.bin': 31, 'code-cafef00d-881494-2-v20.0.0-x64.bin': 29, 'interpreters.json': 400 };
+    for (const [name, daysAgo] of Object.entries(left)) {
+      writeFileSync(join(dir, name), 'x', { mode: 0o600 });
+      utimesSync(join(dir, name), now - daysAgo * day, now - daysAgo * day);
+    }
+    expect((await version(home)).exitCode).toBe(0);
+    const after = readdirSync(dir);
+    expect(after).not.toContain('code-deadbeef-881494-1-v20.0.0-x64.bin');
+    expect(after).toContain('code-cafef00d-881494-2-v20.0.0-x64.bin');
+    expect(after).toContain('interpreters.json');
+    expect(after.filter((name) => name.startsWith('code-'))).toHaveLength(2);
   });
 
   it('a cache folder that cannot be made does not stop the command', async () => {
