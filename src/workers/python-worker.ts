@@ -557,6 +557,11 @@ export class PythonWorker {
     if (this.finalized) return;
     this.finalized = true;
     this.process = null;
+    // Closed at the latest now. A worker its fork server forked but was killed before reporting is
+    // alive, in a group of its own, with a pid never heard of: the hang-up of its pipes is what
+    // ends it (its watchdog, DESIGN §6), and open pipes would keep this process from exiting.
+    this.input?.destroy();
+    this.output?.destroy();
     this.output = null;
     this.state = 'exited';
     clearTimeout(this.pipeTimer);

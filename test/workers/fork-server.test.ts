@@ -3,11 +3,16 @@
  * `minibatch_host.py --fork-server`): each is still a worker of its own (name, slot, process group,
  * logs), its exit status reaches the pool, and a replacement is spawned as before.
  */
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { TryOutcome } from '../../src/run/backend.js';
+import { HOST_SCRIPT } from '../../src/workers/host-script.js';
 import { isAlive, poolsPerTest, readText, task, until, type Sandbox } from './helpers.js';
+
+/** Worker hosts made for a test (test/fixtures/hosts). */
+const HOSTS = fileURLToPath(new URL('../fixtures/hosts', import.meta.url));
 
 let box: Sandbox;
 const poolFor = poolsPerTest((b) => (box = b));
@@ -58,6 +63,23 @@ describe('the fork server', () => {
     expect(log.some((line) => /pid \d+: exit code 7$/.test(line))).toBe(true);
     const again = await Promise.all([p.run([fine as string]), p.run([fine as string])]);
     expect(again.map((o) => o.kind)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('a worker forked but never reported (its server killed in between) exits once the pool stops', async () => {
+    // The server reports each fork after it; a stop that kills it in between leaves a worker that
+    // the pool never knew the pid of, in a process group of its own. Its pipes are all it has.
+    const forkedPids = join(box.root, 'forked.pids');
+    const readPids = (): number[] => (existsSync(forkedPids) ? readText(forkedPids).trim().split('\n').map(Number) : []);
+    const p = await poolFor('ok.py', {
+      processCount: 2,
+      hostScript: join(HOSTS, 'fork_server_unreported.py'),
+      env: { MINIBATCH_PYTHON_DIR: dirname(HOST_SCRIPT), FORKED_PIDS_FILE: forkedPids },
+    });
+    await until(() => readPids().length === 2, 10_000, 'both workers to be forked');
+    await p.pool.stop('now');
+    const pids = readPids();
+    await until(() => pids.every((pid) => !isAlive(pid)), 5000, 'the unreported workers to exit');
+    expect(p.events.filter((e) => e.type === 'worker_started')).toEqual([]);
   });
 
   it('kills a server that never finishes starting: its workers time out in init(), and the pool gives up', async () => {
