@@ -5,7 +5,7 @@
  * nothing and exits with its recorded code; one stopped by a threshold resumes once it is raised.
  */
 import type { Command } from 'commander';
-import { addContinueOptions, continueOverrides, type ContinueCliOptions } from './continue-options.js';
+import { addContinueOptions, continueChoices, type ContinueCliOptions } from './continue-options.js';
 
 export function register(program: Command): void {
   const command = program
@@ -18,7 +18,7 @@ export function register(program: Command): void {
     process.exitCode = await continueRun({
       mode: 'resume',
       runDir,
-      overrides: continueOverrides('resume', opts),
+      ...continueChoices('resume', opts),
       plainProgress: !opts.progress,
     });
   });

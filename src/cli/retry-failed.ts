@@ -5,7 +5,7 @@
  * again.
  */
 import type { Command } from 'commander';
-import { addContinueOptions, continueOverrides, type ContinueCliOptions } from './continue-options.js';
+import { addContinueOptions, continueChoices, type ContinueCliOptions } from './continue-options.js';
 
 export function register(program: Command): void {
   const command = program
@@ -18,7 +18,7 @@ export function register(program: Command): void {
     process.exitCode = await continueRun({
       mode: 'retry-failed',
       runDir,
-      overrides: continueOverrides('retry-failed', opts),
+      ...continueChoices('retry-failed', opts),
       plainProgress: !opts.progress,
     });
   });

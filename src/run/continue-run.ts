@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { filesPerMiniBatch, planJob, planJobBatches } from '../data/dataset.js';
-import { RunDirConflictError } from '../errors.js';
+import { RunDirConflictError, UsageError } from '../errors.js';
 import { Ledger } from '../ledger/sqlite.js';
 import type { MiniBatchStatus } from '../ledger/types.js';
 import { runPaths, type RunPaths } from '../report/layout.js';
@@ -17,7 +17,8 @@ import type { ResolvedJob, RunSettings } from '../spec/types.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
 import { executeRun } from './execute.js';
 import { OUTCOME_META_KEY } from './finalize.js';
-import { openRunBackend, storedRedisChoice } from '../redis/run-backend.js';
+import { parseBackend, storableUrl, type RedisBackendChoice } from '../redis/cli-options.js';
+import { openRunBackend, storedRedisChoice, type StoredRedisBackend } from '../redis/run-backend.js';
 import { overrideSettings } from './overrides.js';
 import { decideResume, recordedResult } from './run-state.js';
 import { lockRunDir, readRunJson, writeRunJson } from './rundir.js';
@@ -28,6 +29,10 @@ export interface ContinueOptions {
   readonly runDir: string;
   /** From flags; only settings in `CONTINUE_SETTINGS`. */
   readonly overrides: Partial<RunSettings>;
+  /** `--processes` as given, 0 included (only a run on Redis may run no Python here); null: absent. */
+  readonly processes: number | null;
+  /** `--backend` as given: a run on Redis reaches its server with this URL (and stores it, without password). */
+  readonly backend: string | undefined;
   /** Lines instead of a bar, even on a terminal. */
   readonly plainProgress: boolean;
 }
@@ -44,8 +49,8 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
     const job = overrideSettings(runJson.job, opts.overrides);
     process.stdout.write(`run directory: ${paths.root}\n`);
     // A rejected setting (an interpreter that is not there) must fail before run.json records it.
-    const stored = runJson.backend;
-    const processes = opts.overrides.processCountPerNode ?? stored?.processes ?? job.settings.processCountPerNode;
+    const { redis, backend } = continuedBackend(runJson.backend, opts, paths);
+    const processes = opts.processes ?? backend?.processes ?? job.settings.processCountPerNode;
     const python = processes === 0 ? null : (await resolveInterpreter(job.settings.python)).executable;
     const fresh = Ledger.discardIfBlank(paths.root);
     // Killed before its ledger existed (right after run.json), or while creating it: nothing ran,
@@ -56,7 +61,7 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
       if (go !== true) return go;
       // Settings first, then forget the old outcome: a run killed from here on has none, and
       // resumes with the settings given now.
-      writeRunJson(paths, { ...runJson, job });
+      writeRunJson(paths, { ...runJson, job, ...(backend === undefined ? {} : { backend }) });
       ledger.deleteMeta(OUTCOME_META_KEY);
       if (!fresh) await completePlan(ledger, job, opts.mode === 'resume');
       if (opts.mode === 'retry-failed' && !fresh) {
@@ -72,8 +77,6 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
         }
       }
       if (!fresh) process.stdout.write(`${formatLeft(ledger.counts())}\n`);
-      // A run on Redis continues there (issue 5): the stored server, its password from MINIBATCH_REDIS_URL.
-      const redis = stored === undefined ? null : storedRedisChoice(stored, undefined);
       const run = await openRunBackend({ job, paths, runId: runJson.runId, ledger, redis, processes, python, resumed: true });
       try {
         const result = await executeRun({
@@ -100,6 +103,39 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
   } finally {
     release();
   }
+}
+
+/**
+ * The backend a continued run uses: a local run stays local; a run on Redis continues there
+ * (issue 5), on the server `--backend` names (with its password, or at a new address), else the
+ * stored one with its password from MINIBATCH_REDIS_URL. Returns what run.json is to store.
+ */
+function continuedBackend(
+  stored: StoredRedisBackend | undefined,
+  opts: ContinueOptions,
+  paths: RunPaths,
+): { readonly redis: RedisBackendChoice | null; readonly backend: StoredRedisBackend | undefined } {
+  const given = opts.backend === undefined ? undefined : parseBackend(opts.backend);
+  if (stored === undefined) {
+    if (given !== undefined && given !== null) {
+      throw new UsageError(
+        `${paths.root} ran on this machine, and continues here: --backend cannot move it to Redis. ` +
+          `Start a new run with \`minibatch run … --backend ${storableUrl(given.target)}\` to run it there`,
+      );
+    }
+    if (opts.processes === 0) {
+      throw new UsageError(`--processes 0 runs no Python on this machine: only a run on Redis can do without; ${paths.root} runs here`);
+    }
+    return { redis: null, backend: undefined };
+  }
+  if (given === null) {
+    throw new UsageError(
+      `${paths.root} runs on Redis (${stored.url}), where its queue and workers are: it continues there. ` +
+        `Give --backend its server's URL, or leave --backend out`,
+    );
+  }
+  const redis = storedRedisChoice(stored, given === undefined ? undefined : opts.backend);
+  return { redis, backend: { ...stored, url: storableUrl(redis.target), processes: opts.processes ?? stored.processes } };
 }
 
 function existingRunDir(dir: string): RunPaths {

@@ -36,6 +36,16 @@ describe.concurrent('minibatch resume', () => {
     expect(refused.stderr).toContain('--input, --mini-batch-size, --limit would change them');
     expect(refused.stderr).toContain('resume accepts: --processes, --nodes, --run-invocation-timeout');
 
+    // A local run continues here: it cannot move to Redis, nor do without Python on this machine.
+    const toRedis = await cli(['resume', runDir, '--backend', 'redis://:s3cret@127.0.0.1:1']);
+    expectExit(toRedis, 2);
+    expect(toRedis.stderr).toContain(`${runDir} ran on this machine, and continues here: --backend cannot move it to Redis`);
+    expect(toRedis.stderr).toContain('`minibatch run … --backend redis://127.0.0.1:1/0`');
+    expect(toRedis.stderr).not.toContain('s3cret');
+    const noPython = await cli(['resume', runDir, '--processes', '0']);
+    expectExit(noPython, 2);
+    expect(noPython.stderr).toContain(`--processes 0 runs no Python on this machine: only a run on Redis can do without; ${runDir} runs here`);
+
     const missing = await cli(['resume', join(job.root, 'nope')]);
     expectExit(missing, 2);
     expect(missing.stderr).toContain(`${join(job.root, 'nope')} is not a run directory: it does not exist`);

@@ -23,6 +23,15 @@ function jobResult(runDir: string): JobResult {
   return JSON.parse(readFileSync(join(runDir, 'logs', 'job_result.json'), 'utf8')) as JobResult;
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function elsewhere(): string {
   return mkdtempSync(join(tmpdir(), 'mb-machine-'));
 }
@@ -146,5 +155,38 @@ describeWithRedis('many machines through Redis', () => {
     const w = await worker.exited;
     expect(w.exitCode).toBe(0);
     expect(w.stdout).toMatch(/served 1 run; ran \d+ tries? of mini-batches/);
+  });
+
+  it('resume --processes 0 --backend URL: the run continues on the workers alone, at the address given', async () => {
+    const m = recordingModule({ files: names(12), settings: { outputAction: 'append_row', miniBatchSize: 1 } });
+    const env = clusterEnv(uniquePrefix('resume-elsewhere'), { CALLS_FILE: m.calls, SLEEP_MS: '100' });
+    // Started with Python of its own, killed after its 3rd commit.
+    const first = await runCli(redisRunArgs(m, server, ['--processes', '1']), { env: { ...env, MINIBATCH_TEST_KILL_AT: 'committed:3' } });
+    expect(first.signal).toBe('SIGKILL');
+    // Its own worker may still run what it had prefetched; it exits within seconds (DESIGN §6).
+    const own = new Set(readCalls(m.calls).map((c) => c.pid));
+    await until(() => [...own].every((pid) => !alive(pid)), 'the killed orchestrator’s worker to exit', 10_000);
+    // It joins the run at once: the run is still registered, waiting for its orchestrator.
+    const before = readCalls(m.calls).length;
+    const worker = startCli(['worker', server.bareUrl, '--processes', '1'], { cwd: elsewhere(), env });
+    await worker.waitFor(/serving run /);
+
+    const local = await runCli(['resume', m.runDir, '--backend', 'local'], { env });
+    expect(local.exitCode).toBe(2);
+    expect(local.stderr).toContain(`${m.runDir} runs on Redis (redis://127.0.0.1:${server.port}/0), where its queue and workers are: it continues there`);
+
+    const address = `redis://localhost:${server.port}`;
+    const resumed = await runCli(['resume', m.runDir, '--no-progress', '--processes', '0', '--backend', address], { env });
+    expect(resumed.stderr).not.toContain('error');
+    expect(resumed.exitCode).toBe(0);
+    expect(rows(m.out)).toEqual(names(12));
+    // Run by the worker elsewhere, none by this machine's own (worker-<slot>).
+    const after = readCalls(m.calls).slice(before);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.filter((c) => c.worker.startsWith('worker-'))).toEqual([]);
+    const stored = (JSON.parse(readFileSync(join(m.runDir, 'run.json'), 'utf8')) as { backend: unknown }).backend;
+    expect(stored).toMatchObject({ kind: 'redis', url: `redis://localhost:${server.port}/0`, processes: 0 });
+    worker.child.kill('SIGTERM');
+    expect((await worker.exited).exitCode).toBe(0);
   });
 });
