@@ -43,7 +43,7 @@ export function createRunDir(root: string): RunPaths {
         `or choose another --run-dir`,
     );
   }
-  if (existsSync(root) && statSync(root).isDirectory() && isUnstartedRun(paths)) {
+  if (isUnstartedRun(paths)) {
     // A `run` killed before it wrote run.json: nothing of it can be resumed. Unless its process is
     // still starting (its lock is live), the user's second `run` takes the folder over.
     const owner = liveLockOwner(paths);
@@ -75,6 +75,7 @@ export function createRunDir(root: string): RunPaths {
  * An empty folder is not one (there is nothing to take over), nor one with any other file.
  */
 function isUnstartedRun(paths: RunPaths): boolean {
+  if (!existsSync(paths.root) || !statSync(paths.root).isDirectory()) return false;
   const names = readdirSync(paths.root);
   const ours = (name: string): boolean =>
     name === basename(paths.lockFile) ||
@@ -95,7 +96,7 @@ export function writeRunJson(paths: RunPaths, runJson: RunJson): void {
 
 export function readRunJson(paths: RunPaths): RunJson {
   if (!existsSync(paths.runJson)) {
-    if (existsSync(paths.root) && statSync(paths.root).isDirectory() && isUnstartedRun(paths)) {
+    if (isUnstartedRun(paths)) {
       throw new RunDirConflictError(
         `${paths.root} holds a run stopped before it began (no run.json): nothing to resume; ` +
           `start it again with \`minibatch run <module> --run-dir ${paths.root}\``,

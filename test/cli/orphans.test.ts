@@ -9,15 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
 import { makeModule, moduleArgs } from '../helpers/module.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive } from '../helpers/processes.js';
 
 it("a child process that run() started dies within 5 s of the orchestrator's SIGKILL", async () => {
   const m = makeModule({ entry: 'spawner', files: ['a'] });

@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { expect, it } from 'vitest';
 import type { JobResult } from '../../src/report/result.js';
 import { runCli } from '../helpers/cli.js';
+import { isAlive } from '../helpers/processes.js';
 import { names } from '../helpers/module.js';
 import { describeWithRedis, redisPerSuite, uniquePrefix, type RedisServer } from '../helpers/redis-server.js';
 import { clusterEnv, killMachine, readCalls, recordingModule, redisRunArgs, startCli, until } from './helpers.js';
@@ -21,15 +22,6 @@ function rows(out: string): string[] {
 
 function jobResult(runDir: string): JobResult {
   return JSON.parse(readFileSync(join(runDir, 'logs', 'job_result.json'), 'utf8')) as JobResult;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function elsewhere(): string {
@@ -165,7 +157,7 @@ describeWithRedis('many machines through Redis', () => {
     expect(first.signal).toBe('SIGKILL');
     // Its own worker may still run what it had prefetched; it exits within seconds (DESIGN §6).
     const own = new Set(readCalls(m.calls).map((c) => c.pid));
-    await until(() => [...own].every((pid) => !alive(pid)), 'the killed orchestrator’s worker to exit', 10_000);
+    await until(() => [...own].every((pid) => !isAlive(pid)), 'the killed orchestrator’s worker to exit', 10_000);
     // It joins the run at once: the run is still registered, waiting for its orchestrator.
     const before = readCalls(m.calls).length;
     const worker = startCli(['worker', server.bareUrl, '--processes', '1'], { cwd: elsewhere(), env });

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../data/tree.js';
 import { CLI } from '../helpers/cli.js';
+import { isAlive } from '../helpers/processes.js';
 import { callsOf, cli, committedIn, expectedRows, expectExit, fileNames, makeJob, rowsOf } from './helpers.js';
 
 const FILES = fileNames(16);
@@ -20,20 +21,6 @@ beforeAll(() => {
   tmp = tempDir('minibatch-crash-env-');
 });
 afterAll(() => tmp.cleanup());
-
-/** Running (a zombie waiting for a reaper that a container may lack is not). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return true;
-  }
-}
 
 describe.concurrent('crashes around the orchestrator', () => {
   it('a worker killed mid-batch with the orchestrator (kill -9 of both process groups) loses nothing', async () => {
@@ -56,7 +43,7 @@ describe.concurrent('crashes around the orchestrator', () => {
     // No worker outlives its orchestrator (each sees its pipe close and takes its process group down).
     const workers = new Set(calls.map((line) => Number(line.split(' ')[1])));
     await sleep(200);
-    expect([...workers].filter(alive)).toEqual([]);
+    expect([...workers].filter(isAlive)).toEqual([]);
 
     const resumed = await cli(['resume', runDir, '--no-progress']);
     expectExit(resumed, 0);

@@ -136,22 +136,7 @@ export function task(items: readonly string[], miniBatch = 0, attempt = 1): TryT
   return { miniBatch, attempt, items, context: { minibatch_index: miniBatch, partition_key_value: null } };
 }
 
-/** Alive and not a zombie (a reparented zombie still answers kill(pid, 0)). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = `/proc/${pid}/stat`;
-  if (!existsSync(stat)) return true;
-  try {
-    const state = readFileSync(stat, 'utf8').replace(/^.*\) /s, '').charAt(0);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
+export { isAlive } from '../helpers/processes.js';
 
 export async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
