@@ -72,10 +72,10 @@ export function storeRedisBackend(choice: RedisBackendChoice, processes: number 
 }
 
 /**
- * The Redis a stored run uses: the URL given again (`--backend`, with its password), else the stored
- * one, whose password comes from `MINIBATCH_REDIS_URL` (url.ts).
+ * The Redis a stored run uses: its server as `--backend` names it again (`given`: with its password,
+ * or at a new address), else the stored one, whose password comes from `MINIBATCH_REDIS_URL`
+ * (url.ts). The key prefix is always the run's own.
  */
-export function storedRedisChoice(stored: StoredRedisBackend, given: string | undefined): RedisBackendChoice {
-  const url = given !== undefined && /^rediss?:\/\//i.test(given.trim()) ? given : stored.url;
-  return { target: resolveRedisTarget(url), prefix: parsePrefix(stored.prefix) };
+export function storedRedisChoice(stored: StoredRedisBackend, given: RedisBackendChoice | null): RedisBackendChoice {
+  return { target: given?.target ?? resolveRedisTarget(stored.url), prefix: parsePrefix(stored.prefix) };
 }

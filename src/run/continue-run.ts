@@ -134,7 +134,7 @@ function continuedBackend(
         `Give --backend its server's URL, or leave --backend out`,
     );
   }
-  const redis = storedRedisChoice(stored, given === undefined ? undefined : opts.backend);
+  const redis = storedRedisChoice(stored, given ?? null);
   return { redis, backend: { ...stored, url: storableUrl(redis.target), processes: opts.processes ?? stored.processes } };
 }
 

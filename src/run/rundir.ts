@@ -31,13 +31,7 @@ export function createRunDir(root: string): RunPaths {
   if (existsSync(paths.runJson) || existsSync(paths.stateDb)) {
     // Say who drives it, when someone does: that is what a user needs to know first (issue 4).
     const owner = liveLockOwner(paths);
-    if (owner !== null) {
-      throw new EnvironmentError(
-        'RUN_DIR_LOCKED',
-        `${root} is being driven by process ${owner.pid} on ${owner.host} (since ${owner.since}); ` +
-          `wait for it to end, or stop it first (if no minibatch runs there any more, delete ${paths.lockFile})`,
-      );
-    }
+    if (owner !== null) throw drivenBy(paths, owner);
     throw new RunDirConflictError(
       `${root} already holds a run; continue it with \`minibatch resume ${root}\`, ` +
         `or choose another --run-dir`,
@@ -47,13 +41,7 @@ export function createRunDir(root: string): RunPaths {
     // A `run` killed before it wrote run.json: nothing of it can be resumed. Unless its process is
     // still starting (its lock is live), the user's second `run` takes the folder over.
     const owner = liveLockOwner(paths);
-    if (owner !== null) {
-      throw new EnvironmentError(
-        'RUN_DIR_LOCKED',
-        `${root} is being started by process ${owner.pid} on ${owner.host} (since ${owner.since}); ` +
-          `wait for it, or choose another --run-dir`,
-      );
-    }
+    if (owner !== null) throw drivenBy(paths, owner);
     for (const name of readdirSync(root)) rmSync(join(root, name), { recursive: true, force: true });
   }
   if (existsSync(root) && (!statSync(root).isDirectory() || readdirSync(root).length > 0)) {
@@ -168,11 +156,7 @@ export function lockRunDir(paths: RunPaths): () => void {
     }
     const owner = readLockOwner(paths.lockFile);
     if (owner !== null && owner.host === me.host && isAlive(owner.pid)) {
-      throw new EnvironmentError(
-        'RUN_DIR_LOCKED',
-        `${paths.root} is being driven by process ${owner.pid} on ${owner.host} (since ${owner.since}); ` +
-          `wait for it to end, or stop it first (if no minibatch runs there any more, delete ${paths.lockFile})`,
-      );
+      throw drivenBy(paths, owner);
     }
     if (owner !== null && owner.host !== me.host) {
       throw new EnvironmentError(
@@ -185,6 +169,15 @@ export function lockRunDir(paths: RunPaths): () => void {
     unlinkSync(paths.lockFile);
   }
   throw new EnvironmentError('RUN_DIR_LOCKED', `could not take the lock ${paths.lockFile}`);
+}
+
+/** The run is driven (or being started) by a live process: who, and what to do. */
+function drivenBy(paths: RunPaths, owner: LockOwner): EnvironmentError {
+  return new EnvironmentError(
+    'RUN_DIR_LOCKED',
+    `${paths.root} is being driven by process ${owner.pid} on ${owner.host} (since ${owner.since}); ` +
+      `wait for it to end, or stop it first (if no minibatch runs there any more, delete ${paths.lockFile})`,
+  );
 }
 
 /**

@@ -545,11 +545,7 @@ export class PythonWorker {
     clearTimeout(this.runTimer);
     // Whatever the host left behind in its group (forked children) goes with it.
     this.killGroup('SIGKILL');
-    this.pipeTimer = setTimeout(() => {
-      this.input?.destroy();
-      this.output?.destroy();
-      void this.finalize(code, signal);
-    }, PIPE_CLOSE_WAIT_MS);
+    this.pipeTimer = setTimeout(() => void this.finalize(code, signal), PIPE_CLOSE_WAIT_MS);
   }
 
   /** After exit and the last message read: resolve what it held, log, and tell the pool. Runs once. */

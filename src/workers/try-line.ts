@@ -88,8 +88,9 @@ export class TryLine {
     let from = 0;
     let runningForMs = 0;
     if (run !== null) {
-      const at = this.running?.id === run.id ? -1 : this.waiting.findIndex((attempt) => attempt.id === run.id);
-      if (this.running?.id === run.id || at !== -1) {
+      const head = this.running?.id === run.id;
+      const at = head ? -1 : this.waiting.findIndex((attempt) => attempt.id === run.id);
+      if (head || at !== -1) {
         from = at + 1;
         if (!run.ended) runningForMs = Math.max(0, nowMs - run.startedMs - STALL_MS);
       }

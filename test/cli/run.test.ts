@@ -181,7 +181,7 @@ describe('minibatch run', () => {
     leaveStart(process.pid);
     const live = await runCli(moduleArgs(m));
     expect(live.exitCode).toBe(3);
-    expect(live.stderr).toContain(`${m.runDir} is being started by process ${process.pid} on ${hostname()}`);
+    expect(live.stderr).toContain(`${m.runDir} is being driven by process ${process.pid} on ${hostname()}`);
 
     const dead = spawnSync('true').pid ?? 0;
     leaveStart(dead);
