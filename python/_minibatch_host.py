@@ -50,7 +50,7 @@ import time
 import traceback
 import types
 
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 
 # inspect.CO_VARARGS, without importing inspect.
 CO_VARARGS = 0x04
@@ -92,15 +92,27 @@ class BadReturn(Exception):
 class MiniBatchContext:
     """The second argument of a two-argument run(), as on Azure ML."""
 
-    __slots__ = ('minibatch_index', 'partition_key_value')
+    __slots__ = ('minibatch_index', 'partition_key_value', 'dataset')
 
-    def __init__(self, minibatch_index, partition_key_value):
+    def __init__(self, minibatch_index, partition_key_value, dataset=None):
         self.minibatch_index = minibatch_index
         self.partition_key_value = partition_key_value
+        # With partition keys, the mini-batch's data as Azure's dataset objects offer it; else None.
+        self.dataset = dataset
 
     def __repr__(self):
         return 'MiniBatchContext(minibatch_index=%r, partition_key_value=%r)' % (
             self.minibatch_index, self.partition_key_value)
+
+
+def context_of(items, ctx):
+    """The MiniBatchContext of a `run` message's context."""
+    root = ctx.get('dataset_root')
+    dataset = None
+    if root is not None:
+        from _minibatch_dataset import FileDataset  # only partitioned runs need it
+        dataset = FileDataset(items, root, ctx.get('partition_key_value'))
+    return MiniBatchContext(ctx['minibatch_index'], ctx.get('partition_key_value'), dataset)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,8 +345,7 @@ def count(result, items, fmt):
 def call_run(entry, msg):
     items = msg['items']  # a fresh list per message: run() may keep or change it
     if entry.two_args:
-        ctx = msg['context']
-        return entry.run(items, MiniBatchContext(ctx['minibatch_index'], ctx.get('partition_key_value')))
+        return entry.run(items, context_of(items, msg['context']))
     return entry.run(items)
 
 

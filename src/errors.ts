@@ -20,6 +20,11 @@ export type ErrorCode =
   | 'SPEC_UNREADABLE'
   /** The module spec was read but breaks rules; `diagnostics` lists each. */
   | 'SPEC_INVALID'
+  /**
+   * An input's MLTable file cannot be read or asks for what minibatch does not do (a remote path, an
+   * unsupported transformation); `diagnostics` name each place.
+   */
+  | 'MLTABLE_INVALID'
   /** A job file, binding or flag is wrong (unknown name, bad value, missing required input). */
   | 'USAGE'
   /** A run directory exists and holds another run, or is not a run directory. */
@@ -60,13 +65,13 @@ export abstract class MinibatchError extends Error {
   }
 }
 
-/** The spec (or a job file) could not be read or broke rules. Exit 2. */
+/** The spec (or a job file, or an input's MLTable) could not be read or broke rules. Exit 2. */
 export class SpecError extends MinibatchError {
   readonly exitCode = EXIT.badInput;
-  readonly code: 'SPEC_UNREADABLE' | 'SPEC_INVALID';
+  readonly code: 'SPEC_UNREADABLE' | 'SPEC_INVALID' | 'MLTABLE_INVALID';
   readonly diagnostics: readonly Diagnostic[];
   constructor(
-    code: 'SPEC_UNREADABLE' | 'SPEC_INVALID',
+    code: 'SPEC_UNREADABLE' | 'SPEC_INVALID' | 'MLTABLE_INVALID',
     diagnostics: readonly Diagnostic[],
     options?: { cause?: unknown },
   ) {

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { planJob } from '../data/dataset.js';
+import { planDataset, resolveDataset } from '../data/dataset.js';
 import type { PlannedMiniBatch } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import { runPaths } from '../report/layout.js';
@@ -44,7 +44,8 @@ async function debugCommand(target: string, opts: JobOptions & { miniBatch: stri
   const { job, diagnostics } = await resolveJobFromCli(target, opts, paths.root);
   printDiagnostics(diagnostics);
   const interpreter = await resolveInterpreter(job.settings.python);
-  const miniBatch = await findMiniBatch(planJob(job), index);
+  const dataset = await resolveDataset(job);
+  const miniBatch = await findMiniBatch(planDataset(dataset), index);
   for (const dir of [paths.entryLogDir, ...Object.values(job.outputs)]) mkdirSync(dir, { recursive: true });
 
   process.stderr.write(
@@ -59,7 +60,7 @@ async function debugCommand(target: string, opts: JobOptions & { miniBatch: stri
       id: String(index),
       attempt: 1,
       items: miniBatch.items.map((i) => i.path),
-      context: { minibatch_index: index, partition_key_value: null },
+      context: dataset.context(index, miniBatch.input, miniBatch.items),
     },
     env: { ...userEnvironment(), ...entryEnvironment(job, { runId, workerId: WORKER, slot: 0 }) },
   });

@@ -39,6 +39,7 @@ export interface JobOptions {
   readonly appendRowFormat?: string;
   readonly loggingLevel?: string;
   readonly python?: string;
+  readonly partitionKeys?: string;
   readonly limit?: string;
 }
 
@@ -64,6 +65,7 @@ export const SETTING_FLAGS: readonly SettingFlag[] = [
   { flags: '--append-row-file-name <name>', option: 'appendRowFileName', setting: 'appendRowFileName', help: 'file of collected rows (default: parallel_run_step.txt)' },
   { flags: '--append-row-format <format>', option: 'appendRowFormat', setting: 'appendRowFormat', help: 'txt, csv or jsonl (default: txt)' },
   { flags: '--logging-level <level>', option: 'loggingLevel', setting: 'loggingLevel', help: 'DEBUG, INFO or WARNING (default: INFO)' },
+  { flags: '--partition-keys <keys>', option: 'partitionKeys', setting: 'partitionKeys', help: 'one mini-batch per combination of these keys, e.g. Store,Brand (fields of an MLTable partition format)' },
   { flags: '--python <interpreter>', option: 'python', setting: 'python', help: 'Python interpreter, a command or a path (default: amlEnvironment.python.interpreterPath, else python3)' },
 ];
 

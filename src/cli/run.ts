@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { planJobBatches } from '../data/dataset.js';
+import { planDatasetBatches, resolveDataset } from '../data/dataset.js';
 import { Ledger } from '../ledger/sqlite.js';
 import { writeLogsReadme } from '../report/readme.js';
 import { formatSummary } from '../report/summary.js';
@@ -52,7 +52,9 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
   const ownProcesses = redis === null ? null : parseProcesses(opts.processes, true);
   const { job, diagnostics } = await resolveJobFromCli(target, ownProcesses === 0 ? { ...opts, processes: undefined } : opts, root);
   printDiagnostics(diagnostics);
-  const plan = planJobBatches(job);
+  // A bad MLTable or partition key stops the run here, before it has a run directory.
+  const dataset = await resolveDataset(job);
+  const plan = planDatasetBatches(dataset);
   // The probe (a Python start-up) runs while the run directory and its ledger are made, and an
   // interpreter that is a binary starts the workers meanwhile. A run whose interpreter cannot start
   // leaves no run directory behind.
@@ -119,6 +121,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
         ledger,
         backend: run.backend,
         plan,
+        context: dataset.context,
         progressStream: process.stderr,
         plainProgress: !opts.progress,
         handleSignals: true,

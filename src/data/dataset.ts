@@ -1,11 +1,31 @@
 /**
- * A job's dataset: the bound `inputData` ports, planned into mini-batches. Shared by `explain`,
- * `run` and `resume`, so that all three plan exactly the same way.
+ * A job's dataset: the bound `inputData` ports, resolved (an MLTable read and its files listed) and
+ * then planned into mini-batches. Shared by `explain`, `run`, `resume` and `debug`, so that all of
+ * them plan exactly the same way. Resolving comes first and on its own, so that a bad MLTable or a
+ * bad partition key stops a run before it has a run directory or a worker.
  */
-import { UsageError } from '../errors.js';
+import { SpecError, UsageError } from '../errors.js';
+import { Diagnostics } from '../spec/diagnostics.js';
 import type { ResolvedJob } from '../spec/types.js';
-import { planBatches, planFiles } from './plan.js';
+import { partitionPlan, type MakeContext } from './partition.js';
+import { planBatches, planFiles, type Cutting, type PlanInput } from './plan.js';
 import type { PlannedMiniBatch } from './types.js';
+import type { LoadedMLTable } from './mltable/load.js';
+
+/** One bound `inputData` port. */
+export interface DatasetInput extends PlanInput {
+  /** The MLTable the bound path stands for; null: plain data (every file under the path). */
+  readonly mltable: LoadedMLTable | null;
+}
+
+export interface Dataset {
+  readonly inputs: readonly DatasetInput[];
+  readonly cutting: Cutting;
+  /** What `run(mini_batch, mini_batch_context)` gets besides the items, for a mini-batch of this dataset. */
+  readonly context: MakeContext;
+  /** Plan only the first N mini-batches (`--limit`); null = all. */
+  readonly limit: number | null;
+}
 
 /** The `inputData` ports that are bound, in declared order (an unbound optional one is skipped). */
 export function datasetInputs(job: ResolvedJob): { name: string; path: string }[] {
@@ -27,11 +47,61 @@ export function filesPerMiniBatch(job: ResolvedJob): number {
   return size.count;
 }
 
-export function planJob(job: ResolvedJob): AsyncGenerator<PlannedMiniBatch> {
-  return planFiles(datasetInputs(job), filesPerMiniBatch(job), job.limit);
+/**
+ * Reads each input's MLTable (if it has one) and checks what planning will need. Throws a
+ * `SpecError` (MLTABLE_INVALID) for a bad MLTable, a `UsageError` for a bad setting.
+ */
+export async function resolveDataset(job: ResolvedJob): Promise<Dataset> {
+  const inputs: DatasetInput[] = [];
+  for (const { name, path } of datasetInputs(job)) {
+    const mltable = await readMLTable(path);
+    inputs.push({ name, path, mltable, files: mltable?.source.files ?? null });
+  }
+  for (const input of inputs) {
+    if (input.mltable?.source.kind === 'table') refuseTable(input.name, input.mltable);
+  }
+  const keys = job.settings.partitionKeys;
+  if (keys.length > 0) return { inputs, ...partitionPlan(inputs, keys), limit: job.limit };
+  return { inputs, cutting: { kind: 'count', files: filesPerMiniBatch(job) }, context: plainContext, limit: job.limit };
 }
 
-/** `planJob` in groups, as a run streams it into its ledger (`Scheduler`). */
-export function planJobBatches(job: ResolvedJob): AsyncGenerator<PlannedMiniBatch[]> {
-  return planBatches(datasetInputs(job), filesPerMiniBatch(job), job.limit);
+export function planDataset(dataset: Dataset): AsyncGenerator<PlannedMiniBatch> {
+  return planFiles(dataset.inputs, dataset.cutting, dataset.limit);
+}
+
+/** `planDataset` in groups, as a run streams it into its ledger (`Scheduler`). */
+export function planDatasetBatches(dataset: Dataset): AsyncGenerator<PlannedMiniBatch[]> {
+  return planBatches(dataset.inputs, dataset.cutting, dataset.limit);
+}
+
+/** Resolves and plans: for callers that need the plan alone (explain, debug, reconcile). */
+export async function* planJob(job: ResolvedJob): AsyncGenerator<PlannedMiniBatch> {
+  yield* planDataset(await resolveDataset(job));
+}
+
+const plainContext: MakeContext = (index) => ({ minibatch_index: index, partition_key_value: null, dataset_root: null });
+
+async function readMLTable(path: string): Promise<LoadedMLTable | null> {
+  // The MLTable code (and picomatch) loads only for inputs that have an MLTable: `run` starts
+  // faster without it.
+  const { findMLTable, loadMLTable } = await import('./mltable/load.js');
+  const file = findMLTable(path);
+  return file === null ? null : loadMLTable(file);
+}
+
+/**
+ * A tabular MLTable is refused until tabular datasets are planned (byte ranges of the files, read
+ * by the workers): running its files as a file dataset would hand run() paths where it expects a
+ * DataFrame.
+ */
+function refuseTable(name: string, loaded: LoadedMLTable): never {
+  const { definition } = loaded;
+  const d = new Diagnostics(definition.yaml);
+  d.error(
+    definition.read?.at ?? [],
+    `\`${definition.read?.name ?? 'a read transformation'}\` makes input \`${name}\` a table, and tabular MLTable inputs need tabular dataset support ` +
+      `(run() given a pandas DataFrame), which this build of minibatch does not have yet; remove the read ` +
+      `transformation to run the listed files as a file dataset (run() then gets their paths)`,
+  );
+  throw new SpecError('MLTABLE_INVALID', d.sorted());
 }

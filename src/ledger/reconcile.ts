@@ -28,11 +28,20 @@ interface Tally {
   newFiles: number;
 }
 
+/**
+ * How new files are cut into mini-batches: `size` files each, and (partition keys) a new one
+ * wherever `groupOf` changes, since new files come in plan order, a group's files together.
+ */
+export interface NewFileCutting {
+  readonly size: number;
+  readonly groupOf: ((input: string, rel: string) => string) | null;
+}
+
 export async function reconcilePlan(
   db: Database.Database,
   inputs: InputTable,
   plan: AsyncIterable<PlannedMiniBatch>,
-  miniBatchSize: number,
+  cutting: NewFileCutting,
 ): Promise<ReconcileCounts> {
   db.exec(`
     DROP TABLE IF EXISTS temp.fresh_files;
@@ -58,7 +67,7 @@ export async function reconcilePlan(
         CREATE INDEX temp.stored_files_by_rel ON stored_files (input, rel);
         CREATE INDEX temp.stored_files_by_idx ON stored_files (idx, pos);`);
       judgeStored(db, inputs, tally);
-      appendNew(db, inputs, miniBatchSize, nextIndex, tally);
+      appendNew(db, inputs, cutting, nextIndex, tally);
     }).immediate();
     return tally;
   } finally {
@@ -193,7 +202,7 @@ interface NewFile {
 }
 
 /** Files the stored plan lacks become new mini-batches at the end, in listing order, never crossing an input. */
-function appendNew(db: Database.Database, inputs: InputTable, miniBatchSize: number, nextIndex: number, tally: Tally): void {
+function appendNew(db: Database.Database, inputs: InputTable, cutting: NewFileCutting, nextIndex: number, tally: Tally): void {
   const page = db.prepare<[number, number], NewFile>(`
     SELECT f.ord, f.input, f.rel, f.size, f.mtime FROM fresh_files f
     WHERE f.ord > ? AND NOT EXISTS (SELECT 1 FROM stored_files s WHERE s.input = f.input AND s.rel = f.rel)
@@ -201,6 +210,7 @@ function appendNew(db: Database.Database, inputs: InputTable, miniBatchSize: num
   const insert = db.prepare('INSERT INTO mini_batches (idx, key, input_id, items, item_count) VALUES (?, ?, ?, ?, ?)');
   let index = nextIndex;
   let input = '';
+  let group: string | null = null;
   let items: { rel: string; size: number; mtimeMs: number }[] = [];
   const emit = (): void => {
     if (items.length === 0) return;
@@ -217,12 +227,14 @@ function appendNew(db: Database.Database, inputs: InputTable, miniBatchSize: num
     if (files.length === 0) break;
     for (const f of files) {
       after = f.ord;
-      if (f.input !== input) {
+      const fileGroup = cutting.groupOf?.(f.input, f.rel) ?? null;
+      if (f.input !== input || fileGroup !== group) {
         emit();
         input = f.input;
+        group = fileGroup;
       }
       items.push({ rel: f.rel, size: f.size, mtimeMs: f.mtime });
-      if (items.length >= miniBatchSize) emit();
+      if (items.length >= cutting.size) emit();
     }
   }
   emit();

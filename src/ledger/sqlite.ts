@@ -18,7 +18,7 @@ import { BulkStatement } from './bulk.js';
 import { CommitWriter, type CommitOptions } from './commits.js';
 import { encodeItems, InputTable, rootOf } from './inputs.js';
 import { readInsight, type InsightOptions, type LedgerInsight } from './insight.js';
-import { reconcilePlan } from './reconcile.js';
+import { reconcilePlan, type NewFileCutting } from './reconcile.js';
 import { parseRows, toMiniBatch, toTry } from './records.js';
 import { applyPragmas, ensureKeyIndex, createSchema, RESERVED_META, schemaProblem } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
@@ -245,12 +245,14 @@ export class Ledger {
    * changed files reset their mini-batch (pending, fresh tries, new generation, rows dropped); new
    * files become new mini-batches after the last index; vanished files leave pending mini-batches
    * (a pending one left empty is dropped), committed ones keep their outcome. Plan the fresh listing
-   * with the run's `miniBatchSize` and no limit beyond the run's own.
+   * with the run's `miniBatchSize` (files per mini-batch, or how partition keys cut them) and no
+   * limit beyond the run's own.
    */
-  async reconcile(plan: AsyncIterable<PlannedMiniBatch>, miniBatchSize: number): Promise<ReconcileCounts> {
+  async reconcile(plan: AsyncIterable<PlannedMiniBatch>, cutting: number | NewFileCutting): Promise<ReconcileCounts> {
     this.flush();
     try {
-      return await reconcilePlan(this.#db, this.#inputs, plan, miniBatchSize);
+      const how = typeof cutting === 'number' ? { size: cutting, groupOf: null } : cutting;
+      return await reconcilePlan(this.#db, this.#inputs, plan, how);
     } catch (error) {
       throw storageError(this.file, error);
     }

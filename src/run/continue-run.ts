@@ -6,7 +6,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { filesPerMiniBatch, planJob, planJobBatches } from '../data/dataset.js';
+import { planDataset, planDatasetBatches, resolveDataset, type Dataset } from '../data/dataset.js';
+import type { Cutting } from '../data/plan.js';
+import type { NewFileCutting } from '../ledger/reconcile.js';
 import { RunDirConflictError, UsageError } from '../errors.js';
 import { Ledger } from '../ledger/sqlite.js';
 import type { MiniBatchStatus } from '../ledger/types.js';
@@ -59,11 +61,13 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
     try {
       const go = fresh ? true : prepare(ledger, job, opts, paths);
       if (go !== true) return go;
+      // The MLTables as they are now: a changed one plans (and reconciles) what it lists now.
+      const dataset = await resolveDataset(job);
       // Settings first, then forget the old outcome: a run killed from here on has none, and
       // resumes with the settings given now.
       writeRunJson(paths, { ...runJson, job, ...(backend === undefined ? {} : { backend }) });
       ledger.deleteMeta(OUTCOME_META_KEY);
-      if (!fresh) await completePlan(ledger, job, opts.mode === 'resume');
+      if (!fresh) await completePlan(ledger, dataset, opts.mode === 'resume');
       if (opts.mode === 'retry-failed' && !fresh) {
         const before = ledger.counts();
         const reset = ledger.resetForRetry(RETRY_STATUSES);
@@ -85,7 +89,8 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
           paths,
           ledger,
           backend: run.backend,
-          plan: fresh ? planJobBatches(job) : null,
+          plan: fresh ? planDatasetBatches(dataset) : null,
+          context: dataset.context,
           progressStream: process.stderr,
           plainProgress: opts.plainProgress,
           handleSignals: true,
@@ -183,11 +188,17 @@ function prepare(ledger: Ledger, job: ResolvedJob, opts: ContinueOptions, paths:
  * Brings the stored plan in line with a fresh listing (DESIGN §7). `resume` always does (changed
  * files run again, new files are added); retry-failed only finishes a plan that a crash cut short.
  */
-async function completePlan(ledger: Ledger, job: ResolvedJob, always: boolean): Promise<void> {
+async function completePlan(ledger: Ledger, dataset: Dataset, always: boolean): Promise<void> {
   const planningWasDone = ledger.planningDone();
   if (planningWasDone && !always) return;
-  const changes = await ledger.reconcile(planJob(job), filesPerMiniBatch(job));
+  const changes = await ledger.reconcile(planDataset(dataset), newFileCutting(dataset.cutting));
   killPoint('reconciled');
   if (!planningWasDone) ledger.markPlanned(ledger.counts().miniBatches);
   process.stdout.write(`${formatReconcile(changes, planningWasDone)}\n`);
+}
+
+/** New files found on resume are cut as planning cuts: by count, or one mini-batch per partition key combination. */
+function newFileCutting(cutting: Cutting): NewFileCutting {
+  if (cutting.kind === 'count') return { size: cutting.files, groupOf: null };
+  return { size: Number.POSITIVE_INFINITY, groupOf: (input, rel) => JSON.stringify(cutting.valuesOf(input, rel)) };
 }

@@ -14,7 +14,7 @@ import { TryLog } from '../report/try-log.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { diskProblem, unwritable } from './disk-error.js';
 import { finalizeRun } from './finalize.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { killPoint } from './test-hooks.js';
 
 export interface ExecuteOptions {
@@ -26,6 +26,8 @@ export interface ExecuteOptions {
   readonly backend: Backend;
   /** Streamed into the ledger while dispatching (`planJobBatches`); null when the ledger holds the whole plan. */
   readonly plan: AsyncIterable<readonly PlannedMiniBatch[]> | null;
+  /** The context each mini-batch's `run()` gets (`Dataset.context`). */
+  readonly context: SchedulerOptions['context'];
   /** Where progress goes (stderr). */
   readonly progressStream: NodeJS.WriteStream;
   /** Lines instead of a bar, even on a terminal. */
@@ -55,6 +57,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
     backend,
     settings: job.settings,
     plan: opts.plan,
+    context: opts.context,
     onTry: (t, status) => tryLog.record(t, status),
   });
   const progress = new ProgressReporter({

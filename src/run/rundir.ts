@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { basename, join, sep } from 'node:path';
 import { EnvironmentError, RunDirConflictError } from '../errors.js';
 import type { StoredRedisBackend } from '../redis/run-backend.js';
-import type { ResolvedJob } from '../spec/types.js';
+import type { ResolvedJob, RunSettings } from '../spec/types.js';
 import { runPaths, type RunPaths } from '../report/layout.js';
 
 export const RUN_JSON_VERSION = 1;
@@ -93,7 +93,10 @@ export function readRunJson(paths: RunPaths): RunJson {
     throw new RunDirConflictError(`${paths.root} is not a minibatch run directory (no run.json)`);
   }
   const text = readFileSync(paths.runJson, 'utf8');
-  return JSON.parse(text, (_key, value: unknown) => absolutize(value, paths.root)) as RunJson;
+  const stored = JSON.parse(text, (_key, value: unknown) => absolutize(value, paths.root)) as RunJson;
+  // Settings added since a run was stored take their defaults.
+  const settings: Partial<RunSettings> = stored.job.settings;
+  return { ...stored, job: { ...stored.job, settings: { ...stored.job.settings, partitionKeys: settings.partitionKeys ?? [] } } };
 }
 
 function relativize(value: unknown, root: string): unknown {

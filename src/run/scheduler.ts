@@ -3,9 +3,10 @@
  * slots, decides retries, commits every try, and stops on thresholds or on request (DESIGN §2, §4).
  * It knows nothing of processes or Redis: a `Backend` runs tries and reports outcomes as data.
  */
-import type { PlannedMiniBatch } from '../data/types.js';
+import type { FileItem, PlannedMiniBatch } from '../data/types.js';
 import type { Commit, LedgerCounts, MiniBatchRecord, MiniBatchStatus, TryRecord } from '../ledger/types.js';
 import type { RunSettings } from '../spec/types.js';
+import type { MiniBatchContext } from '../workers/protocol.js';
 import type { Backend, TryOutcome, TryTask } from './backend.js';
 import { killPoint } from './test-hooks.js';
 import { breachedThreshold, type ThresholdBreach } from './thresholds.js';
@@ -47,6 +48,11 @@ export interface SchedulerOptions {
   readonly plan: AsyncIterable<readonly PlannedMiniBatch[]> | null;
   /** Called after every finished try, for logs (processed_mini_batches.csv, job_error.txt). */
   readonly onTry?: (record: TryRecord, status: MiniBatchStatus) => void;
+  /**
+   * The context `run(mini_batch, mini_batch_context)` gets for a mini-batch (its partition key
+   * values, with partition keys). @default its index alone
+   */
+  readonly context?: (index: number, input: string, items: readonly FileItem[]) => MiniBatchContext;
   /** Items of planned mini-batches kept in memory for dispatch. @default FRESH_ITEMS_CAP */
   readonly freshItemsCap?: number;
 }
@@ -237,6 +243,10 @@ export class Scheduler {
     this.requestStop({ kind: 'fatal', error: asError(error) });
   };
 
+  private contextOf(index: number, input: string, items: readonly FileItem[]): MiniBatchContext {
+    return this.opts.context?.(index, input, items) ?? { minibatch_index: index, partition_key_value: null, dataset_root: null };
+  }
+
   /** Keeps freshly planned mini-batches in memory for dispatch, up to FRESH_ITEMS_CAP items waiting. */
   private handOver(batch: readonly PlannedMiniBatch[]): void {
     let items = 0;
@@ -251,7 +261,7 @@ export class Scheduler {
         miniBatch: mb.index,
         attempt: 1,
         items: mb.items.map((i) => i.path),
-        context: { minibatch_index: mb.index, partition_key_value: null },
+        context: this.contextOf(mb.index, mb.input, mb.items),
       });
     }
   }
@@ -290,7 +300,7 @@ export class Scheduler {
       miniBatch: record.index,
       attempt: record.tries + 1,
       items: record.items.map((i) => i.path),
-      context: { minibatch_index: record.index, partition_key_value: null },
+      context: this.contextOf(record.index, record.input, record.items),
     };
   }
 

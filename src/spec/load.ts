@@ -13,7 +13,7 @@ import { SpecError } from '../errors.js';
 import type { Diagnostic } from '../errors.js';
 
 /** What the file is, for messages. */
-export type YamlKind = 'module spec' | 'job file' | 'module spec or job file';
+export type YamlKind = 'module spec' | 'job file' | 'module spec or job file' | 'MLTable file';
 
 export interface YamlFile {
   readonly kind: YamlKind;
@@ -40,6 +40,7 @@ const EMPTY_HINT: Record<YamlKind, string> = {
   'job file': 'a job file is a YAML mapping with `module: ./module.yaml`',
   'module spec or job file':
     'give a module spec (amlModuleIdentifier:, inputs:, implementation:, …) or a job file (module: ./module.yaml)',
+  'MLTable file': 'an MLTable file is a YAML mapping with `paths:` (file:, folder: or pattern: entries) and optional `transformations:`',
 };
 
 /** Reads and parses `given` (relative to `cwd`). Throws `SpecError('SPEC_UNREADABLE')`. */

@@ -112,6 +112,22 @@ function parseEnvironment(raw: unknown): Parsed<Record<string, string>> {
   return ok(env);
 }
 
+const KEY_NAME = /^[^,{}]+$/;
+
+/** `[Store, Brand]` (YAML) or `Store,Brand` (a flag, or YAML text). */
+function parseKeys(raw: unknown): Parsed<readonly string[]> {
+  const list = typeof raw === 'string' ? raw.split(',') : Array.isArray(raw) ? raw : null;
+  if (list === null || !list.every((k) => typeof k === 'string' || typeof k === 'number')) {
+    return bad(`must be key names, a list or comma-separated, e.g. Store,Brand; found ${shown(raw)}`);
+  }
+  const keys = list.map((k) => String(k).trim()).filter((k) => k !== '');
+  const wrong = keys.find((k) => !KEY_NAME.test(k));
+  if (wrong !== undefined) return bad(`has \`${wrong}\`, which is not a key name (no braces or commas)`);
+  const twice = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (twice !== undefined) return bad(`names \`${twice}\` twice`);
+  return ok(keys);
+}
+
 /** One parser per setting, each returning the setting's resolved unit. */
 export const SETTING_PARSERS: { readonly [K in SettingName]: (raw: unknown) => Parsed<RunSettings[K]> } = {
   miniBatchSize: parseSize,
@@ -129,6 +145,7 @@ export const SETTING_PARSERS: { readonly [K in SettingName]: (raw: unknown) => P
   environmentVariables: parseEnvironment,
   initTimeoutMs: parseDuration,
   python: parseText,
+  partitionKeys: parseKeys,
 };
 
 /** The key each setting has in YAML (`implementation.parallel.settings`, a job file's `settings`). */
@@ -148,6 +165,7 @@ export const SETTING_KEYS: { readonly [K in SettingName]: string } = {
   environmentVariables: 'environmentVariables',
   initTimeoutMs: 'initTimeout',
   python: 'python',
+  partitionKeys: 'partitionKeys',
 };
 
 export const SETTING_NAMES = Object.keys(SETTING_KEYS) as SettingName[];
@@ -159,6 +177,10 @@ export function formatSetting<K extends SettingName>(name: K, value: RunSettings
   if (name === 'miniBatchSize') {
     const size = value as MiniBatchSize;
     return size.unit === 'items' ? String(size.count) : formatBytes(size.bytes);
+  }
+  if (name === 'partitionKeys') {
+    const keys = value as readonly string[];
+    return keys.length === 0 ? 'none' : keys.join(',');
   }
   if (name === 'environmentVariables') {
     const entries = Object.entries(value as Record<string, string>);
@@ -203,6 +225,7 @@ export function defaultSettings(): Omit<RunSettings, 'initTimeoutMs'> {
     loggingLevel: 'INFO',
     environmentVariables: {},
     python: 'python3',
+    partitionKeys: [],
   };
 }
 

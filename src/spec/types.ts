@@ -123,6 +123,11 @@ export interface RunSettings {
   readonly initTimeoutMs: number;
   /** The interpreter as configured (a command or path); resolved per machine to `sys.executable`. @default 'python3' */
   readonly python: string;
+  /**
+   * One mini-batch per distinct combination of these keys' values (fields of an MLTable's partition
+   * format, for files), instead of `miniBatchSize`. @default [] (none)
+   */
+  readonly partitionKeys: readonly string[];
 }
 
 export type SettingName = keyof RunSettings;

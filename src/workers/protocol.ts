@@ -5,7 +5,7 @@
  * protocol version. The Python side is `python/_minibatch_host.py`; keep both in step.
  */
 
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** An error raised in the worker, as Python reported it. */
 export interface WorkerError {
@@ -32,7 +32,13 @@ export type Rows =
 
 export interface MiniBatchContext {
   readonly minibatch_index: number;
+  /** With partition keys: the mini-batch's value of each key. */
   readonly partition_key_value: Readonly<Record<string, string>> | null;
+  /**
+   * With partition keys over files: the folder that `mini_batch_context.dataset.to_path()` gives
+   * paths relative to (the MLTable's); null otherwise, and then `dataset` is None.
+   */
+  readonly dataset_root: string | null;
 }
 
 /** What the worker host needs to start the entry script. */

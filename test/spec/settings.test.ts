@@ -111,6 +111,7 @@ describe('precedence: flag > job file > spec > default', () => {
       environmentVariables: {},
       initTimeoutMs: 3 * 60_000 + 30_000,
       python: 'python3',
+      partitionKeys: [],
     });
     expect(new Set(Object.values(sources))).toEqual(new Set(['default']));
   });

@@ -1,0 +1,65 @@
+/**
+ * An input bound to an MLTable: to a folder holding an `MLTable` file, or to that file itself. It
+ * is read as Azure reads it: with a read transformation it is a table; without one, a file dataset
+ * of exactly the files its `paths` list (skip and take then count files, as the `mltable` package
+ * counts the rows of its one `Path` column).
+ */
+import { statSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import type { DatasetSource } from '../table-format.js';
+import { listedFiles } from './files.js';
+import { parseMLTable, type MLTableDefinition } from './parse.js';
+
+/** The file name Azure looks for in an MLTable folder. */
+export const MLTABLE_FILE = 'MLTable';
+
+export interface LoadedMLTable {
+  readonly definition: MLTableDefinition;
+  readonly source: DatasetSource;
+}
+
+/** The MLTable file an input path stands for, or null when it is plain data. */
+export function findMLTable(inputPath: string): string | null {
+  const path = resolve(inputPath);
+  const stats = statSync(path, { throwIfNoEntry: false });
+  if (stats === undefined) return null;
+  if (stats.isFile()) return basename(path) === MLTABLE_FILE ? path : null;
+  if (!stats.isDirectory()) return null;
+  const inside = join(path, MLTABLE_FILE);
+  return statSync(inside, { throwIfNoEntry: false })?.isFile() === true ? inside : null;
+}
+
+/** Parses the MLTable at `file` and lists its files. Throws a `SpecError` (MLTABLE_INVALID). */
+export async function loadMLTable(file: string): Promise<LoadedMLTable> {
+  const definition = await parseMLTable(file, displayPath(file));
+  const listed = await listedFiles(definition);
+  if (definition.read === null) {
+    const end = definition.takeRows === null ? undefined : definition.skipRows + definition.takeRows;
+    const files = listed.slice(definition.skipRows, end);
+    return { definition, source: { kind: 'files', files, partitionFormat: definition.partitionFormat, origin: file } };
+  }
+  const { format } = definition.read;
+  return {
+    definition,
+    source: {
+      kind: 'table',
+      files: listed,
+      origin: file,
+      read: {
+        format,
+        keepColumns: definition.keepColumns,
+        dropColumns: definition.dropColumns,
+        skipRows: definition.skipRows,
+        takeRows: definition.takeRows,
+        columnTypes: definition.columnTypes,
+        partitionFormat: definition.partitionFormat,
+      },
+    },
+  };
+}
+
+/** Relative to the current folder when inside it (shorter messages), else absolute. */
+function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? file : rel;
+}
