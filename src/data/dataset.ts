@@ -4,7 +4,7 @@
  * them plan exactly the same way. Resolving comes first and on its own, so that a bad MLTable or a
  * bad partition key stops a run before it has a run directory or a worker.
  */
-import { SpecError, UsageError } from '../errors.js';
+import { SpecError, UsageError } from '../core/errors.js';
 import { Diagnostics } from '../spec/diagnostics.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { partitionPlan, type MakeContext } from './partition.js';

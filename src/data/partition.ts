@@ -5,9 +5,9 @@
  * not name, an input without such a pattern, and a file the pattern does not fit are refused.
  */
 import { relative, sep } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { positionAt } from '../spec/diagnostics.js';
-import type { MiniBatchContext } from '../workers/protocol.js';
+import type { MiniBatchContext } from '../core/tries.js';
 import { listedRoot } from './listed.js';
 import type { LoadedMLTable } from './mltable/load.js';
 import { parsePartitionFormat, partitionValues, type PartitionFormat } from './partition-format.js';

@@ -10,7 +10,7 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { SpecError } from '../../errors.js';
+import { SpecError } from '../../core/errors.js';
 import { Diagnostics } from '../../spec/diagnostics.js';
 import { listFiles } from '../list.js';
 import type { MLTableDefinition, MLTablePath } from './parse.js';

@@ -6,7 +6,7 @@
  * describes would look right and be wrong.
  */
 import { dirname } from 'node:path';
-import { SpecError } from '../../errors.js';
+import { SpecError } from '../../core/errors.js';
 import { Diagnostics, formatPath, type YamlPath } from '../../spec/diagnostics.js';
 import { readYamlFile, type YamlFile } from '../../spec/load.js';
 import { closest } from '../../spec/suggest.js';
