@@ -6,7 +6,8 @@
  */
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { datasetInputs, planJob } from '../data/dataset.js';
+import { planDataset, resolveDataset } from '../data/dataset.js';
+import { describeMLTable, formatMLTableReading, type MLTableReading } from '../data/mltable/describe.js';
 import { defaultRunsRoot } from '../run/rundir.js';
 import { newRunId } from '../run/runId.js';
 import { entryCommand, entryEnvironment, shellJoin } from '../spec/render.js';
@@ -37,7 +38,10 @@ export interface Explanation {
   readonly command: string;
   readonly environment: Readonly<Record<string, string>>;
   readonly dataset: {
-    inputs: { name: string; path: string }[];
+    /** `mltable`: how an input bound to an MLTable is read; null: every file under its path. */
+    inputs: { name: string; path: string; mltable: MLTableReading | null }[];
+    /** Partition keys (one mini-batch per combination of their values); empty: miniBatchSize. */
+    partitionKeys: readonly string[];
     items: number;
     miniBatches: number;
     first: { index: number; input: string; key: string; items: string[] }[];
@@ -90,8 +94,11 @@ export async function explain(job: ResolvedJob, runId: string, runDir: string): 
 }
 
 async function summarizeDataset(job: ResolvedJob): Promise<Explanation['dataset']> {
-  const dataset: Explanation['dataset'] = { inputs: datasetInputs(job), items: 0, miniBatches: 0, first: [] };
-  for await (const batch of planJob(job)) {
+  const resolved = await resolveDataset(job);
+  const inputs = resolved.inputs.map((i) => ({ name: i.name, path: i.path, mltable: i.mltable === null ? null : describeMLTable(i.mltable) }));
+  const partitionKeys = resolved.cutting.kind === 'partition' ? resolved.cutting.keys : [];
+  const dataset: Explanation['dataset'] = { inputs, partitionKeys, items: 0, miniBatches: 0, first: [] };
+  for await (const batch of planDataset(resolved)) {
     dataset.items += batch.items.length;
     dataset.miniBatches += 1;
     if (dataset.first.length < SHOWN_MINI_BATCHES) {
@@ -140,7 +147,11 @@ export function formatExplanation(e: Explanation): string {
   out.push('', 'environment');
   for (const [name, value] of Object.entries(e.environment)) out.push(`  ${name}=${value}`);
   out.push('', 'dataset');
-  table(e.dataset.inputs.map((i) => [i.name, i.path]));
+  for (const input of e.dataset.inputs) {
+    table([[input.name, input.path]]);
+    if (input.mltable !== null) out.push(...formatMLTableReading(input.mltable, `  ${' '.repeat(input.name.length + 2)}`));
+  }
+  if (e.dataset.partitionKeys.length > 0) out.push(`  one mini-batch per combination of ${e.dataset.partitionKeys.join(', ')} (partition keys)`);
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   out.push(`  ${plural(e.dataset.items, 'item')} in ${plural(e.dataset.miniBatches, 'mini-batch')}`.replace(/mini-batchs/, 'mini-batches'));
   table(

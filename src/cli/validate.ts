@@ -9,6 +9,7 @@ import { formatDiagnostic } from '../core/errors.js';
 import type { Diagnostic } from '../core/errors.js';
 import type { ModuleSpec } from '../spec/types.js';
 import { defaultRunsRoot } from '../run/rundir.js';
+import { resolveDataset } from '../data/dataset.js';
 import { bindJob, type FlagBindings } from '../spec/bind.js';
 import { loadTarget } from './options.js';
 
@@ -23,8 +24,8 @@ export function register(program: Command): void {
       const { spec, job, diagnostics } = await loadTarget(target);
       printDiagnostics(diagnostics);
       // A job file's bindings are checked as `run` would check them (names, values, paths), so
-      // that "valid" means the job can start. Nothing is created.
-      if (job !== null) await bindJob({ spec, job, flags: NO_FLAGS, runDir: join(defaultRunsRoot(), 'validate') });
+      // that "valid" means the job can start: its MLTables read, its partition keys found. Nothing is created.
+      if (job !== null) await resolveDataset(await bindJob({ spec, job, flags: NO_FLAGS, runDir: join(defaultRunsRoot(), 'validate') }));
       process.stdout.write(`${summary(target, spec)}\n`);
     });
 }
