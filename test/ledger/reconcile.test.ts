@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planFiles } from '../../src/data/plan.js';
 import { Ledger } from '../../src/ledger/sqlite.js';
 import type { ReconcileCounts } from '../../src/ledger/types.js';
-import { MTIME_S, numbered, tempDir, writeTree } from '../data/tree.js';
+import { collect, MTIME_S, numbered, tempDir, writeTree } from '../data/tree.js';
 import { failedTry, plan, statuses, succeeded } from './helpers.js';
 
 let tmp: string;
@@ -135,5 +135,32 @@ describe('reconcile (resume, DESIGN §7)', () => {
     );
     expect(counts).toEqual({ ...NOTHING, unchanged: 4, added: 1, newFiles: 2 });
     expect(ledger.record(4)).toMatchObject({ input: 'other', items: [{ rel: 'o00' }, { rel: 'o01' }] });
+  });
+});
+
+describe('reconcile with partition keys', () => {
+  it('cuts new files one mini-batch per key combination, as planning does, never by count', async () => {
+    const root = join(tmp, 'parts');
+    writeTree(root, { 'A/1.txt': 'a1', 'A/2.txt': 'a2', 'B/1.txt': 'b1' });
+    const folderOf = (_input: string, rel: string): string[] => [rel.split('/')[0] ?? ''];
+    const cutting = { kind: 'partition', keys: ['folder'], valuesOf: folderOf } as const;
+    const partitioned = Ledger.create(join(tmp, 'run-parts'));
+    try {
+      partitioned.addPlanned(await collect(planFiles([{ name: 'data', path: root }], cutting, null)));
+      writeTree(root, { 'A/3.txt': 'a3', 'C/1.txt': 'c1', 'C/2.txt': 'c2' });
+      const counts = await partitioned.reconcile(planFiles([{ name: 'data', path: root }], cutting, null), {
+        size: Number.POSITIVE_INFINITY,
+        groupOf: (input, rel) => JSON.stringify(folderOf(input, rel)),
+      });
+      expect(counts).toEqual({ ...NOTHING, unchanged: 2, added: 2, newFiles: 3 });
+      expect([0, 1, 2, 3].map((i) => partitioned.record(i)?.items.map((item) => item.rel))).toEqual([
+        ['A/1.txt', 'A/2.txt'],
+        ['B/1.txt'],
+        ['A/3.txt'],
+        ['C/1.txt', 'C/2.txt'],
+      ]);
+    } finally {
+      partitioned.close();
+    }
   });
 });
