@@ -41,18 +41,19 @@ export function partitionPlan(
   const valuesOf = (input: string, rel: string): string[] => {
     const p = byInput.get(input);
     const values = p === undefined ? null : partitionValues(p.format, rel);
-    // Every listed file was checked to fit; a file of a stored plan that does not is a bug.
+    // Planning and reconciling see only listed files, and every one was checked to fit.
     if (p === undefined || values === null) throw new Error(`partition: ${input}/${rel} does not fit its partition format`);
     return keys.map((k) => values[k] ?? '');
   };
   const context: MakeContext = (index, input, items) => {
+    const p = byInput.get(input);
     const first = items[0];
-    const values = first === undefined ? [] : valuesOf(input, first.rel);
+    // A mini-batch stored by a run whose MLTable had another pattern may not fit this one: its
+    // values are then unknown, which must not stop the run.
+    const values = p === undefined || first === undefined ? null : partitionValues(p.format, first.rel);
     const partition: Record<string, string> = {};
-    keys.forEach((key, i) => {
-      partition[key] = values[i] ?? '';
-    });
-    return { minibatch_index: index, partition_key_value: partition, dataset_root: byInput.get(input)?.root ?? null };
+    if (values !== null) for (const key of keys) partition[key] = values[key] ?? '';
+    return { minibatch_index: index, partition_key_value: partition, dataset_root: p?.root ?? null };
   };
   return { cutting: { kind: 'partition', keys, valuesOf }, context };
 }

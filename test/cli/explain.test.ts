@@ -62,6 +62,7 @@ settings
   environmentVariables  OMP_NUM_THREADS=1 FOO=bar  flag
   initTimeout           2m                         default
   python                python3                    spec
+  partitionKeys         none                       default
 
 interpreter  ${PYTHON}  (Python ${PY_VERSION}, from python3)
 working dir  ${V}
