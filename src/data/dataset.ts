@@ -10,6 +10,7 @@ import type { ResolvedJob } from '../spec/types.js';
 import { partitionPlan, type MakeContext } from './partition.js';
 import { planBatches, planFiles, type Cutting, type PlanInput } from './plan.js';
 import type { PlannedMiniBatch } from './types.js';
+import { findMLTable } from './mltable/find.js';
 import type { LoadedMLTable } from './mltable/load.js';
 
 /** One bound `inputData` port. */
@@ -82,11 +83,12 @@ export async function* planJob(job: ResolvedJob): AsyncGenerator<PlannedMiniBatc
 const plainContext: MakeContext = (index) => ({ minibatch_index: index, partition_key_value: null, dataset_root: null });
 
 async function readMLTable(path: string): Promise<LoadedMLTable | null> {
-  // The MLTable code (and picomatch) loads only for inputs that have an MLTable: `run` starts
-  // faster without it.
-  const { findMLTable, loadMLTable } = await import('./mltable/load.js');
   const file = findMLTable(path);
-  return file === null ? null : loadMLTable(file);
+  if (file === null) return null;
+  // The MLTable code (yaml reading, picomatch) loads only for an input that has one: a run of
+  // plain folders starts without it.
+  const { loadMLTable } = await import('./mltable/load.js');
+  return loadMLTable(file);
 }
 
 /**

@@ -4,29 +4,14 @@
  * of exactly the files its `paths` list (skip and take then count files, as the `mltable` package
  * counts the rows of its one `Path` column).
  */
-import { statSync } from 'node:fs';
-import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import type { DatasetSource } from '../table-format.js';
 import { listedFiles } from './files.js';
 import { parseMLTable, type MLTableDefinition } from './parse.js';
 
-/** The file name Azure looks for in an MLTable folder. */
-export const MLTABLE_FILE = 'MLTable';
-
 export interface LoadedMLTable {
   readonly definition: MLTableDefinition;
   readonly source: DatasetSource;
-}
-
-/** The MLTable file an input path stands for, or null when it is plain data. */
-export function findMLTable(inputPath: string): string | null {
-  const path = resolve(inputPath);
-  const stats = statSync(path, { throwIfNoEntry: false });
-  if (stats === undefined) return null;
-  if (stats.isFile()) return basename(path) === MLTABLE_FILE ? path : null;
-  if (!stats.isDirectory()) return null;
-  const inside = join(path, MLTABLE_FILE);
-  return statSync(inside, { throwIfNoEntry: false })?.isFile() === true ? inside : null;
 }
 
 /** Parses the MLTable at `file` and lists its files. Throws a `SpecError` (MLTABLE_INVALID). */

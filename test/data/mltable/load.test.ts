@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpecError } from '../../../src/core/errors.js';
 import { planFiles } from '../../../src/data/plan.js';
-import { findMLTable, loadMLTable } from '../../../src/data/mltable/load.js';
+import { findMLTable } from '../../../src/data/mltable/find.js';
+import { loadMLTable } from '../../../src/data/mltable/load.js';
 import { collect, tempDir, writeTree } from '../tree.js';
 
 let tmp: { dir: string; cleanup: () => void };
