@@ -1,4 +1,4 @@
-"""mini_batch_context.dataset for a mini-batch of a partitioned file dataset (DESIGN.md §5).
+"""mini_batch_context.dataset for a mini-batch of a partitioned file dataset. See docs/MLTABLE.md.
 
 On Azure ML, a run with partition_keys hands run() the input dataset filtered to the mini-batch's
 key values: a FileDataset whose to_path() lists its files relative to the dataset's root, with a

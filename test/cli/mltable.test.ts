@@ -1,5 +1,5 @@
 /**
- * MLTable inputs and partition keys over file paths, end to end (issue 15): the real CLI, real
+ * MLTable inputs and partition keys over file paths, end to end (docs/MLTABLE.md): the real CLI, real
  * Python. run() gets exactly the files an MLTable lists (never the MLTable itself); with partition
  * keys, one mini-batch per combination of the values the paths hold, sorted, with
  * `partition_key_value` and `mini_batch_context.dataset`; a run killed mid-way resumes to the same

@@ -1,5 +1,5 @@
 /**
- * An input bound to an MLTable (issue 15): read as Azure reads it. Without a read transformation it
+ * An input bound to an MLTable (docs/MLTABLE.md): read as Azure reads it. Without a read transformation it
  * is a file dataset of exactly the files its paths list; remote paths and transformations minibatch
  * does not honour are refused at their file:line:col, never skipped.
  */
