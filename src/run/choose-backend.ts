@@ -8,9 +8,9 @@ import type { JobResult } from '../report/result.js';
 import type { Backend } from '../core/tries.js';
 import { createLocalBackend } from './local-backend.js';
 import type { ResolvedJob } from '../spec/types.js';
-import { parsePrefix, storableUrl, type RedisBackendChoice } from '../redis/cli-options.js';
-import type { CollectorLedger } from '../redis/collector.js';
-import { resolveRedisTarget } from '../redis/url.js';
+import { parsePrefix, storableUrl, type RedisBackendChoice } from '../redis/connection/cli-options.js';
+import type { CollectorLedger } from '../redis/orchestrator/collector.js';
+import { resolveRedisTarget } from '../redis/connection/url.js';
 
 /** What run.json records of a run on Redis, for `resume`. The password is never stored. */
 export interface StoredRedisBackend {
@@ -53,7 +53,7 @@ export async function openRunBackend(options: OpenRunBackendOptions): Promise<Ru
   }
   if (options.ledger === null) throw new Error('openRunBackend: the Redis backend needs the ledger');
   // Loaded only for a Redis run: bullmq and ioredis cost every other command ~0.3 s of start-up.
-  const { openRedisRun } = await import('../redis/orchestrator.js');
+  const { openRedisRun } = await import('../redis/orchestrator/orchestrator.js');
   return openRedisRun({
     target: options.redis.target,
     prefix: options.redis.prefix,

@@ -17,7 +17,7 @@ import type { ResolvedJob, RunSettings } from '../spec/types.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
 import { executeRun } from './execute.js';
 import { OUTCOME_META_KEY } from './finalize.js';
-import { parseBackend, storableUrl, type RedisBackendChoice } from '../redis/cli-options.js';
+import { parseBackend, storableUrl, type RedisBackendChoice } from '../redis/connection/cli-options.js';
 import { openRunBackend, storedRedisChoice, type StoredRedisBackend } from './choose-backend.js';
 import { overrideSettings } from './overrides.js';
 import { decideResume, recordedResult } from './run-state.js';
