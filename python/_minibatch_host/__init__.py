@@ -12,7 +12,7 @@ Worker mode (started by the Node pool, src/workers/python-worker.ts):
     fd 3  JSON lines from the parent: init, run, cancel, shutdown
     fd 4  JSON lines to the parent: hello, ready | init_failed, result | run_failed, cancelled,
           bye  (the types are in src/workers/protocol.ts; keep both in step). Answers to runs
-          leave in groups; the run in progress is in a small file the parent reads (RunState).
+          leave in groups; the run in progress is in a small file the parent reads (RunStateFile).
     fd 1/2  the user's stdout/stderr log files, never parsed
 
 Fork-server mode (the first workers of a pool, src/workers/fork-server.ts):

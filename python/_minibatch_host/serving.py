@@ -1,5 +1,5 @@
 """Worker mode: the host serves the orchestrator on its pipes (fd 3 in, fd 4 out) until `shutdown`
-or the orchestrator's death; the run in progress is in the run-state file (RunState)."""
+or the orchestrator's death; the run in progress is in the run-state file (RunStateFile)."""
 
 import collections
 import faulthandler
@@ -44,7 +44,7 @@ class Channel:
     by the flusher thread about GROUP_S after the first of a group was held (even while a long run()
     goes on), by the main thread at once when it has nothing left to run, and before any other
     message. One write and one wake-up of the parent for many short mini-batches. Which run is in
-    progress is in the run-state file (RunState), so the parent still knows, when a process dies or
+    progress is in the run-state file (RunStateFile), so the parent still knows, when a process dies or
     hangs with answers held, which run did it: the runs before it finished.
     """
 
@@ -101,7 +101,7 @@ class Channel:
             self.flush()
 
 
-class RunState:
+class RunStateFile:
     """The run-state file the parent made for this worker (`stateFile` in `init`): 16 bytes, the id
     of the run last started and when it started (time.monotonic(), in ms: the parent reads the same
     clock), as two little-endian doubles; the id is negated once that run has ended and the host
@@ -249,7 +249,7 @@ def serve():
               'pythonVersion': '%d.%d.%d' % sys.version_info[:3]})
     inbox = Inbox(3, out)
     entry = None
-    state = RunState(None)
+    state = RunStateFile(None)
     while True:
         msg = inbox.get(state)
         if msg is None:
@@ -259,7 +259,7 @@ def serve():
             serve_run(entry, msg, out, state)
         elif kind == 'init':
             t0 = _clock()
-            state = RunState(msg['stateFile'])
+            state = RunStateFile(msg['stateFile'])
             entry, error = start_entry(msg)
             ms = elapsed_ms(t0)
             if error is not None:

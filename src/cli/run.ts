@@ -99,7 +99,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
     const run = await openRunBackend({ job, paths, runId, ledger: made, redis, processes, python, resumed: false }).catch(nothingRan);
     // Its workers started, and then something else failed: they go, and so does the run directory.
     const abandon = async (error: unknown): Promise<never> => {
-      await run.backend.stop('now');
+      await run.executor.stop('now');
       await run.close();
       return nothingRan(error);
     };
@@ -117,7 +117,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
         runId,
         paths,
         ledger,
-        backend: run.backend,
+        executor: run.executor,
         plan,
         progressStream: process.stderr,
         plainProgress: !opts.progress,

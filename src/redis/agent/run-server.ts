@@ -1,6 +1,6 @@
 /**
  * One machine serving one run (DESIGN §8): a pool of Python workers (the same `LocalPool` as the
- * local backend: init once per process, timeouts, crashes, replacements) fed by a BullMQ Worker
+ * local backend: init once per process, timeouts, crashes, replacements) fed by a BullMQ `Worker` (the consumer)
  * whose processor hands each job to the pool and returns the try's outcome. `minibatch worker`
  * runs one per run it serves; the orchestrator runs one for its own run unless `--processes 0`.
  *
@@ -10,7 +10,7 @@
  * they are held, so a job that waits in the pool behind another is not taken for dead.
  */
 import type { Redis } from 'ioredis';
-import { Worker } from 'bullmq';
+import { Worker as Consumer } from 'bullmq';
 import type { Job } from 'bullmq';
 import { RunFailedError } from '../../core/errors.js';
 import type { RunPaths } from '../../core/run-paths.js';
@@ -63,7 +63,7 @@ export class RunServer {
   /** Resolves when the pool gives up (every worker keeps failing `init()`); never rejects. */
   readonly failure: Promise<RunFailedError>;
   private reportFailure: (error: RunFailedError) => void = () => undefined;
-  private readonly worker: Worker<unknown, EncodedOutcome>;
+  private readonly consumer: Consumer<unknown, EncodedOutcome>;
   private stopping: Promise<void> | null = null;
 
   private constructor(
@@ -75,7 +75,7 @@ export class RunServer {
       this.reportFailure = resolve;
     });
     const { queue, agent } = options;
-    this.worker = new Worker<unknown, EncodedOutcome>(options.queueName, (job) => this.process(job), {
+    this.consumer = new Consumer<unknown, EncodedOutcome>(options.queueName, (job) => this.process(job), {
       connection: options.redis,
       prefix: options.keys.bullPrefix,
       concurrency: 2 * agent.processes,
@@ -87,7 +87,7 @@ export class RunServer {
       skipVersionCheck: options.skipVersionCheck ?? false,
     });
     const seen = new Map<string, number>();
-    this.worker.on('error', (error: Error) => {
+    this.consumer.on('error', (error: Error) => {
       const cause = describeCause(error);
       // Outages are reported once by the connection; a lost lock after one is expected (at-least-once).
       if (isConnectionError(error) || /Missing lock/i.test(error.message)) return;
@@ -121,11 +121,11 @@ export class RunServer {
     if (this.stopping !== null) {
       if (mode === 'now') {
         void this.pool.stop('now');
-        void this.worker.close(true);
+        void this.consumer.close(true);
       }
       return this.stopping;
     }
-    this.stopping = Promise.all([this.worker.close(mode === 'now'), this.pool.stop(mode)]).then(() => undefined);
+    this.stopping = Promise.all([this.consumer.close(mode === 'now'), this.pool.stop(mode)]).then(() => undefined);
     return this.stopping;
   }
 

@@ -12,9 +12,9 @@ import { hostname } from 'node:os';
 import { EnvironmentError } from '../../core/errors.js';
 import type { RunPaths } from '../../core/run-paths.js';
 import type { JobResult } from '../../report/result.js';
-import type { Backend } from '../../core/tries.js';
+import type { Executor } from '../../core/tries.js';
 import type { ResolvedJob } from '../../spec/types.js';
-import { RedisBackend } from './backend.js';
+import { QueueExecutor } from './queue-executor.js';
 import { checkRedis } from '../connection/check.js';
 import { storableUrl } from '../connection/cli-options.js';
 import { ClusterWatch } from './cluster.js';
@@ -25,7 +25,7 @@ import { DEFAULT_PREFIX, redisKeys, type RedisKeys } from '../store/keys.js';
 import type { EncodedOutcome } from '../store/payload.js';
 import { cacheRoot } from '../../core/cache-root.js';
 import { jobInSnapshot, snapshotCache } from '../agent/prepare.js';
-import { HEARTBEAT_MS, ORCHESTRATOR_GONE_MS, orchestratorAlive, RunRegistry, type RunState } from '../store/registry.js';
+import { HEARTBEAT_MS, ORCHESTRATOR_GONE_MS, orchestratorAlive, RunRegistry, type RegisteredRunState } from '../store/registry.js';
 import { writeReport } from '../store/reports.js';
 import { RunServer } from '../agent/run-server.js';
 import { deleteSnapshot, fetchSnapshot, publishSnapshot } from '../snapshot/snapshot.js';
@@ -54,9 +54,9 @@ export interface RedisRunOptions {
   readonly say?: (message: string) => void;
 }
 
-/** A run on Redis, for `executeRun` (its `backend`) and what comes after it. */
+/** A run on Redis, for `executeRun` (its `executor`) and what comes after it. */
 export interface RedisRun {
-  readonly backend: Backend;
+  readonly executor: Executor;
   /** Records how the run ended; an interrupted or resumable run stays registered, paused, for `resume`. */
   finish(result: JobResult): Promise<void>;
   /** Lets go of Redis. Safe to call after a failure, or twice. */
@@ -118,8 +118,8 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
     // Workers leave a run whose orchestrator went silent (killed, not yet resumed) for others.
     await registry.heartbeat(runId);
 
-    let backend: RedisBackend | null = null;
-    const onChange = (): void => backend?.onChange();
+    let executor: QueueExecutor | null = null;
+    const onChange = (): void => executor?.onChange();
     const collector = new Collector({
       redis,
       keys,
@@ -199,8 +199,8 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
     void checker.startStalledCheckTimer();
     parts.unshift({ close: () => checker.close(true) });
 
-    backend = new RedisBackend({ queue, collector, cluster, localAgent, pollMs: timing.pollMs });
-    const made = backend;
+    executor = new QueueExecutor({ queue, collector, cluster, localAgent, pollMs: timing.pollMs });
+    const made = executor;
     parts.unshift({ close: () => Promise.resolve(made.close()) });
     cluster.start();
     say(
@@ -213,7 +213,7 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
 
     let closed: Promise<void> | null = null;
     return {
-      backend,
+      executor,
       finish: (result) =>
         finishRun({ redis, keys, registry, queue, runId, digest, checker, pollMs: timing.pollMs }, result).catch((error: unknown) => {
           // The run's outcome is in the ledger already; what is left in Redis is only clutter.
@@ -309,7 +309,7 @@ function deadHere(record: { readonly host: string; readonly pid: number }): bool
 
 async function finishRun(f: Finishing, result: JobResult): Promise<void> {
   const { redis, keys, registry, queue, runId } = f;
-  const state: RunState =
+  const state: RegisteredRunState =
     result.status === 'succeeded' ? 'finished' : result.status === 'interrupted' || result.resumable ? 'paused' : 'failed';
   await registry.setState(runId, state, state === 'finished' ? '' : result.reason);
   await f.checker.close(true);

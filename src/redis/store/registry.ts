@@ -19,8 +19,8 @@ import type { RedisKeys } from './keys.js';
  * `running`: workers serve it. `paused`: its orchestrator was interrupted (Ctrl-C) and will resume
  * it; workers leave it alone until then. `failed`/`finished`: it ended.
  */
-export type RunState = 'running' | 'paused' | 'failed' | 'finished';
-const RUN_STATES: readonly string[] = ['running', 'paused', 'failed', 'finished'] satisfies RunState[];
+export type RegisteredRunState = 'running' | 'paused' | 'failed' | 'finished';
+const RUN_STATES: readonly string[] = ['running', 'paused', 'failed', 'finished'] satisfies RegisteredRunState[];
 
 /**
  * How BullMQ's workers of a run take and hold mini-batches: chosen by the orchestrator and read by
@@ -37,7 +37,7 @@ export interface QueueSettings {
 
 export interface RunRecord {
   readonly runId: string;
-  readonly state: RunState;
+  readonly state: RegisteredRunState;
   /** Why the run failed (a threshold, an interruption); '' otherwise. */
   readonly message: string;
   readonly protocol: number;
@@ -170,7 +170,7 @@ export class RunRegistry {
   }
 
   /** Every registered run, oldest first; pass `states` to keep only some (`['running']` for workers). */
-  async list(states?: readonly RunState[]): Promise<RunListing> {
+  async list(states?: readonly RegisteredRunState[]): Promise<RunListing> {
     const ids = await this.redis.zrange(this.keys.runs, 0, -1);
     if (ids.length === 0) return { runs: [], refused: [] };
     const pipeline = this.redis.pipeline();
@@ -192,7 +192,7 @@ export class RunRegistry {
   }
 
   /** Sets a run's state (and why, for `failed`). Returns false if the run is not registered. */
-  async setState(runId: string, state: RunState, message = ''): Promise<boolean> {
+  async setState(runId: string, state: RegisteredRunState, message = ''): Promise<boolean> {
     const set = await this.redis.eval(
       SET_IF_EXISTS,
       1,
@@ -271,7 +271,7 @@ function parseRecord(runId: string, hash: Record<string, string>): Parsed {
   if (!hash.codeDigest || !hash.queueName) return unreadable(hash.codeDigest ? 'queueName' : 'codeDigest');
   const record: RunRecord = {
     runId,
-    state: state as RunState,
+    state: state as RegisteredRunState,
     message: hash.message ?? '',
     protocol,
     minibatchVersion: version ?? '',

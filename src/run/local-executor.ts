@@ -1,11 +1,11 @@
-/** The embedded default backend: a pool of Python workers on this machine (DESIGN §1). */
+/** The local executor: a pool of Python workers on this machine (the embedded default backend). */
 import type { RunPaths } from '../core/run-paths.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { LocalPool } from '../workers/pool.js';
-import type { Backend } from '../core/tries.js';
+import type { Executor } from '../core/tries.js';
 import { workerInit } from '../workers/worker-init.js';
 
-export function createLocalBackend(job: ResolvedJob, paths: RunPaths, runId: string, python: string): Backend {
+export function createLocalExecutor(job: ResolvedJob, paths: RunPaths, runId: string, python: string): Executor {
   return new LocalPool({
     python,
     processCount: job.settings.processCountPerNode,
