@@ -113,10 +113,13 @@ function measured(python, args, { env = process.env, cwd, outFile }) {
 const tail = (text, n = 3000) => (text.length <= n ? text : `…${text.slice(-n)}`);
 
 /**
- * `minibatch run` through the built executable (dist/cli/minibatch), with the orchestrator's own peak RSS and CPU recorded by
- * bench/peak.mjs. Checks that it succeeded with every item, then removes the run directory.
+ * `minibatch run` through the built executable (dist/cli/minibatch), started and timed from outside
+ * as a user runs it, exactly as the Pool is (measure.py). With `peak`, bench/peak.mjs is preloaded
+ * to record the Node process's own peak RSS: only the memory rows ask for it, as preloading a module
+ * costs Node start-up time that a user's run does not pay. Checks that the run succeeded with every
+ * item, then removes the run directory.
  */
-export async function runMinibatch({ python, module, data, processes, miniBatchSize, work, label, extraArgs = [], extraEnv = {}, keepRunDir = false }) {
+export async function runMinibatch({ python, module, data, processes, miniBatchSize, work, label, extraArgs = [], extraEnv = {}, keepRunDir = false, peak = false }) {
   const runDir = join(work, `run-${label}`);
   const outFile = join(work, `measure-${label}.json`);
   const peakFile = join(work, `peak-${label}.json`);
@@ -138,20 +141,27 @@ export async function runMinibatch({ python, module, data, processes, miniBatchS
     runDir,
     ...extraArgs,
   ];
-  // The executable starts Node: the peak hook reaches it through NODE_OPTIONS.
-  const nodeOptions = [process.env.NODE_OPTIONS, `--import "${PEAK}"`].filter(Boolean).join(' ');
-  const env = { ...process.env, ...extraEnv, NODE_OPTIONS: nodeOptions, MINIBATCH_BENCH_PEAK_FILE: peakFile };
+  const env = { ...process.env, ...extraEnv };
+  if (peak) {
+    // The executable starts Node: the peak hook reaches it through NODE_OPTIONS.
+    env.NODE_OPTIONS = [process.env.NODE_OPTIONS, `--import "${PEAK}"`].filter(Boolean).join(' ');
+    env.MINIBATCH_BENCH_PEAK_FILE = peakFile;
+  }
   const m = await measured(python, args, { env, cwd: work, outFile });
   if (m.rc !== 0) throw new Error(`minibatch run exited ${m.rc}\n${tail(m.stdout)}\n${tail(m.stderr)}`);
   const result = JSON.parse(readFileSync(join(runDir, 'logs', 'job_result.json'), 'utf8'));
-  const peak = JSON.parse(readFileSync(peakFile, 'utf8'));
+  const peakRss = peak ? JSON.parse(readFileSync(peakFile, 'utf8')).maxRssKb / 1024 : null;
   if (!keepRunDir) rmSync(runDir, { recursive: true, force: true });
   return {
     wall: m.wall,
-    /** Node + Python workers, user + system CPU seconds. */
+    /** Node and its Python workers, user + system CPU seconds. */
     cpu: m.user + m.sys,
-    nodeCpu: (peak.userUs + peak.systemUs) / 1e6,
-    nodeMaxRssMb: peak.maxRssKb / 1024,
+    /** The Node process alone (all its threads). */
+    nodeCpu: m.ownCpu,
+    /** The Python processes it waited for: the fork server and the workers. */
+    workersCpu: m.childrenCpu,
+    /** The Node process's own peak RSS, with `peak`; else null. */
+    nodeMaxRssMb: peakRss,
     reportedMs: result.durationMs,
     items: result.items,
     miniBatches: result.miniBatches,
@@ -159,7 +169,10 @@ export async function runMinibatch({ python, module, data, processes, miniBatchS
   };
 }
 
-/** multiprocessing.Pool over the same files with the same entry script (bench/pool_runner.py). */
+/**
+ * multiprocessing.Pool over the same files with the same entry script (bench/pool_runner.py), on
+ * the interpreter binary minibatch is given, timed from outside as a whole process like minibatch.
+ */
 export async function runPool({ python, module, data, processes, chunk, work, label }) {
   const outFile = join(work, `measure-${label}.json`);
   const resultFile = join(work, `pool-${label}.json`);
@@ -169,7 +182,9 @@ export async function runPool({ python, module, data, processes, chunk, work, la
   });
   if (m.rc !== 0) throw new Error(`the Pool exited ${m.rc}\n${tail(m.stdout)}\n${tail(m.stderr)}`);
   const r = JSON.parse(readFileSync(resultFile, 'utf8'));
-  return { wall: m.wall, cpu: m.user + m.sys, ...r };
+  if (r.executable !== python) throw new Error(`the Pool ran on ${r.executable}, not on ${python}`);
+  /** parentCpu: the Pool's parent with its threads; workersCpu: the processes it joined. */
+  return { wall: m.wall, cpu: m.user + m.sys, parentCpu: m.ownCpu, workersCpu: m.childrenCpu, ...r };
 }
 
 /** init() once and run([file]) for every file in one process: the serial CPU time. */

@@ -5,15 +5,14 @@
 Imports the same entry script, lists DATA_DIR the way minibatch does (every regular file, sorted by
 relative path), and runs Pool(PROCESSES, initializer=init).imap_unordered(run, [[f] per file],
 chunksize=1) when CHUNK is 1 (one file per task, as minibatch's miniBatchSize 1), else tasks of
-CHUNK files. Writes the item count and timings to OUT.json.
+CHUNK files. Writes the item count, the result count, the start method and the interpreter to
+OUT.json; its time and CPU are measured from outside (measure.py), as minibatch's are.
 """
 import importlib.util
 import json
 import multiprocessing
 import os
-import resource
 import sys
-import time
 
 
 def list_files(root):
@@ -40,22 +39,16 @@ def load(entry_path):
 def main():
     entry_path, data_dir, processes, chunk, out = sys.argv[1:]
     processes, chunk = int(processes), int(chunk)
-    t0 = time.perf_counter()
     entry = load(entry_path)
     files = list_files(data_dir)
     tasks = [files[i:i + chunk] for i in range(0, len(files), chunk)]
-    t_listed = time.perf_counter()
     results = 0
     with multiprocessing.Pool(processes, initializer=entry.init) as pool:
         for r in pool.imap_unordered(entry.run, tasks, chunksize=1):
             results += len(r)
-    t_end = time.perf_counter()
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # the Pool's processes, joined on exit
     with open(out, 'w') as f:
-        json.dump({'items': len(files), 'results': results, 'listSeconds': t_listed - t0, 'poolSeconds': t_end - t_listed,
-                   'parentCpu': own.ru_utime + own.ru_stime, 'workersCpu': workers.ru_utime + workers.ru_stime,
-                   'startMethod': multiprocessing.get_start_method(), 'executable': sys.executable}, f)
+        json.dump({'items': len(files), 'results': results, 'startMethod': multiprocessing.get_start_method(),
+                   'executable': sys.executable}, f)
 
 
 if __name__ == '__main__':

@@ -1,4 +1,4 @@
-// Issue 5's bench rows: the redis backend. Measured only when `dist/cli/worker.js` exists and a
+// The bench's rows of the Redis backend. Measured only when `dist/cli/worker.js` exists and a
 // `redis-server` binary is found; otherwise bench/run.mjs prints
 // "not measured: redis backend not available".
 //
@@ -107,7 +107,7 @@ async function withWorkers({ python, url, env, count, processes }, body) {
 }
 
 /**
- * The rows of issue 5: the overhead job through Redis against the local backend, and the speed-up
+ * The Redis rows: the overhead job through Redis against the local backend, and the speed-up
  * from one to two worker machines (one process each) on the CPU-bound job.
  */
 export async function redisRows({ server, python, work, summary, say, note, load, repeats, overhead, cpu }) {

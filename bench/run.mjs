@@ -1,13 +1,19 @@
-// `npm run bench`: minibatch against Python's multiprocessing.Pool on the same work, in one process
-// tree (issue 3, "Performance"; issue 5's Redis rows). Prints figures and ratios; asserts nothing.
+// `npm run bench`: minibatch against Python's multiprocessing.Pool on the same work, and the Redis
+// backend against the local one. Prints figures and ratios; asserts nothing. docs/PERFORMANCE.md
+// says what each figure means and holds the latest ones.
+//
+// Both sides are timed the same way, as a user would time them: each run is a whole process
+// (`dist/cli/minibatch run …`, or `python bench/pool_runner.py …` on the same interpreter binary)
+// started and timed from outside by bench/measure.py, start-up and exit included, with nothing
+// preloaded; the two take turns in alternating rounds, so neither always runs first.
 //
 //   npm run bench                 full size: 20,000 files (overhead), 20,000 and 200,000 (memory)
 //   BENCH_QUICK=1 npm run bench   a fast check: 2,000 files, 2,000 and 20,000
 //   BENCH_REPEATS=5               rounds of each timed comparison (default 3, quick 1); medians are reported
-//   BENCH_OVERHEAD_REPEATS=15     rounds of the overhead comparison (default 9, quick 1): its rounds are
-//                                 short, and the Pool's own time swings by half between them here
+//   BENCH_OVERHEAD_REPEATS=15     rounds of the overhead and start-up comparisons (default 9, quick 1): their
+//                                 rounds are short, and the Pool's own time swings by half between them here
 //   PYTHON=/path/to/python        the interpreter (default python3, resolved to its sys.executable)
-//   REDIS_SERVER_BIN=…            redis-server for section 4 (default: the one on PATH); section 4 runs only when
+//   REDIS_SERVER_BIN=…            redis-server for section 5 (default: the one on PATH); section 5 runs only when
 //                                 dist/cli/worker.js exists, else it prints "not measured: redis backend not available"
 //
 // Input files are created once under <tmp>/minibatch-bench-cache/ and reused; everything else goes
@@ -98,6 +104,7 @@ async function main() {
   say('');
   try {
     const overheadJob = await overhead(python.executable, work, summary);
+    await startUp(python.executable, work, summary);
     await memory(python.executable, work, summary);
     const cpuJob = await cpuBound(python.executable, work, summary);
     await redis(python.executable, work, summary, overheadJob, cpuJob);
@@ -133,8 +140,7 @@ async function overhead(python, work, summary) {
     }
     const m = got.minibatch;
     const p = got.pool;
-    if (m.items.succeeded !== n) throw new Error(`minibatch succeeded ${m.items.succeeded} of ${n} items`);
-    if (p.results !== n) throw new Error(`the Pool returned ${p.results} of ${n} results`);
+    checkAll(m, p, n);
     mbs.push(m);
     pools.push(p);
     rows.push([`round ${round + 1}`, secs(m.wall), secs(p.wall), f3(m.wall / p.wall), f3(((m.wall - p.wall) / n) * 1000), f3((m.wall / n) * 1000)]);
@@ -143,14 +149,15 @@ async function overhead(python, work, summary) {
   const pW = median(pools.map((p) => p.wall));
   rows.push(['median', secs(mW), secs(pW), f3(mW / pW), f3(((mW - pW) / n) * 1000), f3((mW / n) * 1000)]);
   say(table(rows, ['', 'minibatch', 'Pool', 'ratio mb/Pool', 'overhead ms/mb', 'minibatch ms/mb']));
-  const pairedRatio = median(mbs.map((m, i) => m.wall / pools[i].wall));
+  const ratios = mbs.map((m, i) => m.wall / pools[i].wall);
+  const pairedRatio = median(ratios);
   say(`  ratio = minibatch wall / Pool wall (target ≤ 1.0); overhead = (minibatch − Pool) / ${n.toLocaleString('en-US')} mini-batches.`);
-  say(`  The median row takes each column's median; the median of the per-round ratios is ${f3(pairedRatio)}.`);
+  say(`  The median row takes each column's median; the per-round ratios' median is ${f3(pairedRatio)}, range ${range(ratios)}.`);
   say(`  Pool: multiprocessing.Pool(${PROCESSES}, initializer=init).imap_unordered(run, [[file] …], chunksize=1), start method ${pools[0].startMethod}.`);
   // Where the CPU goes (medians over rounds), per mini-batch: on 2 cores, CPU is what limits the wall.
   const us = (seconds) => f1((seconds / n) * 1e6);
   const mNode = median(mbs.map((m) => m.nodeCpu));
-  const mWorkers = median(mbs.map((m) => m.cpu - m.nodeCpu));
+  const mWorkers = median(mbs.map((m) => m.workersCpu));
   const mTotal = median(mbs.map((m) => m.cpu));
   const pParent = median(pools.map((p) => p.parentCpu));
   const pWorkers = median(pools.map((p) => p.workersCpu));
@@ -164,24 +171,63 @@ async function overhead(python, work, summary) {
       ['CPU per mini-batch (median)', 'orchestrator µs', 'workers µs', 'all µs', 'cores busy'],
     ),
   );
-  say('  user+system CPU: the orchestrator is the Node process (minibatch) or the Pool\'s parent with its threads;');
-  say('  "cores busy" = all CPU / wall; start-up is included on both sides.');
+  say('  user+system CPU: the orchestrator is the Node process (minibatch) or the Pool\'s parent, with all their threads;');
+  say('  the workers are the Python processes each waited for; "cores busy" = all CPU / wall; start-up and exit included.');
   say('');
-  summary.push(['overhead: minibatch / Pool wall', f3(mW / pW), '≤ 1.0', `${secs(mW)} vs ${secs(pW)}; per-round ratios' median ${f3(pairedRatio)}`]);
+  summary.push([
+    'overhead: minibatch / Pool wall',
+    f3(mW / pW),
+    '≤ 1.0',
+    `${secs(mW)} vs ${secs(pW)}; per-round ratios: median ${f3(pairedRatio)}, range ${range(ratios)}`,
+  ]);
+  summary.push(['overhead: orchestrator CPU per mini-batch', `${us(mNode)} µs`, '', `the Pool's parent ${us(pParent)} µs`]);
+  summary.push(['overhead: workers\' CPU per mini-batch', `${us(mWorkers)} µs`, '', `the Pool's workers ${us(pWorkers)} µs`]);
   summary.push(['overhead per mini-batch vs Pool', `${f3(((mW - pW) / n) * 1000)} ms`, '', `minibatch ${f3((mW / n) * 1000)} ms per mini-batch`]);
   return { module, data: files.data, n };
 }
 
-/** 2. Peak RSS of the orchestrator (the Node process alone) for two dataset sizes. */
+/** 2. Start-up: a run of one file, where start-up and exit are nearly all of the time. */
+async function startUp(python, work, summary) {
+  say(`## 2. Start-up: a run of one file, ${PROCESSES} processes`);
+  const files = cachedFiles(1);
+  const module = writeModule(join(work, 'start-up'), { name: 'Bench Start Up', entrySource: OVERHEAD_ENTRY, miniBatchSize: 1, processes: PROCESSES });
+  const mbs = [];
+  const pools = [];
+  for (let round = 0; round < OVERHEAD_REPEATS; round++) {
+    const order = round % 2 === 0 ? ['minibatch', 'pool'] : ['pool', 'minibatch'];
+    const got = {};
+    for (const who of order) {
+      note(`start-up round ${round + 1}/${OVERHEAD_REPEATS}: ${who} (load ${load()})`);
+      got[who] =
+        who === 'minibatch'
+          ? await runMinibatch({ python, module, data: files.data, processes: PROCESSES, miniBatchSize: 1, work, label: `start-up-${round}` })
+          : await runPool({ python, module, data: files.data, processes: PROCESSES, chunk: 1, work, label: `start-up-${round}` });
+    }
+    checkAll(got.minibatch, got.pool, 1);
+    mbs.push(got.minibatch.wall);
+    pools.push(got.pool.wall);
+  }
+  const ms = (x) => `${(x * 1000).toFixed(0)} ms`;
+  const rows = mbs.map((m, round) => [`round ${round + 1}`, ms(m), ms(pools[round])]);
+  const mW = median(mbs);
+  const pW = median(pools);
+  rows.push(['median', ms(mW), ms(pW)]);
+  say(table(rows, ['', 'minibatch', 'Pool']));
+  say('  Node, the command line, the spec, the run directory and the ledger against the Pool\'s one Python start-up.');
+  say('');
+  summary.push(['a run of one file', ms(mW), '', `the Pool ${ms(pW)}; minibatch ${range(mbs, ms)}, the Pool ${range(pools, ms)}`]);
+}
+
+/** 3. Peak RSS of the orchestrator (the Node process alone) for two dataset sizes. */
 async function memory(python, work, summary) {
-  say(`## 2. Orchestrator peak memory (the Node process's own peak RSS, getrusage RUSAGE_SELF), miniBatchSize 10, ${PROCESSES} processes`);
+  say(`## 3. Orchestrator peak memory (the Node process's own peak RSS, getrusage RUSAGE_SELF), miniBatchSize 10, ${PROCESSES} processes`);
   const module = writeModule(join(work, 'memory'), { name: 'Bench Memory', entrySource: MEMORY_ENTRY, miniBatchSize: 10, processes: PROCESSES });
   const rows = [];
   for (const n of MEMORY_FILES) {
     const files = cachedFiles(n);
     if (files.created) note(`created ${n} files in ${f1(files.seconds)} s (cached for next time)`);
     note(`${n} files (load ${load()})`);
-    const m = await runMinibatch({ python, module, data: files.data, processes: PROCESSES, miniBatchSize: 10, work, label: `memory-${n}` });
+    const m = await runMinibatch({ python, module, data: files.data, processes: PROCESSES, miniBatchSize: 10, work, label: `memory-${n}`, peak: true });
     if (m.items.succeeded !== n) throw new Error(`minibatch succeeded ${m.items.succeeded} of ${n} items`);
     rows.push([`${n.toLocaleString('en-US')} files`, mb(m.nodeMaxRssMb), m.miniBatches.total.toLocaleString('en-US'), secs(m.wall), f1(n / m.wall)]);
     summary.push([`orchestrator peak RSS, ${n.toLocaleString('en-US')} files`, mb(m.nodeMaxRssMb), n === MEMORY_FILES.at(-1) ? '< 150 MB' : '', '']);
@@ -191,11 +237,11 @@ async function memory(python, work, summary) {
   say('');
 }
 
-/** 3. CPU-bound efficiency: ideal (serial CPU / processes) over wall time. */
+/** 4. CPU-bound efficiency: ideal (serial CPU / processes) over wall time. */
 async function cpuBound(python, work, summary) {
   const n = CPU_FILES;
   const iterations = calibrate(python, CPU_MS_PER_ITEM);
-  say(`## 3. CPU-bound efficiency: ${n} files, ~${CPU_MS_PER_ITEM} ms of pure-Python CPU each (${iterations} loop iterations), miniBatchSize 1, ${PROCESSES} processes`);
+  say(`## 4. CPU-bound efficiency: ${n} files, ~${CPU_MS_PER_ITEM} ms of pure-Python CPU each (${iterations} loop iterations), miniBatchSize 1, ${PROCESSES} processes`);
   const files = cachedFiles(n);
   const module = writeModule(join(work, 'cpu'), { name: 'Bench CPU', entrySource: cpuEntry(iterations), miniBatchSize: 1, processes: PROCESSES });
   // The serial run takes a turn in every round too: one serial run in a noisy minute once made the
@@ -236,9 +282,9 @@ async function cpuBound(python, work, summary) {
   return { module, data: files.data, n, ms: CPU_MS_PER_ITEM, serialCpu };
 }
 
-/** Issue 5's rows: only when the redis backend is built and redis-server is installed. */
+/** The Redis backend's rows: only when it is built and redis-server is installed. */
 async function redis(python, work, summary, overheadJob, cpuJob) {
-  say('## 4. Redis backend (issue 5)');
+  say('## 5. Redis backend');
   const available = redisAvailability();
   if (!available.ok) {
     say(`  not measured: redis backend not available (${available.why})`);
@@ -249,6 +295,15 @@ async function redis(python, work, summary, overheadJob, cpuJob) {
   }
   await redisRows({ server: available.server, python, work, summary, say, note, load, repeats: REPEATS, overhead: overheadJob, cpu: cpuJob });
 }
+
+/** Both sides did all the work: a run that fell short would be timed doing less. */
+function checkAll(minibatch, pool, n) {
+  if (minibatch.items.succeeded !== n) throw new Error(`minibatch succeeded ${minibatch.items.succeeded} of ${n} items`);
+  if (pool.results !== n) throw new Error(`the Pool returned ${pool.results} of ${n} results`);
+}
+
+/** "lowest–highest" of some values. */
+const range = (values, format = f3) => `${format(Math.min(...values))}–${format(Math.max(...values))}`;
 
 main().catch((error) => {
   process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
