@@ -12,7 +12,7 @@ import type { PlannedMiniBatch } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import { runPaths } from '../report/layout.js';
 import { newRunId } from '../run/runId.js';
-import { workerInit } from '../run/worker-init.js';
+import { outputFolders, workerInit } from '../run/worker-init.js';
 import { entryEnvironment } from '../spec/render.js';
 import { runDebug } from '../workers/debug.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
@@ -45,7 +45,7 @@ async function debugCommand(target: string, opts: JobOptions & { miniBatch: stri
   printDiagnostics(diagnostics);
   const interpreter = await resolveInterpreter(job.settings.python);
   const miniBatch = await findMiniBatch(planJob(job), index);
-  for (const dir of [paths.entryLogDir, ...Object.values(job.outputs)]) mkdirSync(dir, { recursive: true });
+  for (const dir of [paths.entryLogDir, ...outputFolders(job)]) mkdirSync(dir, { recursive: true });
 
   process.stderr.write(
     `minibatch debug: mini-batch ${index} (${miniBatch.items.length} items of ${miniBatch.input}); ` +

@@ -30,7 +30,8 @@ export interface Explanation {
   readonly inputs: Readonly<Record<string, string>>;
   readonly parameters: Readonly<Record<string, ParamValue | null>>;
   readonly outputs: Readonly<Record<string, string>>;
-  readonly settings: Readonly<Record<SettingName, { value: unknown; display: string; source: SettingSource }>>;
+  /** `origin`: where the spec layer's value was written, in its file's terms (`retry_settings.timeout`). */
+  readonly settings: Readonly<Record<SettingName, { value: unknown; display: string; source: SettingSource; origin: string | null }>>;
   readonly interpreter: { command: string; executable: string; version: string };
   readonly workingDir: string;
   readonly argv: readonly string[];
@@ -68,7 +69,12 @@ export async function explain(job: ResolvedJob, runId: string, runDir: string): 
   const settings = Object.fromEntries(
     SETTING_NAMES.map((name) => [
       name,
-      { value: job.settings[name], display: formatSetting(name, job.settings[name]), source: job.settingSources[name] },
+      {
+        value: job.settings[name],
+        display: formatSetting(name, job.settings[name]),
+        source: job.settingSources[name],
+        origin: job.settingSources[name] === 'spec' ? (job.module.settingOrigins[name] ?? null) : null,
+      },
     ]),
   ) as Explanation['settings'];
   return {
@@ -127,7 +133,10 @@ export function formatExplanation(e: Explanation): string {
   section('parameters', e.parameters);
   section('outputs', e.outputs);
   out.push('', 'settings');
-  table(SETTING_NAMES.map((name) => [SETTING_KEYS[name], e.settings[name].display, e.settings[name].source]));
+  table(SETTING_NAMES.map((name) => {
+    const s = e.settings[name];
+    return [SETTING_KEYS[name], s.display, s.origin === null ? s.source : `${s.source}: ${s.origin}`];
+  }));
   out.push('');
   table(
     [

@@ -8,6 +8,7 @@
 import { availableParallelism } from 'node:os';
 import type {
   AppendRowFormat,
+  GpuChoice,
   LoggingLevel,
   MiniBatchSize,
   OutputAction,
@@ -112,6 +113,25 @@ function parseEnvironment(raw: unknown): Parsed<Record<string, string>> {
   return ok(env);
 }
 
+/** `Store, Year` or a YAML list of names. */
+function parseKeys(raw: unknown): Parsed<readonly string[] | null> {
+  const list = typeof raw === 'string' ? raw.split(',').map((k) => k.trim()) : Array.isArray(raw) ? raw.map((k) => (typeof k === 'string' ? k.trim() : '')) : null;
+  if (list === null || list.length === 0 || list.some((k) => k === '')) return bad(`must be a list of key names (Store, Year); found ${shown(raw)}`);
+  return ok(list);
+}
+
+/** `detect`, `none`, or device ids `0,1,2` (as nvidia-smi numbers them, or GPU UUIDs). */
+function parseGpus(raw: unknown): Parsed<GpuChoice> {
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : null;
+  if (text === 'detect') return ok({ kind: 'detect' });
+  if (text === 'none') return ok({ kind: 'none' });
+  const devices = text === null ? [] : text.split(',').map((d) => d.trim());
+  if (devices.length === 0 || devices.some((d) => !/^[A-Za-z0-9-]+$/.test(d))) {
+    return bad(`must be detect, none, or device ids such as 0,1; found ${shown(raw)}`);
+  }
+  return ok({ kind: 'devices', devices });
+}
+
 /** One parser per setting, each returning the setting's resolved unit. */
 export const SETTING_PARSERS: { readonly [K in SettingName]: (raw: unknown) => Parsed<RunSettings[K]> } = {
   miniBatchSize: parseSize,
@@ -129,6 +149,8 @@ export const SETTING_PARSERS: { readonly [K in SettingName]: (raw: unknown) => P
   environmentVariables: parseEnvironment,
   initTimeoutMs: parseDuration,
   python: parseText,
+  partitionKeys: parseKeys,
+  gpus: parseGpus,
 };
 
 /** The key each setting has in YAML (`implementation.parallel.settings`, a job file's `settings`). */
@@ -148,6 +170,8 @@ export const SETTING_KEYS: { readonly [K in SettingName]: string } = {
   environmentVariables: 'environmentVariables',
   initTimeoutMs: 'initTimeout',
   python: 'python',
+  partitionKeys: 'partitionKeys',
+  gpus: 'gpus',
 };
 
 export const SETTING_NAMES = Object.keys(SETTING_KEYS) as SettingName[];
@@ -159,6 +183,11 @@ export function formatSetting<K extends SettingName>(name: K, value: RunSettings
   if (name === 'miniBatchSize') {
     const size = value as MiniBatchSize;
     return size.unit === 'items' ? String(size.count) : formatBytes(size.bytes);
+  }
+  if (name === 'partitionKeys') return (value as readonly string[]).join(', ');
+  if (name === 'gpus') {
+    const gpus = value as GpuChoice;
+    return gpus.kind === 'devices' ? gpus.devices.join(',') : gpus.kind;
   }
   if (name === 'environmentVariables') {
     const entries = Object.entries(value as Record<string, string>);
@@ -203,6 +232,8 @@ export function defaultSettings(): Omit<RunSettings, 'initTimeoutMs'> {
     loggingLevel: 'INFO',
     environmentVariables: {},
     python: 'python3',
+    partitionKeys: null,
+    gpus: { kind: 'detect' },
   };
 }
 

@@ -1,0 +1,62 @@
+/**
+ * Azure ML's v2 formats of the same runtime, recognised by their keys and compiled into the same
+ * module spec and job a module spec and a job file give: a `type: parallel` job or component, a
+ * `type: pipeline` (one parallel node), a batch-endpoint deployment. Nothing after binding knows
+ * which one it was (docs/AZURE.md).
+ */
+import { SpecError } from '../../errors.js';
+import type { Diagnostic } from '../../errors.js';
+import { valueAt } from '../diagnostics.js';
+import type { JobFile } from '../job.js';
+import { isMapping } from '../load.js';
+import type { YamlFile } from '../load.js';
+import type { ModuleSpec } from '../types.js';
+import { CompileContext } from './compile-context.js';
+import { compileDeployment } from './deployment.js';
+import { compileParallel } from './parallel.js';
+import { compilePipeline } from './pipeline.js';
+
+export type AzureFormat = 'parallel' | 'pipeline' | 'deployment';
+
+/** Which v2 format `file` is, from `$schema`, `type`, or a deployment's own keys; null for none. */
+export function azureFormat(file: YamlFile): AzureFormat | null {
+  if (!isMapping(file)) return null;
+  const at = (key: string): unknown => valueAt(file.value, [key]);
+  const schema = typeof at('$schema') === 'string' ? (at('$schema') as string).toLowerCase() : '';
+  if (schema.includes('batchdeployment') || at('code_configuration') !== undefined || at('endpoint_name') !== undefined) return 'deployment';
+  if (schema.includes('pipelinejob') || at('type') === 'pipeline') return 'pipeline';
+  if (schema.includes('parallel') || at('type') === 'parallel') return 'parallel';
+  return null;
+}
+
+export interface AzureOptions {
+  /** `--node`: the pipeline node to run; null = the only parallel one. */
+  readonly node: string | null;
+}
+
+/**
+ * The module spec and the job (bindings and settings the file writes) of a v2 file. Throws
+ * `SpecError` with every error; returns the warnings and notes (what is ignored, and why).
+ */
+export async function loadAzure(
+  file: YamlFile,
+  format: AzureFormat,
+  options: AzureOptions,
+): Promise<{ spec: ModuleSpec; job: JobFile; diagnostics: readonly Diagnostic[] }> {
+  const ctx = new CompileContext(file);
+  const spec =
+    format === 'parallel' ? await compileParallel(ctx, []) : format === 'pipeline' ? await compilePipeline(ctx, options.node) : await compileDeployment(ctx);
+  const diagnostics = ctx.diags.sorted();
+  if (spec === undefined || ctx.diags.errorCount > 0) throw new SpecError('SPEC_INVALID', diagnostics);
+  const job: JobFile = {
+    path: file.path,
+    module: file.path,
+    inputs: ctx.inputBindings,
+    parameters: ctx.parameterBindings,
+    outputs: ctx.outputBindings,
+    // The file's settings are the spec's layer (spec.settings): a job file over it would be the next.
+    settings: {},
+    missing: ctx.missing,
+  };
+  return { spec, job, diagnostics };
+}
