@@ -13,7 +13,9 @@ import { UsageError } from '../errors.js';
 import { runPaths } from '../report/layout.js';
 import { newRunId } from '../run/runId.js';
 import { outputFolders, workerInit } from '../run/worker-init.js';
+import { scriptEnvironment } from '../run/script-env.js';
 import { entryEnvironment } from '../spec/render.js';
+import { assignGpus } from '../workers/gpus.js';
 import { runDebug } from '../workers/debug.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
 import { userEnvironment } from '../workers/user-env.js';
@@ -61,7 +63,11 @@ async function debugCommand(target: string, opts: JobOptions & { miniBatch: stri
       items: miniBatch.items.map((i) => i.path),
       context: { minibatch_index: index, partition_key_value: null },
     },
-    env: { ...userEnvironment(), ...entryEnvironment(job, { runId, workerId: WORKER, slot: 0 }) },
+    env: {
+      ...userEnvironment(),
+      ...entryEnvironment(job, { runId, workerId: WORKER, slot: 0 }),
+      ...scriptEnvironment(job, paths.root, assignGpus(job.settings.gpus, 1)),
+    },
   });
 }
 

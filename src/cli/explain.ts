@@ -9,9 +9,11 @@ import type { Command } from 'commander';
 import { datasetInputs, planJob } from '../data/dataset.js';
 import { defaultRunsRoot } from '../run/rundir.js';
 import { newRunId } from '../run/runId.js';
+import { scriptEnvironment } from '../run/script-env.js';
 import { entryCommand, entryEnvironment, shellJoin } from '../spec/render.js';
 import { formatSetting, SETTING_KEYS, SETTING_NAMES } from '../spec/settings.js';
 import type { ParamValue, ResolvedJob, SettingName, SettingSource } from '../spec/types.js';
+import { assignGpus } from '../workers/gpus.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
 import { addJobOptions, resolveJobFromCli } from './options.js';
 import type { JobOptions } from './options.js';
@@ -37,6 +39,8 @@ export interface Explanation {
   readonly argv: readonly string[];
   readonly command: string;
   readonly environment: Readonly<Record<string, string>>;
+  /** The GPUs found or given, and each slot's device (null: slots are not restricted). */
+  readonly gpus: { devices: readonly string[]; source: string; perSlot: readonly string[] | null };
   readonly dataset: {
     inputs: { name: string; path: string }[];
     items: number;
@@ -66,6 +70,7 @@ export async function explain(job: ResolvedJob, runId: string, runDir: string): 
   const interpreter = await resolveInterpreter(job.settings.python);
   const argv = entryCommand(job, interpreter.executable);
   const slots = job.settings.processCountPerNode;
+  const gpus = assignGpus(job.settings.gpus, slots);
   const settings = Object.fromEntries(
     SETTING_NAMES.map((name) => [
       name,
@@ -90,7 +95,11 @@ export async function explain(job: ResolvedJob, runId: string, runDir: string): 
     workingDir: job.module.sourceDir,
     argv,
     command: shellJoin(argv),
-    environment: entryEnvironment(job, { runId, workerId: '<one per worker process>', slot: slots > 1 ? `<0…${slots - 1}>` : 0 }),
+    environment: {
+      ...entryEnvironment(job, { runId, workerId: '<one per worker process>', slot: slots > 1 ? `<0…${slots - 1}>` : 0 }),
+      ...scriptEnvironment(job, runDir, gpus),
+    },
+    gpus,
     dataset: await summarizeDataset(job),
   };
 }
@@ -146,6 +155,12 @@ export function formatExplanation(e: Explanation): string {
     ],
     '',
   );
+  const gpus = e.gpus.devices.length === 0
+    ? `none (${e.gpus.source})`
+    : e.gpus.perSlot === null
+      ? `${e.gpus.devices.join(',')} (${e.gpus.source}); fewer devices than processes: every slot sees all`
+      : `${e.gpus.perSlot.map((d, slot) => `slot ${slot} → ${d}`).join(', ')} (${e.gpus.source}; CUDA_VISIBLE_DEVICES per slot)`;
+  table([['gpus', gpus]], '');
   out.push('', 'environment');
   for (const [name, value] of Object.entries(e.environment)) out.push(`  ${name}=${value}`);
   out.push('', 'dataset');

@@ -16,6 +16,8 @@ import { RunFailedError } from '../errors.js';
 import type { RunPaths } from '../report/layout.js';
 import type { TryOutcome } from '../run/backend.js';
 import { workerInit } from '../run/worker-init.js';
+import { scriptEnvironment } from '../run/script-env.js';
+import { assignGpus } from '../workers/gpus.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { createLocalPool, type LocalPool } from '../workers/pool.js';
 import { describeCause, errorCode } from './explain.js';
@@ -104,7 +106,7 @@ export class RunServer {
       python: options.python,
       processCount: agent.processes,
       init: workerInit(job, paths),
-      env: job.settings.environmentVariables,
+      env: scriptEnvironment(job, paths.root, assignGpus(job.settings.gpus, agent.processes)),
       runInvocationTimeoutMs: job.settings.runInvocationTimeoutMs,
       initTimeoutMs: job.settings.initTimeoutMs,
       paths,

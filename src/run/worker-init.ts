@@ -15,6 +15,7 @@ export function workerInit(job: ResolvedJob, paths: RunPaths): WorkerInit {
     entry: job.module.entry,
     args: job.entryArgs,
     workingDir: dirname(job.module.entry),
+    codeDir: job.module.sourceDir,
     logDir: paths.userLogs,
     outputDir: outputDataPath(job),
     loggingLevel: settings.loggingLevel,

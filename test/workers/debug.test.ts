@@ -31,6 +31,7 @@ async function request(entry: string, items: string[]): Promise<{ init: InitRequ
       entry: join(ENTRIES, entry),
       args: ['--output', box.output],
       workingDir: ENTRIES,
+      codeDir: ENTRIES,
       logDir: box.paths.userLogs,
       outputDir: box.output,
       entryLogFile: box.paths.entryLog('debug'),

@@ -83,6 +83,7 @@ export async function startPool(
       entry: join(ENTRIES, entry),
       args: ['--output', box.output],
       workingDir: ENTRIES,
+      codeDir: ENTRIES,
       logDir: box.paths.userLogs,
       outputDir: box.output,
       loggingLevel: 'INFO',

@@ -53,6 +53,7 @@ describe('worker logs', () => {
         entry: join(ENTRIES, 'prints.py'),
         args: [],
         workingDir: ENTRIES,
+        codeDir: ENTRIES,
         logDir: paths.userLogs,
         outputDir: box.output,
         loggingLevel: 'INFO',

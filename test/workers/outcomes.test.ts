@@ -187,6 +187,7 @@ describe('Azure ML compatibility', () => {
       agent: 'worker-0',
       logDir: box.paths.userLogs,
       workingDir: ENTRIES,
+      codeDir: ENTRIES,
       cwd: ENTRIES,
       slot: '0',
     });
@@ -225,7 +226,7 @@ describe('Azure ML compatibility', () => {
     await mkdir(join(dir, 'azureml', 'core'), { recursive: true });
     await writeFile(join(dir, 'azureml', 'core', '__init__.py'), 'REAL = True\n');
     await writeFile(join(dir, 'score.py'), 'import azureml.core\ndef run(mb):\n    return [getattr(azureml.core, "REAL", False) for _ in mb]\n');
-    const p = await poolFor('ok.py', { init: { entry: join(dir, 'score.py'), workingDir: dir } });
+    const p = await poolFor('ok.py', { init: { entry: join(dir, 'score.py'), workingDir: dir, codeDir: dir } });
     expect(expectSucceeded(await p.run(await box.files('a'))).rows).toEqual({ kind: 'lines', lines: ['True'] });
   });
 
