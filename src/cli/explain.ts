@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { datasetInputs, planJob } from '../data/dataset.js';
 import { defaultRunsRoot } from '../run/rundir.js';
 import { newRunId } from '../run/runId.js';
-import { scriptEnvironment } from '../run/script-env.js';
+import { scriptEnvironment } from '../workers/script-env.js';
 import { entryCommand, entryEnvironment, shellJoin } from '../spec/render.js';
 import { formatSetting, SETTING_KEYS, SETTING_NAMES } from '../spec/settings.js';
 import type { ParamValue, ResolvedJob, SettingName, SettingSource } from '../spec/types.js';

@@ -4,8 +4,8 @@
  * `type: pipeline` (one parallel node), a batch-endpoint deployment. Nothing after binding knows
  * which one it was (docs/AZURE.md).
  */
-import { SpecError } from '../../errors.js';
-import type { Diagnostic } from '../../errors.js';
+import { SpecError } from '../../core/errors.js';
+import type { Diagnostic } from '../../core/errors.js';
 import { valueAt } from '../diagnostics.js';
 import type { JobFile } from '../job.js';
 import { isMapping } from '../load.js';

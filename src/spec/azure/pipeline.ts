@@ -5,7 +5,7 @@
  * minibatch does not produce: the user binds those, and the error says which node and which flag
  * (docs/AZURE.md).
  */
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { formatPath } from '../diagnostics.js';
 import type { YamlPath } from '../diagnostics.js';
 import { closest } from '../suggest.js';

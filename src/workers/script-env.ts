@@ -6,8 +6,7 @@
  */
 import { dirname, join } from 'node:path';
 import type { ResolvedJob } from '../spec/types.js';
-import type { GpuAssignment } from '../workers/gpus.js';
-import { defaultRunsRoot } from './rundir.js';
+import type { GpuAssignment } from './gpus.js';
 
 /** The host reads this (comma-separated, index = slot) and sets CUDA_VISIBLE_DEVICES to its slot's. */
 export const SLOT_DEVICES_ENV = 'MINIBATCH_SLOT_DEVICES';
@@ -17,7 +16,7 @@ export const MODEL_REGISTRY_ENV = 'MINIBATCH_MODEL_REGISTRY';
 /** Shared by the runs started from one folder, so one run's register_model is the next run's Model.list. */
 export function modelRegistry(env: NodeJS.ProcessEnv = process.env): string {
   const given = env[MODEL_REGISTRY_ENV];
-  return given !== undefined && given !== '' ? given : join(dirname(defaultRunsRoot()), 'models');
+  return given !== undefined && given !== '' ? given : join(process.cwd(), '.minibatch', 'models');
 }
 
 /**
