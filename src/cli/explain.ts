@@ -146,21 +146,21 @@ export function formatExplanation(e: Explanation): string {
     const s = e.settings[name];
     return [SETTING_KEYS[name], s.display, s.origin === null ? s.source : `${s.source}: ${s.origin}`];
   }));
+  const gpus = e.gpus.devices.length === 0
+    ? `none (${e.gpus.source})`
+    : e.gpus.perSlot === null
+      ? `${e.gpus.devices.join(',')} (${e.gpus.source}); fewer devices than processes: every slot sees all`
+      : `${e.gpus.perSlot.map((d, slot) => `slot ${slot} → ${d}`).join(', ')} (${e.gpus.source}; CUDA_VISIBLE_DEVICES per slot)`;
   out.push('');
   table(
     [
       ['interpreter', `${e.interpreter.executable}  (Python ${e.interpreter.version}, from ${e.interpreter.command})`],
       ['working dir', e.workingDir],
       ['command', e.command],
+      ['gpus', gpus],
     ],
     '',
   );
-  const gpus = e.gpus.devices.length === 0
-    ? `none (${e.gpus.source})`
-    : e.gpus.perSlot === null
-      ? `${e.gpus.devices.join(',')} (${e.gpus.source}); fewer devices than processes: every slot sees all`
-      : `${e.gpus.perSlot.map((d, slot) => `slot ${slot} → ${d}`).join(', ')} (${e.gpus.source}; CUDA_VISIBLE_DEVICES per slot)`;
-  table([['gpus', gpus]], '');
   out.push('', 'environment');
   for (const [name, value] of Object.entries(e.environment)) out.push(`  ${name}=${value}`);
   out.push('', 'dataset');

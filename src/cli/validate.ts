@@ -27,7 +27,7 @@ export function register(program: Command): void {
       // that "valid" means the job can start. Nothing is created.
       // An Azure ML v2 file is its own job, whose data is often given only when it is run (a batch
       // deployment's --input): its file is checked, its bindings when it runs.
-      if (job !== null && job.module !== spec.file) await bindJob({ spec, job, flags: NO_FLAGS, runDir: join(defaultRunsRoot(), 'validate') });
+      if (job !== null && job.path !== spec.file) await bindJob({ spec, job, flags: NO_FLAGS, runDir: join(defaultRunsRoot(), 'validate') });
       process.stdout.write(`${summary(target, spec)}\n`);
     });
 }

@@ -28,7 +28,7 @@ export function detectGpus(choice: GpuChoice): { devices: string[]; source: stri
   if (choice.kind === 'none') return { devices: [], source: '--gpus none' };
   if (choice.kind === 'devices') return { devices: [...choice.devices], source: '--gpus' };
   const found = spawnSync('nvidia-smi', ['-L'], { encoding: 'utf8', timeout: NVIDIA_SMI_TIMEOUT_MS });
-  if (found.error !== undefined || found.status !== 0) return { devices: [], source: 'nvidia-smi -L (none found)' };
+  if (found.error !== undefined || found.status !== 0) return { devices: [], source: 'nvidia-smi -L found none' };
   return { devices: parseNvidiaSmiList(found.stdout), source: 'nvidia-smi -L' };
 }
 

@@ -111,6 +111,8 @@ describe('precedence: flag > job file > spec > default', () => {
       environmentVariables: {},
       initTimeoutMs: 3 * 60_000 + 30_000,
       python: 'python3',
+      partitionKeys: null,
+      gpus: { kind: 'detect' },
     });
     expect(new Set(Object.values(sources))).toEqual(new Set(['default']));
   });
