@@ -31,6 +31,8 @@ export interface InitRequest {
   readonly loggingLevel: 'DEBUG' | 'INFO' | 'WARNING';
   /** Bound ModelDirectory inputs by name, for the `Model.get_model_path` shim. */
   readonly models: Readonly<Record<string, string>>;
+  /** Every bound input port's path by name, for `Dataset.get_by_name`. */
+  readonly inputs: Readonly<Record<string, string>>;
   /** How rows are shaped for the output file. */
   readonly rowFormat: 'lines' | 'table' | 'none';
   /**

@@ -20,6 +20,7 @@ export function workerInit(job: ResolvedJob, paths: RunPaths): WorkerInit {
     outputDir: outputDataPath(job),
     loggingLevel: settings.loggingLevel,
     models: modelInputs(job),
+    inputs: job.inputs,
     rowFormat:
       settings.outputAction === 'summary_only' ? 'none' : settings.appendRowFormat === 'txt' ? 'lines' : 'table',
   };

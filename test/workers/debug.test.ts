@@ -38,6 +38,7 @@ async function request(entry: string, items: string[]): Promise<{ init: InitRequ
       agentName: 'debug',
       loggingLevel: 'INFO',
       models: {},
+      inputs: {},
       rowFormat: 'lines',
       stateFile: null,
     },

@@ -88,6 +88,7 @@ export async function startPool(
       outputDir: box.output,
       loggingLevel: 'INFO',
       models: {},
+      inputs: {},
       rowFormat: 'lines',
       ...init,
     },

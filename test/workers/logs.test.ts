@@ -58,6 +58,7 @@ describe('worker logs', () => {
         outputDir: box.output,
         loggingLevel: 'INFO',
         models: {},
+        inputs: {},
         rowFormat: 'none',
       },
       runInvocationTimeoutMs: 30_000,
