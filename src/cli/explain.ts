@@ -10,6 +10,8 @@ import { datasetInputs, planJob } from '../data/dataset.js';
 import { defaultRunsRoot } from '../run/rundir.js';
 import { newRunId } from '../run/runId.js';
 import { scriptEnvironment } from '../workers/script-env.js';
+import { pipelineListing } from '../spec/azure/load.js';
+import { readYamlFile } from '../spec/load.js';
 import { entryCommand, entryEnvironment, shellJoin } from '../spec/render.js';
 import { formatSetting, SETTING_KEYS, SETTING_NAMES } from '../spec/settings.js';
 import type { ParamValue, ResolvedJob, SettingName, SettingSource } from '../spec/types.js';
@@ -57,6 +59,11 @@ export function register(program: Command): void {
   addJobOptions(command)
     .option('--json', 'print the same as JSON')
     .action(async (target: string, opts: JobOptions & { json?: boolean }) => {
+      const listing = pipelineListing(await readYamlFile(target, 'module spec or job file'), opts.node ?? null);
+      if (listing !== null) {
+        process.stdout.write(listing);
+        return;
+      }
       const runId = newRunId();
       const runDir = join(defaultRunsRoot(), runId);
       const { job, diagnostics } = await resolveJobFromCli(target, opts, runDir);

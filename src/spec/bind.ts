@@ -139,16 +139,20 @@ function pick(spec: ModuleSpec, kind: Kind, layers: readonly (readonly Binding[]
   return chosen;
 }
 
-/** `--input PATH` (no name) binds the only input port (or output), as `az ml batch-endpoint invoke --input` does. */
+/**
+ * `--input PATH` (no name) binds the dataset input, and `--output PATH` the outputData, as
+ * `az ml batch-endpoint invoke --input/--output` do; `--param` always needs a name.
+ */
 function onlyOne(spec: ModuleSpec, kind: Kind): InputDecl | OutputDecl | undefined {
-  const decls = [...spec.inputs, ...spec.outputs].filter((d) => declKind(d) === kind);
-  return decls.length === 1 ? decls[0] : undefined;
+  if (kind === 'outputs') return spec.outputs.find((o) => o.name === spec.outputData);
+  if (kind === 'inputs' && spec.inputData.length === 1) return spec.inputs.find((d) => d.name === spec.inputData[0]);
+  return undefined;
 }
 
 function notOnlyOne(spec: ModuleSpec, kind: Kind): string {
   const decls = [...spec.inputs, ...spec.outputs].filter((d) => declKind(d) === kind);
   const names = decls.map((d) => `\`${d.name}\``).join(', ');
-  return `${FLAG[kind]} without NAME= binds the only ${KIND_WORDS[kind].replace(/^an? /, '')}, and \`${spec.name}\` has ${decls.length === 0 ? 'none' : `${decls.length}: ${names}`}; write ${FLAG[kind]} NAME=${kind === 'parameters' ? 'VALUE' : 'PATH'}`;
+  return `${FLAG[kind]} without NAME= binds the dataset input, and \`${spec.name}\` reads ${spec.inputData.length} (its ${kind}: ${names === '' ? 'none' : names}); write ${FLAG[kind]} NAME=${kind === 'parameters' ? 'VALUE' : 'PATH'}`;
 }
 
 function declKind(decl: InputDecl | OutputDecl): Kind {

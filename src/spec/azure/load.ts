@@ -14,7 +14,7 @@ import type { ModuleSpec } from '../types.js';
 import { CompileContext } from './compile-context.js';
 import { compileDeployment } from './deployment.js';
 import { compileParallel } from './parallel.js';
-import { compilePipeline } from './pipeline.js';
+import { compilePipeline, describeNodes, pipelineNodes } from './pipeline.js';
 
 export type AzureFormat = 'parallel' | 'pipeline' | 'deployment';
 
@@ -59,4 +59,15 @@ export async function loadAzure(
     missing: ctx.missing,
   };
   return { spec, job, diagnostics };
+}
+
+/**
+ * For a pipeline with several parallel nodes and no `--node`: its nodes and what each needs bound,
+ * which `explain` prints instead of one node's job. Null when there is one node to explain.
+ */
+export function pipelineListing(file: YamlFile, node: string | null): string | null {
+  if (node !== null || azureFormat(file) !== 'pipeline') return null;
+  const nodes = pipelineNodes(new CompileContext(file));
+  if (nodes.filter((n) => n.type === 'parallel').length < 2) return null;
+  return `${file.display}: a pipeline; minibatch runs one parallel node, chosen with --node NAME\nnodes\n${describeNodes(nodes)}\n`;
 }

@@ -41,11 +41,12 @@ export function pipelineNodes(ctx: CompileContext): PipelineNode[] {
 
 /** `NAME (parallel; binds x ← prep.out with --input x=PATH)`, one line per node. */
 export function describeNodes(nodes: readonly PipelineNode[]): string {
+  const width = Math.max(0, ...nodes.map((n) => n.name.length));
   return nodes
     .map((n) => {
       const needs = n.fromNodes.map((f) => `${f.input} ← ${f.node}.outputs.${f.output} (--input ${f.input}=PATH)`);
       const what = n.type === 'parallel' ? (needs.length > 0 ? `parallel; needs ${needs.join(', ')}` : 'parallel') : `${n.type}; not run by minibatch`;
-      return `  ${n.name}  (${what})`;
+      return `  ${n.name.padEnd(width)}  (${what})`;
     })
     .join('\n');
 }
