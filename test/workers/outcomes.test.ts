@@ -187,7 +187,6 @@ describe('Azure ML compatibility', () => {
       agent: 'worker-0',
       logDir: box.paths.userLogs,
       workingDir: ENTRIES,
-      codeDir: ENTRIES,
       cwd: ENTRIES,
       slot: '0',
     });
@@ -238,7 +237,8 @@ describe('Azure ML compatibility', () => {
     const failed = await p.event('worker_init_failed');
     expect(failed.error.type).toBe('ModelNotFoundError');
     expect(failed.error.message).toBe(
-      "Model.get_model_path('my_model'): no bound ModelDirectory input has that name; the bound ones are 'first', 'second'",
+      "Model.get_model_path('my_model'): no bound model input has that name (the bound ones are 'first', 'second'), " +
+        `and the local registry (${join(ENTRIES, '.minibatch', 'models')}) has no such model`,
     );
   });
 });
