@@ -14,3 +14,20 @@ from .run import Run
 from .workspace import Workspace
 
 __all__ = ['Dataset', 'Experiment', 'Model', 'Run', 'Workspace']
+
+
+def __getattr__(name):
+    """`from azureml.core import Environment` imports; using it says it is not offered offline."""
+    if name.startswith('__'):
+        raise AttributeError(name)
+    from ._local import unsupported
+
+    class Unsupported:
+        def __init__(self, *args, **kwargs):
+            raise unsupported('azureml.core', name)
+
+        def __init_subclass__(cls, **kwargs):
+            raise unsupported('azureml.core', name)
+
+    Unsupported.__name__ = Unsupported.__qualname__ = name
+    return Unsupported
