@@ -152,15 +152,15 @@ export async function loadTarget(
   cwd: string = process.cwd(),
   options: AzureOptions = { node: null },
   read: Promise<YamlFile> = readYamlFile(target, 'module spec or job file', cwd),
-): Promise<{ spec: ModuleSpec; job: JobFile | null; diagnostics: readonly Diagnostic[] }> {
+): Promise<{ spec: ModuleSpec; job: JobFile | null; diagnostics: readonly Diagnostic[]; azure: boolean }> {
   const file = await read;
   const format = azureFormat(file);
-  if (format !== null) return loadAzure(file, format, options);
-  if (!isJobFile(file)) return { ...requireValid(await validateSpec(file)), job: null };
+  if (format !== null) return { ...(await loadAzure(file, format, options)), azure: true };
+  if (!isJobFile(file)) return { ...requireValid(await validateSpec(file)), job: null, azure: false };
   const { job, diagnostics: jobDiagnostics } = parseJobFile(file);
   try {
     const { spec, diagnostics } = await loadSpec(job.module, cwd);
-    return { spec, job, diagnostics: sortDiagnostics([...jobDiagnostics, ...diagnostics]) };
+    return { spec, job, diagnostics: sortDiagnostics([...jobDiagnostics, ...diagnostics]), azure: false };
   } catch (error) {
     if (!(error instanceof SpecError)) throw error;
     throw new SpecError(error.code, sortDiagnostics([...jobDiagnostics, ...error.diagnostics]), { cause: error });

@@ -107,8 +107,12 @@ describe('a v2 pipeline (type: pipeline)', () => {
     );
   });
 
-  it("runs a node whose inputs are the pipeline's, with its defaults", async () => {
+  it("runs a node that names a component file, its inputs the pipeline's, its settings over the component's", async () => {
     const cwd = join(root, 'pipeline');
+    const explain = await runCli(['explain', 'pipeline.yml', '--node', 'tag_raw'], { cwd });
+    expect(explain.stdout).toMatch(/^ {2}miniBatchSize +3 +spec: pipeline\.yml jobs\.tag_raw\.mini_batch_size$/m);
+    expect(explain.stdout).toMatch(/^ {2}runMaxTry +3 +spec: retry_settings\.max_retries$/m);
+    expect(explain.stdout).toMatch(/^ {2}errorThreshold +2 +spec: --error_threshold in program_arguments$/m);
     const result = await runCli(['run', 'pipeline.yml', '--node', 'tag_raw', '--run-dir', 'rd', '--no-progress'], { cwd });
     expect(result.exitCode).toBe(0);
     expect(lines(join(cwd, 'rd/outputs/tagged/parallel_run_step.txt'))).toEqual([1, 2, 3, 4, 5].map((i) => `raw 0.75 p${i}.txt 0`));
@@ -120,7 +124,7 @@ describe('a v2 pipeline (type: pipeline)', () => {
     const refused = await runCli(['run', 'pipeline.yml', '--node', 'tag_prepared', '--no-progress'], { cwd });
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toContain(
-      "error: input `reference` of node `tag_prepared` is node `prep`'s output `prepared` (pipeline.yml:49:18), which minibatch does not produce: bind it with --input reference=PATH",
+      "error: input `reference` of node `tag_prepared` is node `prep`'s output `prepared` (pipeline.yml:43:18), which minibatch does not produce: bind it with --input reference=PATH",
     );
     mkdirSync(join(cwd, 'ref'));
     writeFileSync(join(cwd, 'ref/a'), '');

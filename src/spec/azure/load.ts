@@ -6,7 +6,7 @@
  */
 import { SpecError } from '../../core/errors.js';
 import type { Diagnostic } from '../../core/errors.js';
-import { valueAt } from '../diagnostics.js';
+import { sortDiagnostics, valueAt } from '../diagnostics.js';
 import type { JobFile } from '../job.js';
 import { isMapping } from '../load.js';
 import type { YamlFile } from '../load.js';
@@ -44,19 +44,22 @@ export async function loadAzure(
   options: AzureOptions,
 ): Promise<{ spec: ModuleSpec; job: JobFile; diagnostics: readonly Diagnostic[] }> {
   const ctx = new CompileContext(file);
-  const spec =
-    format === 'parallel' ? await compileParallel(ctx, []) : format === 'pipeline' ? await compilePipeline(ctx, options.node) : await compileDeployment(ctx);
-  const diagnostics = ctx.diags.sorted();
-  if (spec === undefined || ctx.diags.errorCount > 0) throw new SpecError('SPEC_INVALID', diagnostics);
+  let spec: ModuleSpec | undefined;
+  let bindings = ctx;
+  if (format === 'pipeline') ({ spec, bindings } = await compilePipeline(ctx, options.node));
+  else spec = format === 'parallel' ? await compileParallel(ctx, []) : await compileDeployment(ctx);
+  const diagnostics = sortDiagnostics(ctx.diags.sorted());
+  if (spec === undefined || diagnostics.some((d) => d.severity === 'error')) throw new SpecError('SPEC_INVALID', diagnostics);
   const job: JobFile = {
+    // The file given: the job's bindings are its (and a component it names).
     path: file.path,
-    module: file.path,
-    inputs: ctx.inputBindings,
-    parameters: ctx.parameterBindings,
-    outputs: ctx.outputBindings,
+    module: spec.file,
+    inputs: bindings.inputBindings,
+    parameters: bindings.parameterBindings,
+    outputs: bindings.outputBindings,
     // The file's settings are the spec's layer (spec.settings): a job file over it would be the next.
     settings: {},
-    missing: ctx.missing,
+    missing: bindings.missing,
   };
   return { spec, job, diagnostics };
 }

@@ -97,7 +97,7 @@ export async function compileParallel(
 }
 
 /** The v2 keys that are run settings, each under its own name. */
-function compileSettings(ctx: CompileContext, at: YamlPath): void {
+export function compileSettings(ctx: CompileContext, at: YamlPath): void {
   const p = (...keys: string[]): YamlPath => [...at, ...keys];
   ctx.setting('miniBatchSize', p('mini_batch_size'), (raw) => (typeof raw === 'string' ? raw.replace(/\s+/g, '') : raw));
   ctx.setting('partitionKeys', p('partition_keys'));

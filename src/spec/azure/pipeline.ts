@@ -5,15 +5,18 @@
  * minibatch does not produce: the user binds those, and the error says which node and which flag
  * (docs/AZURE.md).
  */
-import { UsageError } from '../../core/errors.js';
+import { dirname, join } from 'node:path';
+import { SpecError, UsageError } from '../../core/errors.js';
+import { readYamlFile } from '../load.js';
+import type { YamlFile } from '../load.js';
 import { formatPath } from '../diagnostics.js';
 import type { YamlPath } from '../diagnostics.js';
 import { closest } from '../suggest.js';
 import type { ModuleSpec, ParamType, ParamValue } from '../types.js';
-import type { CompileContext } from './compile-context.js';
+import { CompileContext } from './compile-context.js';
 import { isRemotePath } from './inputs.js';
 import type { ExternalInput } from './inputs.js';
-import { compileParallel } from './parallel.js';
+import { compileParallel, compileSettings } from './parallel.js';
 
 const PIPELINE_KEYS = ['$schema', 'type', 'name', 'display_name', 'description', 'tags', 'experiment_name', 'properties', 'identity', 'compute', 'settings', 'inputs', 'outputs', 'jobs'];
 const LITERAL: Readonly<Record<string, ParamType>> = { string: 'String', integer: 'Integer', number: 'Float', boolean: 'Boolean' };
@@ -51,13 +54,17 @@ export function describeNodes(nodes: readonly PipelineNode[]): string {
     .join('\n');
 }
 
-export async function compilePipeline(ctx: CompileContext, node: string | null): Promise<ModuleSpec | undefined> {
+/**
+ * The chosen node's module spec, and the context that holds its bindings: the pipeline's own, or,
+ * for a node that names a component file, the component's (with the node's inputs bound into it).
+ */
+export async function compilePipeline(ctx: CompileContext, node: string | null): Promise<{ spec: ModuleSpec | undefined; bindings: CompileContext }> {
   ctx.strictKeys([], PIPELINE_KEYS);
   const nodes = pipelineNodes(ctx);
   const parallel = nodes.filter((n) => n.type === 'parallel');
   if (parallel.length === 0) {
     ctx.diags.error(['jobs'], 'the pipeline has no parallel node (type: parallel) for minibatch to run', 'key');
-    return undefined;
+    return { spec: undefined, bindings: ctx };
   }
   const chosen = node === null ? (parallel.length === 1 ? parallel[0] : undefined) : nodes.find((n) => n.name === node);
   if (chosen === undefined) {
@@ -75,11 +82,71 @@ export async function compilePipeline(ctx: CompileContext, node: string | null):
     if (ctx.value([key]) !== undefined) ctx.diags.note([key], `${key} is ignored: the node runs on this machine`, 'key');
   }
   const at: YamlPath = ['jobs', chosen.name];
-  if (ctx.value([...at, 'component']) !== undefined) {
-    ctx.diags.error([...at, 'component'], 'a node that names a component file is not supported yet: write the parallel job inline in the node');
-    return undefined;
+  const external = externalInputs(ctx, at, chosen.name);
+  if (ctx.value([...at, 'component']) !== undefined) return compileComponentNode(ctx, at, external);
+  return { spec: await compileParallel(ctx, at, external), bindings: ctx };
+}
+
+/** Keys a node that names a component may set: its bindings, and settings over the component's. */
+const COMPONENT_NODE_KEYS = [
+  'type', 'component', 'inputs', 'outputs', 'compute', 'display_name', 'description', 'tags', 'properties', 'identity',
+  'input_data', 'mini_batch_size', 'partition_keys', 'mini_batch_error_threshold', 'error_threshold', 'logging_level',
+  'max_concurrency_per_instance', 'resources', 'retry_settings', 'environment_variables',
+];
+
+/**
+ * `component: ./score/parallel.yml`: the component file is compiled as a parallel component; the
+ * node's inputs bind it (pipeline inputs, other nodes' outputs, literals, local paths), and the
+ * node's settings override the component's.
+ */
+async function compileComponentNode(
+  ctx: CompileContext,
+  at: YamlPath,
+  external: Map<string, ExternalInput>,
+): Promise<{ spec: ModuleSpec | undefined; bindings: CompileContext }> {
+  ctx.strictKeys(at, COMPONENT_NODE_KEYS);
+  const given = ctx.text([...at, 'component'], 'a component file (./component.yml)');
+  if (given === undefined) return { spec: undefined, bindings: ctx };
+  if (isRemotePath(given)) {
+    ctx.diags.error([...at, 'component'], `component \`${given}\` is in an Azure workspace: give the component's local YAML file instead`);
+    return { spec: undefined, bindings: ctx };
   }
-  return compileParallel(ctx, at, externalInputs(ctx, at, chosen.name));
+  const path = given.replace(/^file:/, '');
+  let file: YamlFile;
+  try {
+    file = await readYamlFile(join(dirname(ctx.file.display), path), 'module spec or job file');
+  } catch (error) {
+    if (!(error instanceof SpecError)) throw error;
+    for (const d of error.diagnostics) ctx.diags.push(d);
+    return { spec: undefined, bindings: ctx };
+  }
+  const component = new CompileContext(file);
+  // The node's own literal values and local paths bind the component's inputs, from the pipeline file.
+  const inputs = ctx.mapping([...at, 'inputs'], 'a mapping of input names to values') ?? {};
+  for (const [name, value] of Object.entries(inputs)) {
+    if (external.has(name)) continue;
+    const where: YamlPath = [...at, 'inputs', name];
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      component.parameterBindings.push(ctx.binding(where, name, value));
+    } else if (value !== null && typeof value === 'object' && typeof (value as Record<string, unknown>).path === 'string') {
+      component.inputBindings.push(ctx.binding([...where, 'path'], name, (value as Record<string, unknown>).path));
+    }
+  }
+  const spec = await compileParallel(component, [], external);
+  for (const d of component.diags.sorted()) ctx.diags.push(d);
+  const outputs = ctx.mapping([...at, 'outputs'], 'a mapping of output names to {type, path}') ?? {};
+  for (const [name, value] of Object.entries(outputs)) {
+    const local = value !== null && typeof value === 'object' ? (value as Record<string, unknown>).path : undefined;
+    if (typeof local === 'string' && !isRemotePath(local)) component.outputBindings.push(ctx.binding([...at, 'outputs', name, 'path'], name, local));
+  }
+  // The node's settings win over the component's; explain names them as the pipeline writes them.
+  const node = new CompileContext(ctx.file);
+  compileSettings(node, at);
+  for (const d of node.diags.sorted()) ctx.diags.push(d);
+  if (spec === undefined) return { spec: undefined, bindings: component };
+  const settings = { ...spec.settings, ...node.resolvedSettings() };
+  const origins = { ...spec.settingOrigins, ...Object.fromEntries(Object.entries(node.origins).map(([k, v]) => [k, `${ctx.file.display} ${v}`])) };
+  return { spec: { ...spec, settings, settingOrigins: origins }, bindings: component };
 }
 
 /** The node's inputs that name the pipeline's inputs or another node's outputs. */
