@@ -191,6 +191,32 @@ describe('GPUs', () => {
     for (const line of seen) expect(['0 2', '1 2']).toContain(line);
   });
 
+  it("keeps a slot's device for the worker that replaces a crashed one", async () => {
+    const { cwd, env } = gpuJob(2);
+    writeFileSync(
+      join(cwd, 'gpu.py'),
+      [
+        'import os, time',
+        'def init():',
+        "    with open(os.path.join(os.environ['INITS'], 'inits.txt'), 'a') as f:",
+        "        f.write('%s %s\\n' % (os.environ['MINIBATCH_WORKER_SLOT'], os.environ['CUDA_VISIBLE_DEVICES']))",
+        'def run(mb):',
+        "    marker = os.path.join(os.environ['INITS'], 'crashed')",
+        "    if os.environ['MINIBATCH_WORKER_SLOT'] == '1' and not os.path.exists(marker):",
+        "        open(marker, 'w').close()",
+        '        os._exit(3)',
+        '    time.sleep(0.3)',
+        "    return [os.environ['CUDA_VISIBLE_DEVICES'] for _ in mb]",
+        '',
+      ].join('\n'),
+    );
+    for (const i of [5, 6, 7, 8]) writeFileSync(join(cwd, 'data', `g${i}`), '');
+    const run = await runCli(['run', 'job.yml', '--processes', '2', '--run-dir', 'rd', '--no-progress'], { cwd, env: { ...env, INITS: cwd } });
+    expect(run.exitCode).toBe(0);
+    const inits = lines(join(cwd, 'inits.txt')).sort();
+    expect(inits).toEqual(['0 0', '1 1', '1 1']);
+  });
+
   it('leaves every slot all devices when there are fewer devices than processes, and none with --gpus none', async () => {
     const { cwd, env } = gpuJob(2);
     const fewer = await runCli(['explain', 'job.yml', '--processes', '3'], { cwd, env });
