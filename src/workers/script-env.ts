@@ -1,5 +1,5 @@
 /**
- * The variables an entry script finds as it would on Azure ML, on top of DESIGN's own
+ * The variables an entry script finds as it would on Azure ML, on top of the ones docs/ARCHITECTURE.md ("Entry script") lists
  * (AZUREML_BI_OUTPUT_PATH, MINIBATCH_*): AZUREML_MODEL_DIR, AZUREML_NODE_COUNT,
  * AZ_BATCHAI_GPU_COUNT_FOUND, the slots' GPUs, and where the offline azureml.core keeps metrics,
  * uploads and registered models (docs/AZURE.md).

@@ -1,4 +1,4 @@
-"""A small offline `azureml.core` for entry scripts written for Azure ML (DESIGN.md §5; docs/AZURE.md).
+"""A small offline `azureml.core` for entry scripts written for Azure ML (docs/AZURE.md).
 
 minibatch puts this on sys.path only when the real azureml-core is not installed. It covers what
 entry scripts commonly use: `Run.get_context()` (an offline run: metrics to the run directory's

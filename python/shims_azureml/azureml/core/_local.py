@@ -1,4 +1,4 @@
-"""Where the offline azureml.core keeps what a run records (DESIGN.md §5; docs/AZURE.md).
+"""Where the offline azureml.core keeps what a run records (docs/AZURE.md).
 
 Metrics go to <run-dir>/logs/metrics.jsonl, one JSON line each; uploads to <run-dir>/artifacts/;
 registered models to the local model registry (MINIBATCH_MODEL_REGISTRY, shared by runs).

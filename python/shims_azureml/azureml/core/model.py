@@ -17,7 +17,7 @@ from . import _local
 
 
 def _norm(name):
-    # 'Model Input', 'model_input' and 'model-input' name the same port (DESIGN §3, snake_case).
+    # 'Model Input', 'model_input' and 'model-input' name the same port (snake_case, as on the command line).
     return re.sub(r'[\s_\-]+', '_', str(name).strip()).lower()
 
 
