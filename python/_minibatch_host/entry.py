@@ -104,12 +104,29 @@ def install_shims(init):
         sys.path.append(AZUREML_SHIMS)
 
 
+def assign_gpu():
+    """This slot's device, when the slots share out GPUs one each (ParallelRunStep's rule); the
+    slot is kept by a replacement worker, and so is its device."""
+    devices = os.environ.get('MINIBATCH_SLOT_DEVICES', '')
+    if not devices:
+        return
+    slot = int(os.environ.get('MINIBATCH_WORKER_SLOT', '0') or 0)
+    devices = devices.split(',')
+    os.environ['CUDA_VISIBLE_DEVICES'] = devices[slot] if slot < len(devices) else ''
+
+
 def load_entry(init):
     """chdir, sys.path, sys.argv, shims, logging; then import the entry script as a module."""
     entry_path = init['entry']
     working_dir = init['workingDir']
     os.chdir(working_dir)
+    # The code folder first, then the entry's own: an entry script in a sub-folder imports its
+    # sibling packages from the code root, as on Azure ML.
+    code_dir = init.get('codeDir', working_dir)
     sys.path.insert(0, working_dir)
+    if code_dir != working_dir:
+        sys.path.insert(0, code_dir)
+    assign_gpu()
     sys.argv = [entry_path] + list(init['args'])
     install_shims(init)
     # Not '__main__': the script's `if __name__ == '__main__':` block must not run (DESIGN §5).

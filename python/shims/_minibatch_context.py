@@ -7,6 +7,7 @@ context = {
     'outputDir': '',
     'agentName': '',
     'models': {},
+    'inputs': {},
 }
 
 

@@ -12,8 +12,10 @@ import type { PlannedMiniBatch } from '../data/types.js';
 import { UsageError } from '../core/errors.js';
 import { runPaths } from '../core/run-paths.js';
 import { newRunId } from '../run/runId.js';
-import { workerInit } from '../workers/worker-init.js';
+import { outputFolders, workerInit } from '../workers/worker-init.js';
+import { scriptEnvironment } from '../workers/script-env.js';
 import { entryEnvironment } from '../spec/render.js';
+import { assignGpus } from '../workers/gpus.js';
 import { runDebug } from '../workers/debug.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
 import { userEnvironment } from '../workers/user-env.js';
@@ -46,7 +48,7 @@ async function debugCommand(target: string, opts: JobOptions & { miniBatch: stri
   const interpreter = await resolveInterpreter(job.settings.python);
   const dataset = await resolveDataset(job);
   const miniBatch = await findMiniBatch(planDataset(dataset), index);
-  for (const dir of [paths.entryLogDir, ...Object.values(job.outputs)]) mkdirSync(dir, { recursive: true });
+  for (const dir of [paths.entryLogDir, ...outputFolders(job)]) mkdirSync(dir, { recursive: true });
 
   process.stderr.write(
     `minibatch debug: mini-batch ${index} (${miniBatch.items.length} items of ${miniBatch.input}); ` +
@@ -62,7 +64,11 @@ async function debugCommand(target: string, opts: JobOptions & { miniBatch: stri
       items: miniBatch.items.map((i) => i.path),
       context: dataset.context(index, miniBatch.input, miniBatch.items),
     },
-    env: { ...userEnvironment(), ...entryEnvironment(job, { runId, workerId: WORKER, slot: 0 }) },
+    env: {
+      ...userEnvironment(),
+      ...entryEnvironment(job, { runId, workerId: WORKER, slot: 0 }),
+      ...scriptEnvironment(job, paths.root, assignGpus(job.settings.gpus, 1)),
+    },
   });
 }
 

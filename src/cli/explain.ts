@@ -10,9 +10,13 @@ import { planDataset, resolveDataset } from '../data/dataset.js';
 import { describeMLTable, formatMLTableReading, type MLTableReading } from '../data/mltable/describe.js';
 import { defaultRunsRoot } from '../run/rundir.js';
 import { newRunId } from '../run/runId.js';
+import { scriptEnvironment } from '../workers/script-env.js';
+import { pipelineListing } from '../spec/azure/load.js';
+import { readYamlFile } from '../spec/load.js';
 import { entryCommand, entryEnvironment, shellJoin } from '../spec/render.js';
 import { formatSetting, SETTING_KEYS, SETTING_NAMES } from '../spec/settings.js';
 import type { ParamValue, ResolvedJob, SettingName, SettingSource } from '../spec/types.js';
+import { assignGpus } from '../workers/gpus.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
 import { addJobOptions, resolveJobFromCli } from './options.js';
 import type { JobOptions } from './options.js';
@@ -31,12 +35,15 @@ export interface Explanation {
   readonly inputs: Readonly<Record<string, string>>;
   readonly parameters: Readonly<Record<string, ParamValue | null>>;
   readonly outputs: Readonly<Record<string, string>>;
-  readonly settings: Readonly<Record<SettingName, { value: unknown; display: string; source: SettingSource }>>;
+  /** `origin`: where the spec layer's value was written, in its file's terms (`retry_settings.timeout`). */
+  readonly settings: Readonly<Record<SettingName, { value: unknown; display: string; source: SettingSource; origin: string | null }>>;
   readonly interpreter: { command: string; executable: string; version: string };
   readonly workingDir: string;
   readonly argv: readonly string[];
   readonly command: string;
   readonly environment: Readonly<Record<string, string>>;
+  /** The GPUs found or given, and each slot's device (null: slots are not restricted). */
+  readonly gpus: { devices: readonly string[]; source: string; perSlot: readonly string[] | null };
   readonly dataset: {
     /** `mltable`: how an input bound to an MLTable is read; null: every file under its path. */
     inputs: { name: string; path: string; mltable: MLTableReading | null }[];
@@ -56,6 +63,11 @@ export function register(program: Command): void {
   addJobOptions(command)
     .option('--json', 'print the same as JSON')
     .action(async (target: string, opts: JobOptions & { json?: boolean }) => {
+      const listing = pipelineListing(await readYamlFile(target, 'module spec or job file'), opts.node ?? null);
+      if (listing !== null) {
+        process.stdout.write(listing);
+        return;
+      }
       const runId = newRunId();
       const runDir = join(defaultRunsRoot(), runId);
       const { job, diagnostics } = await resolveJobFromCli(target, opts, runDir);
@@ -69,10 +81,16 @@ export async function explain(job: ResolvedJob, runId: string, runDir: string): 
   const interpreter = await resolveInterpreter(job.settings.python);
   const argv = entryCommand(job, interpreter.executable);
   const slots = job.settings.processCountPerNode;
+  const gpus = assignGpus(job.settings.gpus, slots);
   const settings = Object.fromEntries(
     SETTING_NAMES.map((name) => [
       name,
-      { value: job.settings[name], display: formatSetting(name, job.settings[name]), source: job.settingSources[name] },
+      {
+        value: job.settings[name],
+        display: formatSetting(name, job.settings[name]),
+        source: job.settingSources[name],
+        origin: job.settingSources[name] === 'spec' ? (job.module.settingOrigins[name] ?? null) : null,
+      },
     ]),
   ) as Explanation['settings'];
   return {
@@ -88,7 +106,11 @@ export async function explain(job: ResolvedJob, runId: string, runDir: string): 
     workingDir: job.module.sourceDir,
     argv,
     command: shellJoin(argv),
-    environment: entryEnvironment(job, { runId, workerId: '<one per worker process>', slot: slots > 1 ? `<0…${slots - 1}>` : 0 }),
+    environment: {
+      ...entryEnvironment(job, { runId, workerId: '<one per worker process>', slot: slots > 1 ? `<0…${slots - 1}>` : 0 }),
+      ...scriptEnvironment(job, runDir, gpus),
+    },
+    gpus,
     dataset: await summarizeDataset(job),
   };
 }
@@ -134,13 +156,22 @@ export function formatExplanation(e: Explanation): string {
   section('parameters', e.parameters);
   section('outputs', e.outputs);
   out.push('', 'settings');
-  table(SETTING_NAMES.map((name) => [SETTING_KEYS[name], e.settings[name].display, e.settings[name].source]));
+  table(SETTING_NAMES.map((name) => {
+    const s = e.settings[name];
+    return [SETTING_KEYS[name], s.display, s.origin === null ? s.source : `${s.source}: ${s.origin}`];
+  }));
+  const gpus = e.gpus.devices.length === 0
+    ? `none (${e.gpus.source})`
+    : e.gpus.perSlot === null
+      ? `${e.gpus.devices.join(',')} (${e.gpus.source}); fewer devices than processes: every slot sees all`
+      : `${e.gpus.perSlot.map((d, slot) => `slot ${slot} → ${d}`).join(', ')} (${e.gpus.source}; CUDA_VISIBLE_DEVICES per slot)`;
   out.push('');
   table(
     [
       ['interpreter', `${e.interpreter.executable}  (Python ${e.interpreter.version}, from ${e.interpreter.command})`],
       ['working dir', e.workingDir],
       ['command', e.command],
+      ['gpus', gpus],
     ],
     '',
   );

@@ -5,7 +5,7 @@
  * user sees every mistake in one go.
  */
 import type { Command } from 'commander';
-import { SpecError, UsageError } from '../core/errors.js';
+import { formatDiagnostic, SpecError, UsageError } from '../core/errors.js';
 import type { Diagnostic } from '../core/errors.js';
 import { bindJob } from '../spec/bind.js';
 import type { FlagBindings } from '../spec/bind.js';
@@ -13,6 +13,9 @@ import { sortDiagnostics } from '../spec/diagnostics.js';
 import { isJobFile, parseJobFile } from '../spec/job.js';
 import type { Binding, JobFile } from '../spec/job.js';
 import { readYamlFile } from '../spec/load.js';
+import type { YamlFile } from '../spec/load.js';
+import { azureFormat, loadAzure } from '../spec/azure/load.js';
+import type { AzureOptions } from '../spec/azure/load.js';
 import { shellQuote } from '../spec/render.js';
 import { SETTING_PARSERS } from '../spec/settings.js';
 import { resolveInterpreterPath } from '../spec/settingsMapping.js';
@@ -40,7 +43,10 @@ export interface JobOptions {
   readonly loggingLevel?: string;
   readonly python?: string;
   readonly partitionKeys?: string;
+  readonly gpus?: string;
   readonly limit?: string;
+  /** `--node`: which parallel node of an Azure ML pipeline to run. */
+  readonly node?: string;
 }
 
 type SettingFlag = {
@@ -66,6 +72,7 @@ export const SETTING_FLAGS: readonly SettingFlag[] = [
   { flags: '--append-row-format <format>', option: 'appendRowFormat', setting: 'appendRowFormat', help: 'txt, csv or jsonl (default: txt)' },
   { flags: '--logging-level <level>', option: 'loggingLevel', setting: 'loggingLevel', help: 'DEBUG, INFO or WARNING (default: INFO)' },
   { flags: '--partition-keys <keys>', option: 'partitionKeys', setting: 'partitionKeys', help: 'one mini-batch per combination of these keys, e.g. Store,Brand (fields of an MLTable partition format)' },
+  { flags: '--gpus <ids>', option: 'gpus', setting: 'gpus', help: 'GPUs for the worker slots: detect (nvidia-smi -L), none, or ids such as 0,1 (default: detect)' },
   { flags: '--python <interpreter>', option: 'python', setting: 'python', help: 'Python interpreter, a command or a path (default: amlEnvironment.python.interpreterPath, else python3)' },
 ];
 
@@ -80,7 +87,8 @@ export function addJobOptions(command: Command): Command {
   for (const flag of SETTING_FLAGS) command.option(flag.flags, flag.help);
   command
     .option('--env <KEY=VALUE>', 'add an environment variable for the entry script (repeatable)', collect, [])
-    .option('--limit <n>', 'plan only the first N mini-batches');
+    .option('--limit <n>', 'plan only the first N mini-batches')
+    .option('--node <name>', 'the parallel node to run, of an Azure ML pipeline (default: its only one)');
   return command;
 }
 
@@ -88,10 +96,13 @@ export function addJobOptions(command: Command): Command {
  * Bindings, settings and limit from flags. Relative paths are relative to `cwd`. Throws one
  * `UsageError` listing every bad flag.
  */
-export function parseJobFlags(opts: JobOptions, cwd: string = process.cwd()): FlagBindings {
+export function parseJobFlags(opts: JobOptions, cwd: string = process.cwd(), barePaths = false): FlagBindings {
   const problems: string[] = [];
   const split = (flag: string, raw: string, what: string): Binding | null => {
     const eq = raw.indexOf('=');
+    // A batch deployment takes `--input PATH` and `--output PATH`, as `az ml batch-endpoint invoke`
+    // does: the name is left empty, for binding to give the only input or output.
+    if (eq === -1 && barePaths && what === 'PATH') return { name: '', value: raw, text: raw, origin: `${flag} ${shellQuote(raw)}`, baseDir: cwd };
     const name = eq === -1 ? '' : raw.slice(0, eq).trim();
     if (name === '') {
       problems.push(`${flag} ${shellQuote(raw)} must be NAME=${what}, e.g. ${flag} 'Data Input 1=${what === 'PATH' ? './data' : 'value'}'`);
@@ -141,13 +152,17 @@ export function parseJobFlags(opts: JobOptions, cwd: string = process.cwd()): Fl
 export async function loadTarget(
   target: string,
   cwd: string = process.cwd(),
-): Promise<{ spec: ModuleSpec; job: JobFile | null; diagnostics: readonly Diagnostic[] }> {
-  const file = await readYamlFile(target, 'module spec or job file', cwd);
-  if (!isJobFile(file)) return { ...requireValid(await validateSpec(file)), job: null };
+  options: AzureOptions = { node: null },
+  read: Promise<YamlFile> = readYamlFile(target, 'module spec or job file', cwd),
+): Promise<{ spec: ModuleSpec; job: JobFile | null; diagnostics: readonly Diagnostic[]; azure: boolean }> {
+  const file = await read;
+  const format = azureFormat(file);
+  if (format !== null) return { ...(await loadAzure(file, format, options)), azure: true };
+  if (!isJobFile(file)) return { ...requireValid(await validateSpec(file)), job: null, azure: false };
   const { job, diagnostics: jobDiagnostics } = parseJobFile(file);
   try {
     const { spec, diagnostics } = await loadSpec(job.module, cwd);
-    return { spec, job, diagnostics: sortDiagnostics([...jobDiagnostics, ...diagnostics]) };
+    return { spec, job, diagnostics: sortDiagnostics([...jobDiagnostics, ...diagnostics]), azure: false };
   } catch (error) {
     if (!(error instanceof SpecError)) throw error;
     throw new SpecError(error.code, sortDiagnostics([...jobDiagnostics, ...error.diagnostics]), { cause: error });
@@ -165,7 +180,21 @@ export async function resolveJobFromCli(
   runDir: string,
   cwd: string = process.cwd(),
 ): Promise<{ job: ResolvedJob; diagnostics: readonly Diagnostic[] }> {
-  const flags = parseJobFlags(opts, cwd);
-  const { spec, job, diagnostics } = await loadTarget(target, cwd);
-  return { job: await bindJob({ spec, job, flags, runDir }), diagnostics };
+  const read = readYamlFile(target, 'module spec or job file', cwd);
+  read.catch(() => undefined); // awaited by loadTarget, after the flags are checked
+  // A batch deployment takes `--input PATH` and `--output PATH`, as `az ml batch-endpoint invoke` does.
+  const deployment = await read.then((file) => azureFormat(file) === 'deployment', () => false);
+  const flags = parseJobFlags(opts, cwd, deployment);
+  const { spec, job, diagnostics } = await loadTarget(target, cwd, { node: opts.node ?? null }, read);
+  try {
+    return { job: await bindJob({ spec, job, flags, runDir }), diagnostics };
+  } catch (error) {
+    // What the file said it ignores or cannot read here explains most binding problems: say it first.
+    if (error instanceof UsageError && diagnostics.length > 0) printDiagnosticsTo(diagnostics);
+    throw error;
+  }
+}
+
+function printDiagnosticsTo(diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
 }

@@ -19,13 +19,18 @@ export function register(program: Command): void {
   program
     .command('validate')
     .description('check a module spec (or a job file and its spec) and report every problem with its file:line:col')
-    .argument('<module.yaml>', 'the module spec, or a job file (module: ./module.yaml)')
-    .action(async (target: string) => {
-      const { spec, job, diagnostics } = await loadTarget(target);
+    .argument('<module.yaml>', 'the module spec, a job file (module: ./module.yaml), or an Azure ML v2 parallel job, component, pipeline or batch deployment')
+    .option('--node <name>', 'the parallel node of an Azure ML pipeline (default: its only one)')
+    .action(async (target: string, opts: { node?: string }) => {
+      const { spec, job, diagnostics, azure } = await loadTarget(target, process.cwd(), { node: opts.node ?? null });
       printDiagnostics(diagnostics);
       // A job file's bindings are checked as `run` would check them (names, values, paths), so
       // that "valid" means the job can start: its MLTables read, its partition keys found. Nothing is created.
-      if (job !== null) await resolveDataset(await bindJob({ spec, job, flags: NO_FLAGS, runDir: join(defaultRunsRoot(), 'validate') }));
+      // An Azure ML v2 file is its own job, whose data is often given only when it is run (a batch
+      // deployment's --input): its file is checked, its bindings when it runs.
+      if (job !== null && !azure) {
+        await resolveDataset(await bindJob({ spec, job, flags: NO_FLAGS, runDir: join(defaultRunsRoot(), 'validate') }));
+      }
       process.stdout.write(`${summary(target, spec)}\n`);
     });
 }

@@ -3,6 +3,8 @@
  * and most common errors, as text for people and as JSON (`--json`) for programs. Both come from
  * one `StatusReport`, built from a read-only snapshot of the run directory.
  */
+import { formatMetricValue, latestMetrics } from './metrics.js';
+import type { LatestMetric } from './metrics.js';
 import type { RunStatus, RunView } from './run-view.js';
 import { formatDuration } from './result.js';
 
@@ -57,6 +59,8 @@ export interface StatusReport {
   /** What to run next, if anything. */
   readonly next: string | null;
   readonly logs: string;
+  /** Metrics the entry script logged through azureml.core's Run, latest value each. */
+  readonly metrics: readonly LatestMetric[];
 }
 
 export function buildStatus(s: RunView, now: number = Date.now()): StatusReport {
@@ -107,6 +111,7 @@ export function buildStatus(s: RunView, now: number = Date.now()): StatusReport 
     result: s.recorded === null ? null : { status: s.recorded.status, reason: s.recorded.reason, exitCode: s.recorded.exitCode },
     next: nextStep(s),
     logs: s.paths.logs,
+    metrics: latestMetrics(s.paths),
   };
 }
 
@@ -153,6 +158,11 @@ export function formatStatus(r: StatusReport): string {
         `       ${e.example.log}, ${e.example.workerLog}`,
       );
     }
+  }
+  if (r.metrics.length > 0) {
+    lines.push('  metrics (latest):');
+    const width = Math.max(...r.metrics.map((m) => m.name.length));
+    for (const m of r.metrics) lines.push(`    ${m.name.padEnd(width)}  ${formatMetricValue(m.value)}${m.count > 1 ? `  (${m.count} logged)` : ''}`);
   }
   if (r.result !== null) lines.push(`  result        ${r.result.reason} (exit code ${r.result.exitCode})`);
   lines.push(`  logs          ${r.logs}`);

@@ -16,6 +16,7 @@ import { diskProblem, unwritable } from './disk-error.js';
 import { finalizeRun } from './finalize.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { killPoint } from '../core/kill-points.js';
+import { outputFolders } from '../workers/worker-init.js';
 
 export interface ExecuteOptions {
   readonly job: ResolvedJob;
@@ -40,7 +41,7 @@ export interface ExecuteOptions {
 
 export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
   const { job, paths, ledger } = opts;
-  for (const output of Object.values(job.outputs)) {
+  for (const output of outputFolders(job)) {
     try {
       mkdirSync(output, { recursive: true });
     } catch (error) {

@@ -4,7 +4,6 @@
  * resuming a finished run changes nothing and exits with it.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Ledger } from '../ledger/sqlite.js';
 import type { RunPaths } from '../core/run-paths.js';
 import { firstErrors, formatJobResult, miniBatchCounts, type JobResult } from '../report/result.js';
@@ -15,7 +14,7 @@ import { unwritable } from './disk-error.js';
 import { judgeOutcome, type RunOutcome } from './outcome.js';
 import { writeAtomic } from './rundir.js';
 import { writeRowsFile } from './rows-file.js';
-import { outputDataPath } from '../workers/worker-init.js';
+import { appendRowFile } from '../workers/worker-init.js';
 import { toThresholdCounts, type SchedulerResult } from './scheduler.js';
 import { breachedThreshold } from './thresholds.js';
 import { killPoint } from '../core/kill-points.js';
@@ -46,7 +45,7 @@ export function finalizeRun(input: FinalizeInput): JobResult {
   const misfitErrors: JobResult['firstErrors'][number][] = [];
 
   if (settings.outputAction === 'append_row' && outcome.status !== 'interrupted') {
-    rowsFile = join(outputDataPath(job), settings.appendRowFileName);
+    rowsFile = appendRowFile(job);
     const written = tryWriteRows(rowsFile, input);
     if (!written.ok) outcome = written.outcome;
     else rowCount = written.result.rows;

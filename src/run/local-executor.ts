@@ -3,6 +3,8 @@ import type { RunPaths } from '../core/run-paths.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { LocalPool } from '../workers/pool.js';
 import type { Executor } from '../core/tries.js';
+import { assignGpus } from '../workers/gpus.js';
+import { scriptEnvironment } from '../workers/script-env.js';
 import { workerInit } from '../workers/worker-init.js';
 
 export function createLocalExecutor(job: ResolvedJob, paths: RunPaths, runId: string, python: string): Executor {
@@ -10,7 +12,7 @@ export function createLocalExecutor(job: ResolvedJob, paths: RunPaths, runId: st
     python,
     processCount: job.settings.processCountPerNode,
     init: workerInit(job, paths),
-    env: job.settings.environmentVariables,
+    env: scriptEnvironment(job, paths.root, assignGpus(job.settings.gpus, job.settings.processCountPerNode)),
     runInvocationTimeoutMs: job.settings.runInvocationTimeoutMs,
     initTimeoutMs: job.settings.initTimeoutMs,
     paths,

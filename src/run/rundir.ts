@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { basename, join, sep } from 'node:path';
 import { EnvironmentError, RunDirConflictError } from '../core/errors.js';
 import type { StoredRedisBackend } from './choose-backend.js';
-import type { ResolvedJob, RunSettings } from '../spec/types.js';
+import type { ModuleSpec, ResolvedJob, RunSettings } from '../spec/types.js';
 import { runPaths, type RunPaths } from '../core/run-paths.js';
 
 export const RUN_JSON_VERSION = 1;
@@ -93,10 +93,20 @@ export function readRunJson(paths: RunPaths): RunJson {
     throw new RunDirConflictError(`${paths.root} is not a minibatch run directory (no run.json)`);
   }
   const text = readFileSync(paths.runJson, 'utf8');
-  const stored = JSON.parse(text, (_key, value: unknown) => absolutize(value, paths.root)) as RunJson;
-  // Settings added since a run was stored take their defaults.
-  const settings: Partial<RunSettings> = stored.job.settings;
-  return { ...stored, job: { ...stored.job, settings: { ...stored.job.settings, partitionKeys: settings.partitionKeys ?? [] } } };
+  return withLaterFields(JSON.parse(text, (_key, value: unknown) => absolutize(value, paths.root)) as RunJson);
+}
+
+/**
+ * A run.json written before a field existed resumes with that field's default: the settings
+ * partitionKeys and gpus, and a module spec's `--output` argument and setting origins.
+ */
+function withLaterFields(run: RunJson): RunJson {
+  const job = run.job;
+  const stored = job.module as Omit<ModuleSpec, 'settingOrigins' | 'passOutputArg'> & Partial<ModuleSpec>;
+  const module: ModuleSpec = { ...stored, settingOrigins: stored.settingOrigins ?? {}, passOutputArg: stored.passOutputArg ?? true };
+  const given = job.settings as Omit<RunSettings, 'partitionKeys' | 'gpus'> & Partial<RunSettings>;
+  const settings: RunSettings = { ...given, partitionKeys: given.partitionKeys ?? [], gpus: given.gpus ?? { kind: 'detect' } };
+  return { ...run, job: { ...job, module, settings } };
 }
 
 function relativize(value: unknown, root: string): unknown {

@@ -50,7 +50,7 @@ export async function bindJob(req: BindRequest): Promise<ResolvedJob> {
     if (decl.kind === 'port') {
       const binding = chosen.inputs.get(decl.name);
       if (binding === undefined) {
-        if (!decl.optional) problems.push(missing(decl));
+        if (!decl.optional) problems.push(job?.missing[decl.name] ?? missing(decl));
         continue;
       }
       if (binding.text.trim() === '') {
@@ -83,7 +83,7 @@ export async function bindJob(req: BindRequest): Promise<ResolvedJob> {
     outputs[decl.name] = binding === undefined ? join(runDir, 'outputs', snakeCase(decl.name)) : bindingPath(binding);
     if (binding !== undefined && binding.text.trim() !== '') {
       const found = await stat(outputs[decl.name] ?? '').catch(() => null);
-      if (found !== null && !found.isDirectory()) {
+      if (found !== null && !found.isDirectory() && decl.type !== 'uri_file') {
         problems.push(`${binding.origin}: output \`${decl.name}\` must be a folder, but ${outputs[decl.name] ?? ''} is a file; name a folder (it is created if missing)`);
       }
     }
@@ -119,8 +119,9 @@ function pick(spec: ModuleSpec, kind: Kind, layers: readonly (readonly Binding[]
   for (const layer of layers) {
     const seen = new Map<string, Binding>();
     for (const binding of layer) {
-      const decl = findByName<InputDecl | OutputDecl>([...spec.inputs, ...spec.outputs], binding.name);
-      const problem = decl === undefined ? unknownName(spec, kind, binding.name) : wrongKind(kind, decl);
+      const decl = binding.name === '' ? onlyOne(spec, kind) : findByName<InputDecl | OutputDecl>([...spec.inputs, ...spec.outputs], binding.name);
+      const problem =
+        binding.name === '' && decl === undefined ? notOnlyOne(spec, kind) : decl === undefined ? unknownName(spec, kind, binding.name) : wrongKind(kind, decl);
       if (problem !== null) {
         problems.push(`${binding.origin}: ${problem}`);
         continue;
@@ -136,6 +137,22 @@ function pick(spec: ModuleSpec, kind: Kind, layers: readonly (readonly Binding[]
     }
   }
   return chosen;
+}
+
+/**
+ * `--input PATH` (no name) binds the dataset input, and `--output PATH` the outputData, as
+ * `az ml batch-endpoint invoke --input/--output` do; `--param` always needs a name.
+ */
+function onlyOne(spec: ModuleSpec, kind: Kind): InputDecl | OutputDecl | undefined {
+  if (kind === 'outputs') return spec.outputs.find((o) => o.name === spec.outputData);
+  if (kind === 'inputs' && spec.inputData.length === 1) return spec.inputs.find((d) => d.name === spec.inputData[0]);
+  return undefined;
+}
+
+function notOnlyOne(spec: ModuleSpec, kind: Kind): string {
+  const decls = [...spec.inputs, ...spec.outputs].filter((d) => declKind(d) === kind);
+  const names = decls.map((d) => `\`${d.name}\``).join(', ');
+  return `${FLAG[kind]} without NAME= binds the dataset input, and \`${spec.name}\` reads ${spec.inputData.length} (its ${kind}: ${names === '' ? 'none' : names}); write ${FLAG[kind]} NAME=${kind === 'parameters' ? 'VALUE' : 'PATH'}`;
 }
 
 function declKind(decl: InputDecl | OutputDecl): Kind {

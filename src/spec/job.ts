@@ -49,6 +49,12 @@ export interface JobFile extends Bindings {
   /** The module spec, as given (relative to the current directory when the job file's was). */
   readonly module: string;
   readonly settings: Partial<RunSettings>;
+  /**
+   * Why an input is unbound and how to bind it, by declared name, when the file names a source
+   * that cannot be read here (another pipeline node's output, a workspace data asset). Binding
+   * says this instead of the generic "is required".
+   */
+  readonly missing: Readonly<Record<string, string>>;
 }
 
 const JOB_KEYS = ['module', 'inputs', 'parameters', 'outputs', 'settings', 'python'];
@@ -85,6 +91,7 @@ export function parseJobFile(file: YamlFile): { job: JobFile; diagnostics: reado
     parameters,
     outputs,
     settings,
+    missing: {},
   };
   return { job, diagnostics };
 }

@@ -49,16 +49,24 @@ function renderOne(arg: ArgTemplate, bound: Bound): string | null {
     }
     case 'outputPath':
       return bound.outputs[arg.name] ?? null;
+    case 'concat': {
+      const parts = arg.parts.map((part) => renderOne(part, bound));
+      return parts.every((part) => part !== null) ? parts.join('') : null;
+    }
     case 'group':
       throw new Error('internal error: nested optional group');
   }
 }
 
-/** The entry's `sys.argv[1:]`: rendered args, then `--output <outputData path>` (docs/ARCHITECTURE.md, "Entry script"). */
+/**
+ * The entry's `sys.argv[1:]`: rendered args, then, for a module spec, `--output <outputData path>`
+ * (docs/ARCHITECTURE.md, "Entry script"); an Azure ML v2 job passes its program_arguments alone.
+ */
 export function renderEntryArgs(spec: ModuleSpec, bound: Bound): string[] {
   const output = bound.outputs[spec.outputData];
   if (output === undefined) throw new Error(`internal error: outputData \`${spec.outputData}\` is not bound`);
-  return [...renderArgs(spec.args, bound), '--output', output];
+  const args = renderArgs(spec.args, bound);
+  return spec.passOutputArg ? [...args, '--output', output] : args;
 }
 
 /** A parameter as text on a command line: booleans as `true`/`false`, as a spec writes them. */

@@ -8,6 +8,7 @@
 import { availableParallelism } from 'node:os';
 import type {
   AppendRowFormat,
+  GpuChoice,
   LoggingLevel,
   MiniBatchSize,
   OutputAction,
@@ -128,6 +129,18 @@ function parseKeys(raw: unknown): Parsed<readonly string[]> {
   return ok(keys);
 }
 
+/** `detect`, `none`, or device ids `0,1,2` (as nvidia-smi numbers them, or GPU UUIDs). */
+function parseGpus(raw: unknown): Parsed<GpuChoice> {
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : null;
+  if (text === 'detect') return ok({ kind: 'detect' });
+  if (text === 'none') return ok({ kind: 'none' });
+  const devices = text === null ? [] : text.split(',').map((d) => d.trim());
+  if (devices.length === 0 || devices.some((d) => !/^[A-Za-z0-9-]+$/.test(d))) {
+    return bad(`must be detect, none, or device ids such as 0,1; found ${shown(raw)}`);
+  }
+  return ok({ kind: 'devices', devices });
+}
+
 /** One parser per setting, each returning the setting's resolved unit. */
 export const SETTING_PARSERS: { readonly [K in SettingName]: (raw: unknown) => Parsed<RunSettings[K]> } = {
   miniBatchSize: parseSize,
@@ -146,6 +159,7 @@ export const SETTING_PARSERS: { readonly [K in SettingName]: (raw: unknown) => P
   initTimeoutMs: parseDuration,
   python: parseText,
   partitionKeys: parseKeys,
+  gpus: parseGpus,
 };
 
 /** The key each setting has in YAML (`implementation.parallel.settings`, a job file's `settings`). */
@@ -166,6 +180,7 @@ export const SETTING_KEYS: { readonly [K in SettingName]: string } = {
   initTimeoutMs: 'initTimeout',
   python: 'python',
   partitionKeys: 'partitionKeys',
+  gpus: 'gpus',
 };
 
 export const SETTING_NAMES = Object.keys(SETTING_KEYS) as SettingName[];
@@ -181,6 +196,10 @@ export function formatSetting<K extends SettingName>(name: K, value: RunSettings
   if (name === 'partitionKeys') {
     const keys = value as readonly string[];
     return keys.length === 0 ? 'none' : keys.join(',');
+  }
+  if (name === 'gpus') {
+    const gpus = value as GpuChoice;
+    return gpus.kind === 'devices' ? gpus.devices.join(',') : gpus.kind;
   }
   if (name === 'environmentVariables') {
     const entries = Object.entries(value as Record<string, string>);
@@ -226,6 +245,7 @@ export function defaultSettings(): Omit<RunSettings, 'initTimeoutMs'> {
     environmentVariables: {},
     python: 'python3',
     partitionKeys: [],
+    gpus: { kind: 'detect' },
   };
 }
 

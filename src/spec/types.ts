@@ -46,7 +46,9 @@ export type ArgTemplate =
   | { readonly kind: 'inputValue'; readonly name: string }
   | { readonly kind: 'outputPath'; readonly name: string }
   /** `[--flag, {inputValue: N}]`: dropped whole when a placeholder in it names an optional, unset input. */
-  | { readonly kind: 'group'; readonly items: readonly ArgTemplate[] };
+  | { readonly kind: 'group'; readonly items: readonly ArgTemplate[] }
+  /** One word made of several parts (`--data=${{inputs.x}}` in an Azure ML v2 `program_arguments`). */
+  | { readonly kind: 'concat'; readonly parts: readonly ArgTemplate[] };
 
 export type Environment =
   | {
@@ -78,8 +80,19 @@ export interface ModuleSpec {
   /** Absolute path of the entry script. */
   readonly entry: string;
   readonly args: readonly ArgTemplate[];
+  /**
+   * Whether the entry's argv ends with `--output <outputData path>`: ParallelRunStep's modules pass
+   * it; an Azure ML v2 job passes its `program_arguments` alone.
+   */
+  readonly passOutputArg: boolean;
   /** `implementation.parallel.settings`, already validated, in the same units as `RunSettings`. */
   readonly settings: Partial<RunSettings>;
+  /**
+   * Where each of `settings` was written, in the source file's own terms (`retry_settings.timeout`,
+   * `--allowed_failed_percent in program_arguments`), for `explain`; empty when the key is the
+   * setting's own name.
+   */
+  readonly settingOrigins: Readonly<Partial<Record<SettingName, string>>>;
 }
 
 export type OutputAction = 'summary_only' | 'append_row';
@@ -128,7 +141,17 @@ export interface RunSettings {
    * format, for files), instead of `miniBatchSize`. @default [] (none)
    */
   readonly partitionKeys: readonly string[];
+  /**
+   * GPUs the worker slots share out (one device per slot when there are at least as many devices
+   * as processes): found with `nvidia-smi -L`, none, or these device ids. @default detect
+   */
+  readonly gpus: GpuChoice;
 }
+
+export type GpuChoice =
+  | { readonly kind: 'detect' }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'devices'; readonly devices: readonly string[] };
 
 export type SettingName = keyof RunSettings;
 /** Where a setting's value came from; precedence is flag > job > spec > default. */

@@ -90,6 +90,8 @@ export async function validateSpec(file: YamlFile): Promise<SpecResult> {
     inputs: inputs.decls,
     outputs: outputs.decls,
     ...parallel,
+    settingOrigins: {},
+    passOutputArg: true,
   };
   return { spec, diagnostics: diags.sorted() };
 }

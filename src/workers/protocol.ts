@@ -16,8 +16,10 @@ export interface InitRequest {
   readonly entry: string;
   /** `sys.argv[1:]`: the rendered args, then `--output <outputData>`. */
   readonly args: readonly string[];
-  /** The entry script's folder; also first on `sys.path`. */
+  /** The entry script's folder, the working directory; on `sys.path` after `codeDir`. */
   readonly workingDir: string;
+  /** The code folder (a module's folder, a v2 task's `code`): first on `sys.path`, as on Azure. */
+  readonly codeDir: string;
   /** `EntryScript().log_dir`: the run's `logs/user` folder. */
   readonly logDir: string;
   /** `EntryScript().output_dir`: the outputData path. */
@@ -29,6 +31,8 @@ export interface InitRequest {
   readonly loggingLevel: 'DEBUG' | 'INFO' | 'WARNING';
   /** Bound ModelDirectory inputs by name, for the `Model.get_model_path` shim. */
   readonly models: Readonly<Record<string, string>>;
+  /** Every bound input port's path by name, for `Dataset.get_by_name`. */
+  readonly inputs: Readonly<Record<string, string>>;
   /** How rows are shaped for the output file. */
   readonly rowFormat: 'lines' | 'table' | 'none';
   /**

@@ -63,10 +63,12 @@ settings
   initTimeout           2m                         default
   python                python3                    spec
   partitionKeys         none                       default
+  gpus                  detect                     default
 
 interpreter  ${PYTHON}  (Python ${PY_VERSION}, from python3)
 working dir  ${V}
 command      ${PYTHON} ${V}/score.py --model ${V}/model --threshold 0.5 --label 'night shift' --top-k 3 --verbose false --mode fast --debug-dir ${out}/debug_output --output ${out}/scores
+gpus         none (nvidia-smi -L found none)
 
 environment
   AZUREML_BI_OUTPUT_PATH=${out}/scores
@@ -76,6 +78,11 @@ environment
   PYTHONFAULTHANDLER=1
   OMP_NUM_THREADS=1
   FOO=bar
+  AZUREML_NODE_COUNT=1
+  AZ_BATCHAI_GPU_COUNT_FOUND=0
+  MINIBATCH_RUN_DIR=${cwd}/.minibatch/runs/${runId}
+  MINIBATCH_MODEL_REGISTRY=${cwd}/.minibatch/models
+  AZUREML_MODEL_DIR=${V}
 
 dataset
   Images  ${V}/images

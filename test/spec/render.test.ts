@@ -44,7 +44,7 @@ describe('rendering args', () => {
   });
 
   it('ends the entry args with --output <outputData path> ', () => {
-    const spec = { args: [{ kind: 'literal', value: '-v' }], outputData: 'Scores' } as unknown as ModuleSpec;
+    const spec = { args: [{ kind: 'literal', value: '-v' }], outputData: 'Scores', passOutputArg: true } as unknown as ModuleSpec;
     expect(renderEntryArgs(spec, bound)).toEqual(['-v', '--output', '/out/scores']);
   });
 });

@@ -112,6 +112,7 @@ describe('precedence: flag > job file > spec > default', () => {
       initTimeoutMs: 3 * 60_000 + 30_000,
       python: 'python3',
       partitionKeys: [],
+      gpus: { kind: 'detect' },
     });
     expect(new Set(Object.values(sources))).toEqual(new Set(['default']));
   });

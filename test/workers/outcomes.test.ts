@@ -225,7 +225,7 @@ describe('Azure ML compatibility', () => {
     await mkdir(join(dir, 'azureml', 'core'), { recursive: true });
     await writeFile(join(dir, 'azureml', 'core', '__init__.py'), 'REAL = True\n');
     await writeFile(join(dir, 'score.py'), 'import azureml.core\ndef run(mb):\n    return [getattr(azureml.core, "REAL", False) for _ in mb]\n');
-    const p = await poolFor('ok.py', { init: { entry: join(dir, 'score.py'), workingDir: dir } });
+    const p = await poolFor('ok.py', { init: { entry: join(dir, 'score.py'), workingDir: dir, codeDir: dir } });
     expect(expectSucceeded(await p.run(await box.files('a'))).rows).toEqual({ kind: 'lines', lines: ['True'] });
   });
 
@@ -237,7 +237,8 @@ describe('Azure ML compatibility', () => {
     const failed = await p.event('worker_init_failed');
     expect(failed.error.type).toBe('ModelNotFoundError');
     expect(failed.error.message).toBe(
-      "Model.get_model_path('my_model'): no bound ModelDirectory input has that name; the bound ones are 'first', 'second'",
+      "Model.get_model_path('my_model'): no bound model input has that name (the bound ones are 'first', 'second'), " +
+        `and the local registry (${join(ENTRIES, '.minibatch', 'models')}) has no such model`,
     );
   });
 });

@@ -16,6 +16,8 @@ import { RunFailedError } from '../../core/errors.js';
 import type { RunPaths } from '../../core/run-paths.js';
 import type { TryOutcome } from '../../core/tries.js';
 import { workerInit } from '../../workers/worker-init.js';
+import { assignGpus } from '../../workers/gpus.js';
+import { scriptEnvironment } from '../../workers/script-env.js';
 import type { ResolvedJob } from '../../spec/types.js';
 import { createLocalPool, type LocalPool } from '../../workers/pool.js';
 import { describeCause, errorCode } from '../connection/explain.js';
@@ -104,7 +106,7 @@ export class RunServer {
       python: options.python,
       processCount: agent.processes,
       init: workerInit(job, paths),
-      env: job.settings.environmentVariables,
+      env: scriptEnvironment(job, paths.root, assignGpus(job.settings.gpus, agent.processes)),
       runInvocationTimeoutMs: job.settings.runInvocationTimeoutMs,
       initTimeoutMs: job.settings.initTimeoutMs,
       paths,

@@ -1,0 +1,47 @@
+/**
+ * The variables an entry script finds as it would on Azure ML, on top of the ones docs/ARCHITECTURE.md ("Entry script") lists
+ * (AZUREML_BI_OUTPUT_PATH, MINIBATCH_*): AZUREML_MODEL_DIR, AZUREML_NODE_COUNT,
+ * AZ_BATCHAI_GPU_COUNT_FOUND, the slots' GPUs, and where the offline azureml.core keeps metrics,
+ * uploads and registered models (docs/AZURE.md).
+ */
+import { dirname, join } from 'node:path';
+import type { ResolvedJob } from '../spec/types.js';
+import type { GpuAssignment } from './gpus.js';
+
+/** The host reads this (comma-separated, index = slot) and sets CUDA_VISIBLE_DEVICES to its slot's. */
+export const SLOT_DEVICES_ENV = 'MINIBATCH_SLOT_DEVICES';
+/** The local model registry of the offline azureml.core; a user may point it elsewhere. */
+export const MODEL_REGISTRY_ENV = 'MINIBATCH_MODEL_REGISTRY';
+
+/** Shared by the runs started from one folder, so one run's register_model is the next run's Model.list. */
+export function modelRegistry(env: NodeJS.ProcessEnv = process.env): string {
+  const given = env[MODEL_REGISTRY_ENV];
+  return given !== undefined && given !== '' ? given : join(process.cwd(), '.minibatch', 'models');
+}
+
+/**
+ * The model input: a bound port of a model type (a deployment's `model`, a module's
+ * ModelDirectory). Azure sets AZUREML_MODEL_DIR to the folder that holds the model, so scripts
+ * read `os.path.join(os.environ['AZUREML_MODEL_DIR'], 'model')`: its parent, here.
+ */
+export function modelDir(job: ResolvedJob): string | null {
+  for (const input of job.module.inputs) {
+    const path = job.inputs[input.name];
+    if (input.kind === 'port' && input.types.includes('ModelDirectory') && path !== undefined) return dirname(path);
+  }
+  return null;
+}
+
+export function scriptEnvironment(job: ResolvedJob, runDir: string, gpus: GpuAssignment): Record<string, string> {
+  const env: Record<string, string> = {
+    ...job.settings.environmentVariables,
+    AZUREML_NODE_COUNT: String(job.settings.nodeCount),
+    AZ_BATCHAI_GPU_COUNT_FOUND: String(gpus.devices.length),
+    MINIBATCH_RUN_DIR: runDir,
+    [MODEL_REGISTRY_ENV]: modelRegistry(),
+  };
+  const model = modelDir(job);
+  if (model !== null) env.AZUREML_MODEL_DIR = model;
+  if (gpus.perSlot !== null) env[SLOT_DEVICES_ENV] = gpus.perSlot.join(',');
+  return env;
+}
