@@ -20,6 +20,7 @@ import { killPoint } from '../run/test-hooks.js';
 import { MINIBATCH_VERSION } from '../version.js';
 import { binaryInterpreter, resolveInterpreter } from '../workers/interpreter.js';
 import { addJobOptions, resolveJobFromCli, type JobOptions } from './options.js';
+import { formatInterpreter } from '../report/run-header.js';
 import { printDiagnostics } from './validate.js';
 
 export interface RunOptions extends JobOptions {
@@ -110,7 +111,8 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
       return abandon(error);
     }
     if (early !== null) await interpreter.catch(abandon);
-    process.stdout.write(`run directory: ${root}\n`);
+    const found = await interpreter; // settled: awaited above, or the run has thrown
+    process.stdout.write(`run directory: ${root}\n${found === null ? '' : formatInterpreter(found)}`);
     try {
       const result = await executeRun({
         job,

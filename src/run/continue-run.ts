@@ -14,6 +14,7 @@ import { runPaths, type RunPaths } from '../report/layout.js';
 import { formatFinished, formatLeft, formatReconcile, formatThresholdStop } from '../report/resume-lines.js';
 import { formatSummary } from '../report/summary.js';
 import type { ResolvedJob, RunSettings } from '../spec/types.js';
+import { formatInterpreter } from '../report/run-header.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
 import { executeRun } from './execute.js';
 import { OUTCOME_META_KEY } from './finalize.js';
@@ -51,7 +52,9 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
     // A rejected setting (an interpreter that is not there) must fail before run.json records it.
     const { redis, backend } = continuedBackend(runJson.backend, opts, paths);
     const processes = opts.processes ?? backend?.processes ?? job.settings.processCountPerNode;
-    const python = processes === 0 ? null : (await resolveInterpreter(job.settings.python)).executable;
+    const interpreter = processes === 0 ? null : await resolveInterpreter(job.settings.python);
+    const python = interpreter?.executable ?? null;
+    if (interpreter !== null) process.stdout.write(formatInterpreter(interpreter));
     const fresh = Ledger.discardIfBlank(paths.root);
     // Killed before its ledger existed (right after run.json), or while creating it: nothing ran,
     // so plan from scratch.

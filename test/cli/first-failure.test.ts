@@ -1,0 +1,53 @@
+/**
+ * The first failure of a new module, as a user sees it: why it failed (the worker's stderr, a hint
+ * for the common causes) and which interpreter ran.
+ */
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { makeModule, moduleArgs, names } from '../helpers/module.js';
+
+const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+
+describe('the interpreter', () => {
+  it('is named on the first lines of a run, before anything can fail', async () => {
+    const m = makeModule({ entry: 'ok', files: names(2) });
+    const r = await runCli([...moduleArgs(m), '--processes', '1']);
+    expect(r.exitCode).toBe(0);
+    const version = execFileSync(PYTHON, ['-c', 'import platform; print(platform.python_version())'], { encoding: 'utf8' }).trim();
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual([`run directory: ${m.runDir}`, `python: ${PYTHON} (Python ${version})`]);
+  });
+});
+
+describe('why init() failed', () => {
+  it('an argparse exit shows argparse’s own line from stderr and says to use parse_known_args()', async () => {
+    const m = makeModule({ entry: 'init_parse_args', files: names(2) });
+    const r = await runCli([...moduleArgs(m), '--processes', '1']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain(`The last, in worker-0 (Python: ${PYTHON}):\nSystemExit: 2\n`);
+    expect(r.stdout).toContain(`The last lines of ${m.runDir}/logs/user/stderr/worker-0.txt:\n  usage: entry.py [-h] [--model MODEL]\n`);
+    expect(r.stdout).toContain(`  entry.py: error: unrecognized arguments: --output ${m.out}\n`);
+    expect(r.stdout).toContain(
+      'hint: argparse exited: minibatch appends `--output PATH` (the outputData folder) to the entry script\'s ' +
+        'arguments, as Azure did; parse them with `parser.parse_known_args()`',
+    );
+  });
+
+  it('a missing module names the interpreter that ran and how to choose another', async () => {
+    const m = makeModule({ entry: 'imports_missing', files: names(2) });
+    const r = await runCli([...moduleArgs(m), '--processes', '1']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain("ModuleNotFoundError: No module named 'minibatch_no_such_package'");
+    expect(r.stdout).toContain(
+      `hint: the entry script ran with ${PYTHON}, which cannot import \`minibatch_no_such_package\`: install it there ` +
+        `(\`${PYTHON} -m pip install …\`), or choose another with --python PATH`,
+    );
+  });
+
+  it('a syntax error names its file and line', async () => {
+    const m = makeModule({ entry: 'syntax_error', files: names(2) });
+    const r = await runCli([...moduleArgs(m), '--processes', '1']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain(`hint: a syntax error at ${m.root}/module/entry.py:4, as ${PYTHON} parses it`);
+  });
+});
