@@ -39,6 +39,8 @@ export interface JobResult {
     readonly message: string;
     readonly log: string;
   }[];
+  /** What the user should know though nothing failed because of it: an input that holds no files. */
+  readonly warnings: readonly string[];
   /** The append_row file, or null for summary_only. */
   readonly rowsFile: string | null;
   readonly rows: number | null;
@@ -64,11 +66,21 @@ export function firstErrors(tries: readonly TryRecord[], paths: RunPaths): JobRe
     }));
 }
 
+/**
+ * The first word of a run's outcome: a run whose thresholds tolerated failures did not simply
+ * succeed, though it keeps ParallelRunStep's exit code 0.
+ */
+export function headline(r: Pick<JobResult, 'status' | 'miniBatches'>): string {
+  if (r.status === 'succeeded') return r.miniBatches.failed + r.miniBatches.partial > 0 ? 'Succeeded with failures' : 'Succeeded';
+  return r.status === 'failed' ? 'FAILED' : 'Interrupted';
+}
+
 /** The paragraph of `job_result.txt`. */
 export function formatJobResult(r: JobResult): string {
   const mb = r.miniBatches;
   const lines = [
-    `Run ${r.runId} of ${r.module.name} ${r.module.version}: ${r.status.toUpperCase()}. ${r.reason}`,
+    `Run ${r.runId} of ${r.module.name} ${r.module.version}: ${headline(r).toUpperCase()}. ${r.reason}`,
+    ...r.warnings.map((w) => `Warning: ${w}`),
     `Mini-batches: ${mb.succeeded} succeeded, ${mb.partial} partially succeeded, ${mb.failed} failed, ` +
       `${mb.notRun} not run, of ${mb.total}. Items: ${r.items.succeeded} succeeded, ${r.items.failed} failed, ` +
       `of ${r.items.total}. Tries: ${r.tries}. Time: ${formatDuration(r.durationMs)}.`,

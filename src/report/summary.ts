@@ -1,6 +1,6 @@
 /** The summary `minibatch run` prints when a run ends: outcome, counts, time, where to look. */
 import type { JobResult } from './result.js';
-import { formatDuration } from './result.js';
+import { formatDuration, headline } from './result.js';
 
 export function formatSummary(r: JobResult): string {
   const mb = r.miniBatches;
@@ -8,10 +8,12 @@ export function formatSummary(r: JobResult): string {
   const rate = seconds > 0 ? (r.items.succeeded + r.items.failed) / seconds : 0;
   const lines = [
     '',
-    `${r.status === 'succeeded' ? 'Succeeded' : r.status === 'failed' ? 'FAILED' : 'Interrupted'}: ${r.reason}`,
+    `${headline(r)}: ${r.reason}`,
+    ...r.warnings.map((w) => `  warning: ${w}`),
     `  mini-batches  ${mb.succeeded} succeeded, ${mb.partial} partial, ${mb.failed} failed, ${mb.notRun} not run (of ${mb.total})`,
     `  items         ${r.items.succeeded} succeeded, ${r.items.failed} failed (of ${r.items.total})`,
-    `  time          ${formatDuration(r.durationMs)}, ${rate.toFixed(1)} items/s, ${r.tries} tries`,
+    // A rate of failures is no throughput: a run in which nothing succeeded shows none.
+    `  time          ${formatDuration(r.durationMs)}${r.items.succeeded > 0 ? `, ${rate.toFixed(1)} items/s` : ''}, ${r.tries} tries`,
   ];
   if (r.rowsFile !== null) lines.push(`  rows          ${r.rows ?? 0} in ${r.rowsFile}`);
   for (const [name, path] of Object.entries(r.outputs)) lines.push(`  output        ${name}: ${path}`);

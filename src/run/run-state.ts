@@ -22,7 +22,10 @@ export type RunState = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'kil
 /** The outcome finalize recorded in the ledger, or null (never finished, or continued since). */
 export function recordedResult(ledger: Ledger): JobResult | null {
   const text = ledger.getMeta(OUTCOME_META_KEY);
-  return text === undefined ? null : (JSON.parse(text) as JobResult);
+  if (text === undefined) return null;
+  const result = JSON.parse(text) as JobResult;
+  // Recorded by a version before warnings were: none.
+  return { ...result, warnings: result.warnings ?? [] };
 }
 
 export function runState(owner: LockOwner | null, recorded: JobResult | null): RunState {
