@@ -4,7 +4,7 @@
  * as Azure did), a module the interpreter cannot import, a syntax error. The hint names the
  * interpreter that ran, because each of these may depend on it.
  */
-import type { WorkerError } from './protocol.js';
+import type { WorkerError } from '../core/tries.js';
 
 /** The line a hint starts with, in tracebacks and on the terminal. */
 export const HINT_PREFIX = 'hint: ';
