@@ -14,6 +14,8 @@ import { runPaths, type RunPaths } from '../core/run-paths.js';
 import { formatFinished, formatLeft, formatReconcile, formatThresholdStop } from '../report/resume-lines.js';
 import { formatSummary } from '../report/summary.js';
 import type { ResolvedJob, RunSettings } from '../spec/types.js';
+import { rememberRun } from '../core/known-runs.js';
+import { colorsFor } from '../report/colors.js';
 import { formatInterpreter } from '../report/run-header.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
 import { executeRun } from './execute.js';
@@ -45,6 +47,7 @@ const RETRY_STATUSES: readonly MiniBatchStatus[] = ['failed', 'partial', 'pendin
 export async function continueRun(opts: ContinueOptions): Promise<number> {
   const paths = existingRunDir(opts.runDir);
   const release = lockRunDir(paths);
+  rememberRun(paths.root); // made by an older version, or moved here: `runs` and `status` find it
   try {
     const runJson = readRunJson(paths);
     const job = overrideSettings(runJson.job, opts.overrides);
@@ -95,7 +98,7 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
           resumeHint: `minibatch resume ${paths.root}`,
         });
         await run.finish(result);
-        process.stdout.write(formatSummary(result));
+        process.stdout.write(formatSummary(result, colorsFor(process.stdout)));
         return result.exitCode;
       } finally {
         await run.close();
