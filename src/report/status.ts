@@ -3,6 +3,7 @@
  * and most common errors, as text for people and as JSON (`--json`) for programs. Both come from
  * one `StatusReport`, built from a read-only snapshot of the run directory.
  */
+import { formatWhen } from './when.js';
 import type { RunStatus, RunView } from './run-view.js';
 import { formatDuration } from './result.js';
 
@@ -125,7 +126,7 @@ export function formatStatus(r: StatusReport): string {
   const done = mb.succeeded + mb.partial + mb.failed;
   const planning = r.planning === 'listing' ? ' (still listing inputs)' : r.planning === 'stopped' ? ' (planning cut short; resume finishes it)' : '';
   const lines = [
-    `run ${r.runId}: ${r.module.name} ${r.module.version}, started ${r.createdAt}`,
+    `run ${r.runId}: ${r.module.name} ${r.module.version}, started ${formatWhen(r.createdAt)}`,
     `  directory     ${r.runDir}`,
     `  state         ${describeState(r)}`,
     `  mini-batches  ${done}/${mb.total} done: ${mb.succeeded} succeeded, ${mb.partial} partial, ${mb.failed} failed; ${mb.pending} pending${planning}`,
