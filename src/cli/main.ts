@@ -19,6 +19,7 @@ import { MINIBATCH_VERSION } from '../core/version.js';
 import { colorsFor, disableColors } from '../report/colors.js';
 import { register as registerDebug } from './debug.js';
 import { register as registerExplain } from './explain.js';
+import { register as registerInit } from './init.js';
 import { register as registerResume } from './resume.js';
 import { register as registerRetryFailed } from './retry-failed.js';
 import { register as registerRun } from './run.js';
@@ -36,6 +37,7 @@ function buildProgram(): Command {
     .option('--no-color', 'no colour in what is printed (also NO_COLOR=1; off anyway when not a terminal)')
     // Throw instead of exiting, so the exit code is ours (2 for usage) and set in one place.
     .exitOverride();
+  registerInit(program);
   registerValidate(program);
   registerExplain(program);
   registerRun(program);
