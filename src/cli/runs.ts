@@ -1,5 +1,5 @@
 /**
- * `minibatch runs [--all] [--json]` (issue 4): the runs of the current folder, oldest first (those
+ * `minibatch runs [--all] [--json]`: the runs of the current folder, oldest first (those
  * under `./.minibatch/runs`, and those made with `--run-dir` from this folder's modules, which are
  * remembered when they start): id, module, when it started, its state, counts and directory.
  */

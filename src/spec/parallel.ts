@@ -1,5 +1,5 @@
 /**
- * `implementation.parallel` (DESIGN §3): the environment, `inputData`, `outputData`, `entry`,
+ * `implementation.parallel` : the environment, `inputData`, `outputData`, `entry`,
  * `args` and `settings`.
  */
 import { readdir, stat } from 'node:fs/promises';
@@ -114,7 +114,7 @@ async function checkEntry(diags: Diagnostics, sourceDir: string): Promise<string
     diags.error(path, `entry \`${entry}\` is a directory: name the script file that defines run(mini_batch)`);
     return undefined;
   }
-  // The worker host imports the entry as a Python module (DESIGN §5); any other file fails every worker at start.
+  // The worker host imports the entry as a Python module; any other file fails every worker at start.
   if (extname(file) !== '.py') {
     const siblings = (await readdir(dirname(file)).catch(() => [] as string[])).filter((name) => name.endsWith('.py'));
     const wanted = `${basename(file, extname(file))}.py`;
