@@ -3,6 +3,7 @@
  * people, and the summary the CLI prints. All three come from one `JobResult`.
  */
 import type { LedgerCounts, TryRecord } from '../ledger/types.js';
+import { formatErrorSummary, type ErrorSummary } from './error-groups.js';
 import type { RunPaths } from '../core/run-paths.js';
 
 export type RunStatus = 'succeeded' | 'failed' | 'interrupted';
@@ -47,6 +48,8 @@ export interface JobResult {
     readonly message: string;
     readonly log: string;
   }[];
+  /** The errors of the mini-batches still failed, each once with its count (`error-groups.ts`); `more` groups not shown. */
+  readonly errors: { readonly groups: readonly ErrorSummary[]; readonly more: number };
   /** What the user should know though nothing failed because of it: an input that holds no files. */
   readonly warnings: readonly string[];
   /** The append_row file, or null for summary_only. */
@@ -94,13 +97,12 @@ export function formatJobResult(r: JobResult): string {
       `of ${r.items.total}. Tries: ${r.tries}. Time: ${formatDuration(r.durationMs)}.`,
   ];
   if (r.rowsFile !== null) lines.push(`Rows: ${r.rows ?? 0} in ${r.rowsFile}.`);
-  if (r.firstErrors.length > 0) {
-    lines.push('First errors:');
-    for (const e of r.firstErrors) {
-      lines.push(`  mini-batch ${e.miniBatch} try ${e.attempt} (${e.worker}): ${e.type}: ${e.message}`);
-    }
-    lines.push(`Every failed try, with its traceback: ${r.firstErrors[0]?.log ?? ''}`);
+  if (r.errors.groups.length > 0) {
+    lines.push('Errors that remain:');
+    for (const e of r.errors.groups) lines.push(`  ${formatErrorSummary(e)}`);
+    if (r.errors.more > 0) lines.push(`  and ${r.errors.more} more kinds of error`);
   }
+  if (r.firstErrors.length > 0) lines.push(`Every failed try, with its traceback: ${r.firstErrors[0]?.log ?? ''}`);
   lines.push(`Logs: ${r.logs} (readme.txt says what each holds).`);
   return lines.join('\n') + '\n';
 }

@@ -1,6 +1,7 @@
 /** The summary `minibatch run` prints when a run ends: outcome, counts, time, where to look. */
 import type { JobResult } from './result.js';
 import { NO_COLORS, type Colors } from './colors.js';
+import { formatErrorSummary } from './error-groups.js';
 import { formatDuration, headline } from './result.js';
 
 export function formatSummary(r: JobResult, c: Colors = NO_COLORS): string {
@@ -19,13 +20,12 @@ export function formatSummary(r: JobResult, c: Colors = NO_COLORS): string {
   if (r.rowsFile !== null) lines.push(`  rows          ${r.rows ?? 0} in ${r.rowsFile}`);
   for (const [name, path] of Object.entries(r.outputs)) lines.push(`  output        ${name}: ${path}`);
   lines.push(`  logs          ${r.logs}`);
-  if (r.firstErrors.length > 0) {
-    lines.push('', c.red('First errors:'));
-    for (const e of r.firstErrors) {
-      lines.push(`  mini-batch ${e.miniBatch}, try ${e.attempt} (${e.worker}): ${e.type}: ${e.message}`);
-    }
-    lines.push(`  tracebacks: ${r.firstErrors[0]?.log ?? ''}`);
+  if (r.errors.groups.length > 0) {
+    lines.push('', c.red('Errors that remain:'));
+    for (const e of r.errors.groups) lines.push(`  ${formatErrorSummary(e)}`);
+    if (r.errors.more > 0) lines.push(`  and ${r.errors.more} more kinds of error`);
   }
+  if (r.firstErrors.length > 0) lines.push(`  tracebacks: ${r.firstErrors[0]?.log ?? ''}`);
   return lines.join('\n') + '\n';
 }
 

@@ -7,6 +7,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ledger } from '../ledger/sqlite.js';
 import type { RunPaths } from '../core/run-paths.js';
+import { remainingErrors } from '../report/error-groups.js';
 import { firstErrors, formatJobResult, miniBatchCounts, type JobResult } from '../report/result.js';
 import type { LedgerCounts } from '../ledger/types.js';
 import type { ResolvedJob, RunSettings } from '../spec/types.js';
@@ -91,6 +92,7 @@ export function finalizeRun(input: FinalizeInput): JobResult {
     tries: counts.tries,
     threshold: outcome.threshold,
     resumable: outcome.resumable,
+    errors: withMisfits(remainingErrors(ledger), misfitErrors),
     warnings: emptyInputs(job, ledger),
     firstErrors: [...firstErrors(ledger.failedTries(FIRST_ERRORS), paths), ...misfitErrors].slice(0, FIRST_ERRORS),
     rowsFile,
@@ -109,6 +111,12 @@ export function finalizeRun(input: FinalizeInput): JobResult {
   ledger.setMeta(OUTCOME_META_KEY, JSON.stringify(result));
   killPoint('result-recorded');
   return result;
+}
+
+/** Mini-batches failed by finalize (rows that do not fit) are errors that remain, though no try failed. */
+function withMisfits(errors: JobResult['errors'], misfits: readonly JobResult['firstErrors'][number][]): JobResult['errors'] {
+  const more = misfits.map((m) => ({ type: m.type, message: m.message, tries: 0, miniBatches: [m.miniBatch], miniBatchCount: 1, firstItem: '', at: null }));
+  return { groups: [...more, ...errors.groups], more: errors.more };
 }
 
 /**

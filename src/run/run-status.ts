@@ -21,8 +21,8 @@ export function recordedResult(ledger: Ledger): JobResult | null {
   const text = ledger.getMeta(OUTCOME_META_KEY);
   if (text === undefined) return null;
   const result = JSON.parse(text) as JobResult;
-  // Recorded by a version before warnings were: none.
-  return { ...result, warnings: result.warnings ?? [] };
+  // Recorded by a version before warnings and error groups were: none.
+  return { ...result, warnings: result.warnings ?? [], errors: result.errors ?? { groups: [], more: 0 } };
 }
 
 export function runState(owner: LockOwner | null, recorded: JobResult | null): RunStatus {

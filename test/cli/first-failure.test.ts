@@ -3,9 +3,11 @@
  * for the common causes) and which interpreter ran.
  */
 import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { makeModule, moduleArgs, names } from '../helpers/module.js';
+import { ENTRIES, makeModule, moduleArgs, names } from '../helpers/module.js';
 
 const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
 
@@ -49,5 +51,23 @@ describe('why init() failed', () => {
     const r = await runCli([...moduleArgs(m), '--processes', '1']);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain(`hint: a syntax error at ${m.root}/module/entry.py:4, as ${PYTHON} parses it`);
+  });
+});
+
+describe('the errors that remain', () => {
+  it('each once, with its tries, mini-batch, item and place; after retry-failed fixed them, none', async () => {
+    const m = makeModule({ entry: 'raises', files: [...names(4), 'bad-1'] });
+    const r = await runCli([...moduleArgs(m), '--mini-batch-size', '2', '--processes', '1']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('Errors that remain:\n  3 tries of mini-batch 0 (bad-1): ValueError: cannot score bad-1 at entry.py:7\n');
+    expect(r.stdout.match(/ValueError/g)).toHaveLength(1);
+    expect(readFileSync(join(m.runDir, 'logs', 'job_result.txt'), 'utf8')).toContain('  3 tries of mini-batch 0 (bad-1): ValueError: cannot score bad-1 at entry.py:7');
+
+    copyFileSync(join(ENTRIES, 'ok.py'), join(m.root, 'module', 'entry.py'));
+    const retried = await runCli(['retry-failed', m.runDir, '--no-progress']);
+    expect(retried.exitCode).toBe(0);
+    expect(retried.stdout).toContain('Succeeded: Every mini-batch succeeded.');
+    expect(retried.stdout).not.toContain('Errors that remain');
+    expect(retried.stdout).not.toContain('ValueError');
   });
 });
