@@ -50,8 +50,8 @@ export function register(program: Command): void {
     .action(async (target: string, opts: RunOptions & { readonly dryRun?: boolean }) => {
       if (opts.dryRun === true) {
         throw new UsageError(
-          `minibatch run has no --dry-run: \`minibatch explain ${target} …\` (with the same bindings and settings) shows what a run would do, ` +
-            'its mini-batches and their commands, without running anything',
+          `minibatch run has no --dry-run: \`minibatch explain ${target} …\` (with the same bindings and settings) shows what a run would do ` +
+            '(bindings, settings and their sources, the interpreter, the command line, the mini-batches) without running anything',
         );
       }
       process.exitCode = await runCommand(target, opts);
