@@ -44,7 +44,8 @@ export function remainingErrors(ledger: Ledger): { readonly groups: readonly Err
   for (const t of ledger.triesInOrder({ failedOnly: true })) {
     if (++read > TRIES_READ) break;
     if (t.error === null || !stillFailed(t.miniBatch, t.generation)) continue;
-    const message = t.error.message.split('\n', 1)[0] ?? '';
+    // A timeout's message points at the stack below it (job_error.txt); here its frame is shown instead.
+    const message = (t.error.message.split('\n', 1)[0] ?? '').replace(/\. Where (run|init)\(\) was, from the stderr log, is below$/, '');
     const key = `${t.error.type}\n${message}`;
     let group = groups.get(key);
     if (group === undefined) {
@@ -70,14 +71,16 @@ export function remainingErrors(ledger: Ledger): { readonly groups: readonly Err
 /** `3 tries of mini-batch 3 (f17.txt): ValueError: cannot parse at parse.py:12` */
 export function formatErrorSummary(e: ErrorSummary): string {
   const tries = `${e.tries} ${e.tries === 1 ? 'try' : 'tries'}`;
+  const listed = `${e.miniBatches.join(', ')}${e.miniBatchCount > e.miniBatches.length ? ', …' : ''}`;
+  const first = e.firstItem === '' ? '' : `; first item ${e.firstItem}`;
   const which =
     e.miniBatchCount === 1
-      ? `mini-batch ${e.miniBatches[0] ?? '?'}`
-      : `${e.miniBatchCount} mini-batches (${e.miniBatches.join(', ')}${e.miniBatchCount > e.miniBatches.length ? ', …' : ''})`;
-  const item = e.firstItem === '' ? '' : e.miniBatchCount === 1 ? ` (${e.firstItem})` : ` (first: ${e.firstItem})`;
+      ? `mini-batch ${e.miniBatches[0] ?? '?'}${e.firstItem === '' ? '' : ` (${e.firstItem})`}`
+      : `${e.miniBatchCount} mini-batches (${listed}${first})`;
   // No try failed (rows that did not fit, judged once the run ended): the mini-batch alone.
   const what = e.tries === 0 ? which : `${tries} of ${which}`;
-  return `${what}${item}: ${e.type}: ${e.message}${e.at === null ? '' : ` at ${e.at}`}`;
+  const where = e.at === null ? '' : e.type === 'Timeout' || e.type === 'InitTimeout' ? `; it was at ${e.at}` : ` at ${e.at}`;
+  return `${what}: ${e.type}: ${e.message}${where}`;
 }
 
 function innermostFrame(traceback: string): string | null {

@@ -70,4 +70,16 @@ describe('the errors that remain', () => {
     expect(retried.stdout).not.toContain('Errors that remain');
     expect(retried.stdout).not.toContain('ValueError');
   });
+
+  it("a timeout shows where run() was: its frame on the terminal, the stack in job_error.txt", async () => {
+    const m = makeModule({ entry: 'hangs', files: ['hang-1'] });
+    const r = await runCli([...moduleArgs(m), '--run-invocation-timeout', '500ms', '--run-max-try', '1', '--processes', '1']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain(
+      "  1 try of mini-batch 0 (hang-1): Timeout: run() did not return within 0.5 s (runInvocationTimeout); worker-0's process group was killed; it was at entry.py:12\n",
+    );
+    const errors = readFileSync(join(m.runDir, 'logs', 'job_error.txt'), 'utf8');
+    expect(errors).toContain('Where run() was, from the stderr log, is below\nStack (most recent call first):\n');
+    expect(errors).toMatch(/ {2}File ".*entry\.py", line 12 in run\n/);
+  });
 });
