@@ -16,8 +16,10 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, MinibatchError, SpecError } from '../core/errors.js';
 import { armKillPoints, KILL_AT_ENV } from '../core/kill-points.js';
 import { MINIBATCH_VERSION } from '../core/version.js';
+import { colorsFor, disableColors } from '../report/colors.js';
 import { register as registerDebug } from './debug.js';
 import { register as registerExplain } from './explain.js';
+import { register as registerInit } from './init.js';
 import { register as registerResume } from './resume.js';
 import { register as registerRetryFailed } from './retry-failed.js';
 import { register as registerRun } from './run.js';
@@ -31,8 +33,11 @@ function buildProgram(): Command {
     .description('Run Azure ML parallel modules (ParallelRunStep) anywhere.')
     .version(MINIBATCH_VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    // Taken out of argv before parsing (below), so that it works after any command too; here for --help.
+    .option('--no-color', 'no colour in what is printed (also NO_COLOR=1; off anyway when not a terminal)')
     // Throw instead of exiting, so the exit code is ours (2 for usage) and set in one place.
     .exitOverride();
+  registerInit(program);
   registerValidate(program);
   registerExplain(program);
   registerRun(program);
@@ -56,7 +61,7 @@ function reportError(error: unknown): number {
     return error.exitCode;
   }
   if (error instanceof MinibatchError) {
-    process.stderr.write(`error: ${error.message}\n`);
+    process.stderr.write(`${colorsFor(process.stderr).red('error')}: ${error.message}\n`);
     return error.exitCode;
   }
   const trace = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -73,8 +78,10 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 armKillPoints(process.env[KILL_AT_ENV]);
 
 // No top-level await: the bundle is CommonJS, to be compiled with a code cache (launcher.ts).
+const argv = process.argv.filter((arg) => arg !== '--no-color');
+if (argv.length !== process.argv.length) disableColors();
 buildProgram()
-  .parseAsync(process.argv)
+  .parseAsync(argv)
   .catch((error: unknown) => {
     process.exitCode = reportError(error);
   });

@@ -6,7 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { UsageError } from '../core/errors.js';
 import { planDatasetBatches, resolveDataset } from '../data/dataset.js';
 import { Ledger } from '../ledger/sqlite.js';
 import { writeLogsReadme } from '../report/readme.js';
@@ -20,6 +21,9 @@ import { killPoint } from '../core/kill-points.js';
 import { MINIBATCH_VERSION } from '../core/version.js';
 import { binaryInterpreter, resolveInterpreter } from '../workers/interpreter.js';
 import { addJobOptions, resolveJobFromCli, type JobOptions } from './options.js';
+import { rememberRun } from '../core/known-runs.js';
+import { colorsFor } from '../report/colors.js';
+import { formatInterpreter } from '../report/run-header.js';
 import { printDiagnostics } from './validate.js';
 
 export interface RunOptions extends JobOptions {
@@ -28,6 +32,8 @@ export interface RunOptions extends JobOptions {
   readonly backend?: string;
   /** commander's `--no-progress`: false when given. */
   readonly progress: boolean;
+  /** Print the job result as JSON on stdout; what is otherwise printed there goes to stderr. */
+  readonly json?: boolean;
 }
 
 export function register(program: Command): void {
@@ -39,7 +45,15 @@ export function register(program: Command): void {
     .option('--run-dir <dir>', 'the run directory (default: .minibatch/runs/<run-id>)')
     .option('--no-progress', 'print progress lines instead of a bar, even on a terminal')
     .option('--backend <url>', 'local (default), or redis://HOST:6379[/db] to run on many machines (--processes 0: none here)')
-    .action(async (target: string, opts: RunOptions) => {
+    .option('--json', 'print the job result (logs/job_result.json) on stdout, for scripts; progress stays on stderr')
+    .addOption(new Option('--dry-run').hideHelp())
+    .action(async (target: string, opts: RunOptions & { readonly dryRun?: boolean }) => {
+      if (opts.dryRun === true) {
+        throw new UsageError(
+          `minibatch run has no --dry-run: \`minibatch explain ${target} …\` (with the same bindings and settings) shows what a run would do ` +
+            '(bindings, settings and their sources, the interpreter, the command line, the mini-batches) without running anything',
+        );
+      }
       process.exitCode = await runCommand(target, opts);
     });
 }
@@ -80,6 +94,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
       job,
       ...(redis === null ? {} : { backend: storeRedisBackend(redis, ownProcesses) }),
     });
+    rememberRun(root); // for `runs` and `status`, wherever --run-dir put it
     writeLogsReadme(paths);
     killPoint('run-json');
     let made: Ledger | null = null;
@@ -112,7 +127,10 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
       return abandon(error);
     }
     if (early !== null) await interpreter.catch(abandon);
-    process.stdout.write(`run directory: ${root}\n`);
+    const found = await interpreter; // settled: awaited above, or the run has thrown
+    // With --json, stdout is the result alone.
+    const say = opts.json === true ? process.stderr : process.stdout;
+    say.write(`run directory: ${root}\n${found === null ? '' : formatInterpreter(found)}`);
     try {
       const result = await executeRun({
         job,
@@ -128,7 +146,8 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
         resumeHint: `minibatch resume ${root}`,
       });
       await run.finish(result);
-      process.stdout.write(formatSummary(result));
+      if (opts.json === true) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      else process.stdout.write(formatSummary(result, colorsFor(process.stdout)));
       return result.exitCode;
     } finally {
       await run.close();

@@ -14,7 +14,7 @@ export function register(program: Command): void {
   program
     .command('status')
     .description("show a run's state, counts, pace and errors (read-only; works while it runs)")
-    .argument('[run-dir]', 'the run directory (default: the latest run under .minibatch/runs)')
+    .argument('[run-dir]', 'the run directory (default: the latest run of this folder: under .minibatch/runs, or made from its modules)')
     .option('--json', 'print the status as JSON, for scripts')
     .action(async (runDir: string | undefined, opts: StatusOptions) => {
       // Loaded here, not on every start-up of `minibatch` (see main.ts).
@@ -26,11 +26,13 @@ export function register(program: Command): void {
 }
 
 async function latestRunDir(): Promise<string> {
-  const { listRunDirs } = await import('../run/inspect.js');
+  const { runDirsOf } = await import('../run/inspect.js');
   const root = defaultRunsRoot();
-  const latest = listRunDirs(root).at(-1);
+  const latest = runDirsOf(process.cwd(), root).at(-1);
   if (latest === undefined) {
-    throw new RunDirConflictError(`no runs under ${root}; give a run directory, e.g. \`minibatch status path/to/run-dir\``);
+    throw new RunDirConflictError(
+      `no runs under ${root} or made from this folder; give a run directory, e.g. \`minibatch status path/to/run-dir\` (\`minibatch runs --all\` lists every run)`,
+    );
   }
   return latest;
 }

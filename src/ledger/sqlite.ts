@@ -344,6 +344,17 @@ export class Ledger {
     };
   }
 
+  /** Items planned per input, by the input's name; an input with none planned is absent. */
+  itemsPerInput(): Map<string, number> {
+    this.flush();
+    const rows = this.#db
+      .prepare<[], { name: string; items: number }>(
+        'SELECT i.name AS name, SUM(m.item_count) AS items FROM mini_batches m JOIN inputs i ON i.id = m.input_id GROUP BY i.name',
+      )
+      .all();
+    return new Map(rows.map((r) => [r.name, r.items]));
+  }
+
   /** Committed rows of succeeded and partial mini-batches, by index, read in pages (streaming). */
   *rowsInOrder(): IterableIterator<{ index: number; rows: Rows }> {
     this.flush();

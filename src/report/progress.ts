@@ -8,6 +8,8 @@ import { appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as CliProgress from 'cli-progress';
 import type { LedgerCounts } from '../ledger/types.js';
+import { colorsFor } from './colors.js';
+import { fitProgress, progressFields, type ProgressFigures } from './progress-line.js';
 
 /** How often the bar is brought up to date (it redraws at most this often too). */
 const BAR_INTERVAL_MS = 200;
@@ -48,7 +50,7 @@ export class ProgressReporter {
     this.baseItems = doneItems(opts.source().counts);
     const tty = opts.stream.isTTY && opts.plain !== true;
     this.bar = tty ? newBar(opts.stream) : null;
-    this.bar?.start(0, 0, { items: '0/0', failed: 0, rate: '0', eta_text: '-' });
+    this.bar?.start(0, 0, {});
     if (this.bar !== null) {
       this.drawBar();
       this.every(BAR_INTERVAL_MS, () => this.drawBar());
@@ -76,12 +78,24 @@ export class ProgressReporter {
     const p = this.opts.source();
     const c = p.counts;
     bar.setTotal(c.miniBatches);
-    bar.update(c.miniBatches - c.pending, {
-      items: `${doneItems(c)}/${c.items}`,
-      failed: c.failed + c.partial,
-      rate: this.rate(c).toFixed(1),
-      eta_text: this.eta(p),
-    });
+    bar.update(c.miniBatches - c.pending, { figures: this.figures(p) });
+  }
+
+  private figures(p: ProgressSnapshot): ProgressFigures {
+    const c = p.counts;
+    const rate = this.rate(c);
+    return {
+      miniBatchesDone: c.miniBatches - c.pending,
+      miniBatches: c.miniBatches,
+      planningDone: p.planningDone,
+      itemsDone: doneItems(c),
+      items: c.items,
+      failedMiniBatches: c.failed + c.partial,
+      failedItems: c.failedItems,
+      running: p.running,
+      rate: rate > 0 || doneItems(c) > this.baseItems ? rate : null,
+      eta: this.eta(p),
+    };
   }
 
   private every(ms: number, fn: () => void): void {
@@ -102,7 +116,8 @@ export class ProgressReporter {
   }
 
   private printLine(): void {
-    this.opts.stream.write(`[minibatch] ${this.describe()}\n`);
+    // Lines go to logs and pipes, where nothing is cut: every field.
+    this.opts.stream.write(`[minibatch] ${fitProgress(progressFields(this.figures(this.opts.source())), Infinity)}\n`);
   }
 
   private writeOverview(): void {
@@ -135,18 +150,33 @@ export class ProgressReporter {
  * It is CommonJS, so a synchronous require keeps the reporter's constructor synchronous.
  */
 function newBar(stream: NodeJS.WriteStream): CliProgress.SingleBar {
-  const { Presets, SingleBar } = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
-  return new SingleBar(
-    {
-      stream,
-      format: '{bar} {value}/{total} mini-batches | items {items} | failed {failed} | {rate} items/s | ETA {eta_text}',
-      hideCursor: true,
-      fps: 5,
-      etaBuffer: 50,
+  const { SingleBar } = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
+  const colors = colorsFor(stream);
+  return new SingleBar({
+    stream,
+    // Drawn here, fitted to the terminal's width as it is now (a resized window included).
+    format: (_options, params, payload: { figures?: ProgressFigures }) => {
+      const width = Math.max(20, (stream.columns || 80) - 1); // 0 when the terminal does not say
+      const figures = payload.figures;
+      if (figures === undefined) return '';
+      // The count of mini-batches done matters more than the bar: the bar goes before it does.
+      const fields = progressFields(figures);
+      const beside = fitProgress(fields, width - MIN_BAR - 1);
+      const text = /^\d+\/\d+\+? mini-batches/.test(beside) ? beside : fitProgress(fields, width);
+      const size = Math.min(MAX_BAR, width - text.length - 1);
+      const done = Math.round(Math.min(1, Math.max(0, params.progress)) * size);
+      const bar = size < MIN_BAR ? '' : `${'\u2588'.repeat(done)}${'\u2591'.repeat(size - done)} `;
+      return bar + (figures.failedMiniBatches > 0 ? text.replace(/failed \d+ mini-batch(es)? \(\d+ items?\)/, (m) => colors.red(m)) : text);
     },
-    Presets.shades_classic,
-  );
+    hideCursor: true,
+    fps: 5,
+    etaBuffer: 50,
+  });
 }
+
+/** The bar's length in characters: shortened on a narrow terminal, left out under MIN_BAR. */
+const MAX_BAR = 30;
+const MIN_BAR = 10;
 
 function doneItems(c: LedgerCounts): number {
   return c.succeededItems + c.failedItems;

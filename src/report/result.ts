@@ -3,6 +3,7 @@
  * people, and the summary the CLI prints. All three come from one `JobResult`.
  */
 import type { LedgerCounts, TryRecord } from '../ledger/types.js';
+import { formatErrorSummary, type ErrorSummary } from './error-groups.js';
 import type { RunPaths } from '../core/run-paths.js';
 
 export type RunStatus = 'succeeded' | 'failed' | 'interrupted';
@@ -47,6 +48,10 @@ export interface JobResult {
     readonly message: string;
     readonly log: string;
   }[];
+  /** The errors of the mini-batches still failed, each once with its count (`error-groups.ts`); `more` groups not shown. */
+  readonly errors: { readonly groups: readonly ErrorSummary[]; readonly more: number };
+  /** What the user should know though nothing failed because of it: an input that holds no files. */
+  readonly warnings: readonly string[];
   /** The append_row file, or null for summary_only. */
   readonly rowsFile: string | null;
   readonly rows: number | null;
@@ -72,23 +77,32 @@ export function firstErrors(tries: readonly TryRecord[], paths: RunPaths): JobRe
     }));
 }
 
+/**
+ * The first word of a run's outcome: a run whose thresholds tolerated failures did not simply
+ * succeed, though it keeps ParallelRunStep's exit code 0.
+ */
+export function headline(r: Pick<JobResult, 'status' | 'miniBatches'>): string {
+  if (r.status === 'succeeded') return r.miniBatches.failed + r.miniBatches.partial > 0 ? 'Succeeded with failures' : 'Succeeded';
+  return r.status === 'failed' ? 'FAILED' : 'Interrupted';
+}
+
 /** The paragraph of `job_result.txt`. */
 export function formatJobResult(r: JobResult): string {
   const mb = r.miniBatches;
   const lines = [
-    `Run ${r.runId} of ${r.module.name} ${r.module.version}: ${r.status.toUpperCase()}. ${r.reason}`,
+    `Run ${r.runId} of ${r.module.name} ${r.module.version}: ${headline(r).toUpperCase()}. ${r.reason}`,
+    ...r.warnings.map((w) => `Warning: ${w}`),
     `Mini-batches: ${mb.succeeded} succeeded, ${mb.partial} partially succeeded, ${mb.failed} failed, ` +
       `${mb.notRun} not run, of ${mb.total}. Items: ${r.items.succeeded} succeeded, ${r.items.failed} failed, ` +
       `of ${r.items.total}. Tries: ${r.tries}. Time: ${formatDuration(r.durationMs)}.`,
   ];
   if (r.rowsFile !== null) lines.push(`Rows: ${r.rows ?? 0} in ${r.rowsFile}.`);
-  if (r.firstErrors.length > 0) {
-    lines.push('First errors:');
-    for (const e of r.firstErrors) {
-      lines.push(`  mini-batch ${e.miniBatch} try ${e.attempt} (${e.worker}): ${e.type}: ${e.message}`);
-    }
-    lines.push(`Every failed try, with its traceback: ${r.firstErrors[0]?.log ?? ''}`);
+  if (r.errors.groups.length > 0) {
+    lines.push('Errors that remain:');
+    for (const e of r.errors.groups) lines.push(`  ${formatErrorSummary(e)}`);
+    if (r.errors.more > 0) lines.push(`  and ${r.errors.more} more kinds of error`);
   }
+  if (r.firstErrors.length > 0) lines.push(`Every failed try, with its traceback: ${r.firstErrors[0]?.log ?? ''}`);
   lines.push(`Logs: ${r.logs} (readme.txt says what each holds).`);
   return lines.join('\n') + '\n';
 }

@@ -5,6 +5,7 @@
  */
 import { formatMetricValue, latestMetrics } from './metrics.js';
 import type { LatestMetric } from './metrics.js';
+import { formatWhen } from './when.js';
 import type { RunStatus, RunView } from './run-view.js';
 import { formatDuration } from './result.js';
 
@@ -130,7 +131,7 @@ export function formatStatus(r: StatusReport): string {
   const done = mb.succeeded + mb.partial + mb.failed;
   const planning = r.planning === 'listing' ? ' (still listing inputs)' : r.planning === 'stopped' ? ' (planning cut short; resume finishes it)' : '';
   const lines = [
-    `run ${r.runId}: ${r.module.name} ${r.module.version}, started ${r.createdAt}`,
+    `run ${r.runId}: ${r.module.name} ${r.module.version}, started ${formatWhen(r.createdAt)}`,
     `  directory     ${r.runDir}`,
     `  state         ${describeState(r)}`,
     `  mini-batches  ${done}/${mb.total} done: ${mb.succeeded} succeeded, ${mb.partial} partial, ${mb.failed} failed; ${mb.pending} pending${planning}`,

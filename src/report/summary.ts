@@ -1,27 +1,37 @@
 /** The summary `minibatch run` prints when a run ends: outcome, counts, time, where to look. */
 import type { JobResult } from './result.js';
-import { formatDuration } from './result.js';
+import { NO_COLORS, type Colors } from './colors.js';
+import { formatErrorSummary } from './error-groups.js';
+import { formatDuration, headline } from './result.js';
 
-export function formatSummary(r: JobResult): string {
+export function formatSummary(r: JobResult, c: Colors = NO_COLORS): string {
   const mb = r.miniBatches;
   const seconds = r.durationMs / 1000;
   const rate = seconds > 0 ? (r.items.succeeded + r.items.failed) / seconds : 0;
   const lines = [
     '',
-    `${r.status === 'succeeded' ? 'Succeeded' : r.status === 'failed' ? 'FAILED' : 'Interrupted'}: ${r.reason}`,
+    `${paint(r, c)(headline(r))}: ${r.reason}`,
+    ...r.warnings.map((w) => `  ${c.yellow('warning')}: ${w}`),
     `  mini-batches  ${mb.succeeded} succeeded, ${mb.partial} partial, ${mb.failed} failed, ${mb.notRun} not run (of ${mb.total})`,
     `  items         ${r.items.succeeded} succeeded, ${r.items.failed} failed (of ${r.items.total})`,
-    `  time          ${formatDuration(r.durationMs)}, ${rate.toFixed(1)} items/s, ${r.tries} tries`,
+    // A rate of failures is no throughput: a run in which nothing succeeded shows none.
+    `  time          ${formatDuration(r.durationMs)}${r.items.succeeded > 0 ? `, ${rate.toFixed(1)} items/s` : ''}, ${r.tries} tries`,
   ];
   if (r.rowsFile !== null) lines.push(`  rows          ${r.rows ?? 0} in ${r.rowsFile}`);
   for (const [name, path] of Object.entries(r.outputs)) lines.push(`  output        ${name}: ${path}`);
   lines.push(`  logs          ${r.logs}`);
-  if (r.firstErrors.length > 0) {
-    lines.push('', 'First errors:');
-    for (const e of r.firstErrors) {
-      lines.push(`  mini-batch ${e.miniBatch}, try ${e.attempt} (${e.worker}): ${e.type}: ${e.message}`);
-    }
-    lines.push(`  tracebacks: ${r.firstErrors[0]?.log ?? ''}`);
+  if (r.errors.groups.length > 0) {
+    lines.push('', c.red('Errors that remain:'));
+    for (const e of r.errors.groups) lines.push(`  ${formatErrorSummary(e)}`);
+    if (r.errors.more > 0) lines.push(`  and ${r.errors.more} more kinds of error`);
   }
+  if (r.firstErrors.length > 0) lines.push(`  tracebacks: ${r.firstErrors[0]?.log ?? ''}`);
   return lines.join('\n') + '\n';
+}
+
+/** Green for a success, yellow for one with tolerated failures, red for a failure. */
+function paint(r: JobResult, c: Colors): (text: string) => string {
+  if (r.status === 'failed') return (t) => c.bold(c.red(t));
+  if (r.status === 'interrupted') return c.yellow;
+  return r.miniBatches.failed + r.miniBatches.partial > 0 ? c.yellow : c.green;
 }

@@ -16,6 +16,9 @@ import { runPaths, type RunPaths } from '../core/run-paths.js';
 import { formatFinished, formatLeft, formatReconcile, formatThresholdStop } from '../report/resume-lines.js';
 import { formatSummary } from '../report/summary.js';
 import type { ResolvedJob, RunSettings } from '../spec/types.js';
+import { rememberRun } from '../core/known-runs.js';
+import { colorsFor } from '../report/colors.js';
+import { formatInterpreter } from '../report/run-header.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
 import { executeRun } from './execute.js';
 import { OUTCOME_META_KEY } from './finalize.js';
@@ -46,6 +49,7 @@ const RETRY_STATUSES: readonly MiniBatchStatus[] = ['failed', 'partial', 'pendin
 export async function continueRun(opts: ContinueOptions): Promise<number> {
   const paths = existingRunDir(opts.runDir);
   const release = lockRunDir(paths);
+  rememberRun(paths.root); // made by an older version, or moved here: `runs` and `status` find it
   try {
     const runJson = readRunJson(paths);
     const job = overrideSettings(runJson.job, opts.overrides);
@@ -53,7 +57,9 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
     // A rejected setting (an interpreter that is not there) must fail before run.json records it.
     const { redis, backend } = continuedBackend(runJson.backend, opts, paths);
     const processes = opts.processes ?? backend?.processes ?? job.settings.processCountPerNode;
-    const python = processes === 0 ? null : (await resolveInterpreter(job.settings.python)).executable;
+    const interpreter = processes === 0 ? null : await resolveInterpreter(job.settings.python);
+    const python = interpreter?.executable ?? null;
+    if (interpreter !== null) process.stdout.write(formatInterpreter(interpreter));
     const fresh = Ledger.discardIfBlank(paths.root);
     // Killed before its ledger existed (right after run.json), or while creating it: nothing ran,
     // so plan from scratch.
@@ -97,7 +103,7 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
           resumeHint: `minibatch resume ${paths.root}`,
         });
         await run.finish(result);
-        process.stdout.write(formatSummary(result));
+        process.stdout.write(formatSummary(result, colorsFor(process.stdout)));
         return result.exitCode;
       } finally {
         await run.close();

@@ -6,9 +6,11 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import type { Ledger } from '../ledger/sqlite.js';
 import type { RunPaths } from '../core/run-paths.js';
+import { remainingErrors } from '../report/error-groups.js';
 import { firstErrors, formatJobResult, miniBatchCounts, type JobResult } from '../report/result.js';
 import type { LedgerCounts } from '../ledger/types.js';
 import type { ResolvedJob, RunSettings } from '../spec/types.js';
+import { datasetInputs } from '../data/dataset.js';
 import { EXIT } from '../core/errors.js';
 import { unwritable } from './disk-error.js';
 import { judgeOutcome, type RunOutcome } from './outcome.js';
@@ -40,7 +42,7 @@ export function finalizeRun(input: FinalizeInput): JobResult {
   let rowCount: number | null = null;
   // The scheduler counted the ledger once every try was written; nothing has changed it since.
   let counts = input.result.counts;
-  let outcome = judgeOutcome(withFinalCounts(input.result, settings, counts), counts, input.resumeHint);
+  let outcome = judgeOutcome(withFinalCounts(input.result, settings, counts), counts, settings, input.resumeHint);
   /** Mini-batches failed here because their rows do not fit the header: no try of theirs failed. */
   const misfitErrors: JobResult['firstErrors'][number][] = [];
 
@@ -70,7 +72,7 @@ export function finalizeRun(input: FinalizeInput): JobResult {
         appendLog(paths.jobErrorTxt, `=== ${new Date().toISOString()} mini-batch ${misfit.index}: RowsDoNotFitHeader\n${message}\n\n`);
       }
       counts = ledger.counts();
-      outcome = judgeOutcome(withFinalCounts(input.result, settings, counts), counts, input.resumeHint);
+      outcome = judgeOutcome(withFinalCounts(input.result, settings, counts), counts, settings, input.resumeHint);
     }
   }
 
@@ -89,6 +91,8 @@ export function finalizeRun(input: FinalizeInput): JobResult {
     tries: counts.tries,
     threshold: outcome.threshold,
     resumable: outcome.resumable,
+    errors: withMisfits(remainingErrors(ledger), misfitErrors),
+    warnings: emptyInputs(job, ledger),
     firstErrors: [...firstErrors(ledger.failedTries(FIRST_ERRORS), paths), ...misfitErrors].slice(0, FIRST_ERRORS),
     rowsFile,
     rows: rowCount,
@@ -106,6 +110,24 @@ export function finalizeRun(input: FinalizeInput): JobResult {
   ledger.setMeta(OUTCOME_META_KEY, JSON.stringify(result));
   killPoint('result-recorded');
   return result;
+}
+
+/** Mini-batches failed by finalize (rows that do not fit) are errors that remain, though no try failed. */
+function withMisfits(errors: JobResult['errors'], misfits: readonly JobResult['firstErrors'][number][]): JobResult['errors'] {
+  const more = misfits.map((m) => ({ type: m.type, message: m.message, tries: 0, miniBatches: [m.miniBatch], miniBatchCount: 1, firstItem: '', at: null }));
+  return { groups: [...more, ...errors.groups], more: errors.more };
+}
+
+/**
+ * The dataset inputs that hold no files: a wrong path or an empty folder runs "successfully" over
+ * nothing, which a user must see. With `--limit`, a later input may simply not have been reached.
+ */
+function emptyInputs(job: ResolvedJob, ledger: Ledger): string[] {
+  if (job.limit !== null) return [];
+  const planned = ledger.itemsPerInput();
+  return datasetInputs(job)
+    .filter(({ name }) => (planned.get(name) ?? 0) === 0)
+    .map(({ name, path }) => `input ${name} (${path}) holds no files`);
 }
 
 /**

@@ -3,7 +3,8 @@
  * and its ledger, opened read-only so that it works beside a live run and never changes a thing.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
+import { knownRuns } from '../core/known-runs.js';
 import { RunDirConflictError } from '../core/errors.js';
 import { Ledger } from '../ledger/sqlite.js';
 import type { LedgerCounts } from '../ledger/types.js';
@@ -82,4 +83,34 @@ function createdAt(dir: string): number {
     // An unreadable run.json sorts by its file's time.
   }
   return statSync(join(dir, 'run.json')).mtimeMs;
+}
+
+/**
+ * The runs of the folder `cwd`, oldest first: those under its `.minibatch/runs` (`runsRoot`), and
+ * the remembered ones (`--run-dir` anywhere) that are under it or whose module or job file is.
+ * With `all`, every remembered run.
+ */
+export function runDirsOf(cwd: string, runsRoot: string, all = false): string[] {
+  const dirs = new Set(listRunDirs(runsRoot));
+  for (const dir of knownRuns()) {
+    if (dirs.has(dir)) continue;
+    if (all || inside(cwd, dir) || madeFrom(cwd, dir)) dirs.add(dir);
+  }
+  const created = new Map([...dirs].map((d) => [d, createdAt(d)] as const));
+  return [...dirs].sort((a, b) => (created.get(a) ?? 0) - (created.get(b) ?? 0) || a.localeCompare(b));
+}
+
+function inside(folder: string, path: string): boolean {
+  const rel = relative(folder, path);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
+}
+
+/** The run's module (or job file) lives under `cwd`: it is this project's run. */
+function madeFrom(cwd: string, dir: string): boolean {
+  try {
+    const { job } = readRunJson(runPaths(dir));
+    return inside(cwd, job.module.sourceDir) || (job.jobFile !== null && inside(cwd, job.jobFile));
+  } catch {
+    return false; // unreadable: shown under its own folder only
+  }
 }

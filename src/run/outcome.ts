@@ -5,6 +5,7 @@
 import { EXIT } from '../core/errors.js';
 import type { LedgerCounts } from '../ledger/types.js';
 import type { RunStatus } from '../report/result.js';
+import type { RunSettings } from '../spec/types.js';
 import type { SchedulerResult } from './scheduler.js';
 import type { ThresholdBreach } from '../report/result.js';
 
@@ -21,7 +22,9 @@ export interface RunOutcome {
   readonly resumable: boolean;
 }
 
-export function judgeOutcome(result: SchedulerResult, counts: LedgerCounts, resumeHint: string): RunOutcome {
+type Limits = Pick<RunSettings, 'errorThreshold' | 'allowedFailedCount' | 'allowedFailedPercent'>;
+
+export function judgeOutcome(result: SchedulerResult, counts: LedgerCounts, limits: Limits, resumeHint: string): RunOutcome {
   const stop = result.stop;
   if (stop?.kind === 'interrupted') {
     return {
@@ -48,7 +51,7 @@ export function judgeOutcome(result: SchedulerResult, counts: LedgerCounts, resu
     return { status: 'failed', reason, exitCode: EXIT.runFailed, threshold: null, resumable: true };
   }
   if (counts.items === 0) {
-    return { status: 'succeeded', reason: '0 items: the inputs hold no files.', exitCode: EXIT.ok, threshold: null, resumable: false };
+    return { status: 'succeeded', reason: '0 items: the inputs hold no files (see the warnings).', exitCode: EXIT.ok, threshold: null, resumable: false };
   }
   if (counts.succeededItems === 0) {
     return {
@@ -65,9 +68,27 @@ export function judgeOutcome(result: SchedulerResult, counts: LedgerCounts, resu
     reason:
       failed === 0
         ? 'Every mini-batch succeeded.'
-        : `${failed} mini-batches failed, within the thresholds.`,
+        : `${failed} of ${counts.miniBatches} mini-batches failed (${counts.failedItems} items), ${toleratedBecause(limits)}`,
     exitCode: EXIT.ok,
     threshold: null,
     resumable: false,
   };
+}
+
+/**
+ * Why failures did not fail the run, and how to make them count: ParallelRunStep's defaults
+ * (errorThreshold -1, no allowedFailed*) tolerate any number, which a user should not learn late.
+ */
+function toleratedBecause(limits: Limits): string {
+  const set: string[] = [];
+  if (limits.errorThreshold >= 0) set.push(`errorThreshold is ${limits.errorThreshold} (failed items allowed)`);
+  if (limits.allowedFailedCount !== null) set.push(`allowedFailedCount is ${limits.allowedFailedCount}`);
+  if (limits.allowedFailedPercent !== null) set.push(`allowedFailedPercent is ${limits.allowedFailedPercent}`);
+  if (set.length > 0) {
+    return `within the thresholds: ${set.join(', ')}. Lower them to make these failures fail the run.`;
+  }
+  return (
+    'tolerated because errorThreshold is -1 (ignored) and neither allowedFailedCount nor allowedFailedPercent is set. ' +
+    'To make them fail the run: --allowed-failed-count 0 (allowedFailedCount: 0 in the job file), or --error-threshold N to allow N failed items.'
+  );
 }

@@ -19,7 +19,10 @@ import { breachedThreshold } from './thresholds.js';
 /** The outcome finalize recorded in the ledger, or null (never finished, or continued since). */
 export function recordedResult(ledger: Ledger): JobResult | null {
   const text = ledger.getMeta(OUTCOME_META_KEY);
-  return text === undefined ? null : (JSON.parse(text) as JobResult);
+  if (text === undefined) return null;
+  const result = JSON.parse(text) as JobResult;
+  // Recorded by a version before warnings and error groups were: none.
+  return { ...result, warnings: result.warnings ?? [], errors: result.errors ?? { groups: [], more: 0 } };
 }
 
 export function runState(owner: LockOwner | null, recorded: JobResult | null): RunStatus {

@@ -8,7 +8,7 @@ import { reservedCharsIn, snakeCase } from './names.js';
 import { convertParam, isParamType, likelyParamType, PARAM_TYPES, rangeProblem } from './params.js';
 import { checkKeys, inputSchema, KNOWN_KEYS, listSchema, outputSchema, parseAt } from './schema.js';
 import type { RawInput } from './schema.js';
-import { closest } from './suggest.js';
+import { closest, editDistance } from './suggest.js';
 import type { InputDecl, OutputDecl, ParamDecl, ParamType, PortDecl } from './types.js';
 
 /** Data types of Azure ML's designer; others are accepted too (a module may define its own). */
@@ -86,6 +86,12 @@ function checkInput(diags: Diagnostics, at: YamlPath): InputDecl | undefined {
       return undefined;
     }
     const near = KNOWN_DATA_TYPES.includes(type) ? null : closest(type, KNOWN_DATA_TYPES);
+    // One edit from a known type is a typo, which would change how the input is read (a table
+    // taken for files); further off, it may be a type of the user's own, taken as a data port.
+    if (near !== null && editDistance(type.toLowerCase(), near.toLowerCase()) <= 1) {
+      diags.error(typePath, `input \`${raw.name}\`: \`${type}\` is not a known data type (did you mean \`${near}\`?)`);
+      return undefined;
+    }
     if (near !== null) diags.warning(typePath, `input \`${raw.name}\`: \`${type}\` is not a known data type (did you mean \`${near}\`?); it is taken as a data port all the same`);
   }
   let ok = true;

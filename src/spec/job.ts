@@ -12,7 +12,8 @@
  * ```
  */
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { SpecError } from '../core/errors.js';
 import type { Diagnostic } from '../core/errors.js';
 import { Diagnostics, formatPath, positionAt, sourceText, valueAt } from './diagnostics.js';
@@ -20,6 +21,7 @@ import type { YamlPath } from './diagnostics.js';
 import { isMapping } from './load.js';
 import type { YamlFile } from './load.js';
 import { checkKeys, describeValue, parseAt, textSchema } from './schema.js';
+import { closest } from './suggest.js';
 import { parseSettingsMapping, resolveInterpreterPath } from './settingsMapping.js';
 import type { RunSettings } from './types.js';
 
@@ -64,11 +66,25 @@ export function isJobFile(file: YamlFile): boolean {
   return isMapping(file) && valueAt(file.value, ['module']) !== undefined;
 }
 
+/** A `module:` that names no file is the job file's mistake: blamed on its line, with the YAML files beside it. */
+function checkModulePath(diags: Diagnostics, file: string, given: string): void {
+  if (existsSync(file)) return;
+  let siblings: string[] = [];
+  try {
+    siblings = readdirSync(dirname(file)).filter((name) => /\.ya?ml$/.test(name));
+  } catch {
+    // No such folder either: no suggestion.
+  }
+  const near = closest(basename(file), siblings);
+  const hint = near === null ? '' : ` (did you mean \`${join(dirname(given), near)}\`?)`;
+  diags.error(['module'], `module \`${given}\` does not exist (${file})${hint}`);
+}
+
 /** Throws `SpecError('SPEC_INVALID')` with every problem; returns the job and its warnings. */
 export function parseJobFile(file: YamlFile): { job: JobFile; diagnostics: readonly Diagnostic[] } {
   const diags = new Diagnostics(file);
   for (const w of file.warnings) diags.push(w);
-  checkKeys(diags, [], JOB_KEYS);
+  checkKeys(diags, [], JOB_KEYS, 'error');
   const baseDir = dirname(file.path);
   const module = parseAt(diags, ['module'], textSchema.min(1, { message: 'the path of a module spec' }));
   const inputs = bindingsAt(diags, 'inputs', baseDir);
@@ -82,6 +98,7 @@ export function parseJobFile(file: YamlFile): { job: JobFile; diagnostics: reado
     if (parsed !== undefined && settings.python !== undefined) diags.error(['python'], 'python is set twice, here and in settings.python: keep one', 'key');
     else if (parsed !== undefined) settings.python = resolveInterpreterPath(parsed, baseDir);
   }
+  if (module !== undefined) checkModulePath(diags, resolve(baseDir, module), module);
   const diagnostics = diags.sorted();
   if (diags.errorCount > 0 || module === undefined) throw new SpecError('SPEC_INVALID', diagnostics);
   const job: JobFile = {

@@ -3,7 +3,7 @@
  * `args` and `settings`.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { checkArgs } from './args.js';
 import type { Diagnostics, YamlPath } from './diagnostics.js';
 import { valueAt } from './diagnostics.js';
@@ -112,6 +112,15 @@ async function checkEntry(diags: Diagnostics, sourceDir: string): Promise<string
   }
   if (!info.isFile()) {
     diags.error(path, `entry \`${entry}\` is a directory: name the script file that defines run(mini_batch)`);
+    return undefined;
+  }
+  // The worker host imports the entry as a Python module; any other file fails every worker at start.
+  if (extname(file) !== '.py') {
+    const siblings = (await readdir(dirname(file)).catch(() => [] as string[])).filter((name) => name.endsWith('.py'));
+    const wanted = `${basename(file, extname(file))}.py`;
+    const near = siblings.includes(wanted) ? wanted : closest(wanted, siblings);
+    const hint = near === null ? '' : ` (did you mean \`${join(dirname(entry), near)}\`?)`;
+    diags.error(path, `entry \`${entry}\` is not a Python file: name the .py script that defines run(mini_batch)${hint}`);
     return undefined;
   }
   return file;

@@ -136,9 +136,10 @@ export function parseAt<T>(diags: Diagnostics, path: YamlPath, schema: z.ZodType
 
 /**
  * Warns about each key of the mapping at `path` that is not in `known`, with a suggestion among
- * the known keys the mapping does not already have.
+ * the known keys the mapping does not already have. `error`: where an ignored key would silently
+ * change a run (a misspelt setting runs with its default), it is an error instead.
  */
-export function checkKeys(diags: Diagnostics, path: YamlPath, known: readonly string[]): void {
+export function checkKeys(diags: Diagnostics, path: YamlPath, known: readonly string[], severity: 'warning' | 'error' = 'warning'): void {
   const value = valueAt(diags.file.value, path);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
   const present = Object.keys(value);
@@ -147,7 +148,11 @@ export function checkKeys(diags: Diagnostics, path: YamlPath, known: readonly st
     if (known.includes(key)) continue;
     const suggestion = didYouMean(key, known, present);
     const hint = suggestion || ` (known keys: ${known.join(', ')})`;
-    diags.warning([...path, key], `unknown key \`${key}\` ${where} is ignored${hint}`, 'key');
+    if (severity === 'error') {
+      diags.error([...path, key], `unknown key \`${key}\` ${where}${hint}: a run would ignore it`, 'key');
+    } else {
+      diags.warning([...path, key], `unknown key \`${key}\` ${where} is ignored${hint}`, 'key');
+    }
   }
 }
 

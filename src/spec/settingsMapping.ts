@@ -16,7 +16,7 @@ export function parseSettingsMapping(diags: Diagnostics, path: YamlPath, baseDir
     diags.error(path, `${formatPath(path)} must be a mapping of run settings (miniBatchSize: 10, …); found ${describeValue(raw)}`);
     return {};
   }
-  checkKeys(diags, path, Object.values(SETTING_KEYS));
+  checkKeys(diags, path, Object.values(SETTING_KEYS), 'error');
   const values: Partial<Record<SettingName, unknown>> = {};
   for (const name of SETTING_NAMES) {
     const key = SETTING_KEYS[name];

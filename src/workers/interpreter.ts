@@ -238,12 +238,29 @@ function describeFailure(error: unknown): string {
   if (error.code === 'ENOENT') return 'not found (neither a path nor a command on PATH)';
   if (error.code === 'EACCES') return 'not executable (permission denied)';
   if (error.killed) return `no answer within ${PROBE_TIMEOUT_MS / 1000} s`;
+  const pyenv = pyenvNotFound(error.stderr);
+  if (pyenv !== null) return pyenv;
   const last = error.stderr
     .split('\n')
     .filter((l) => l.trim() !== '')
     .at(-1);
   if (last !== undefined) return last.trim();
   return typeof error.code === 'number' ? `it exited with code ${error.code}` : error.message;
+}
+
+/**
+ * pyenv's own words when its shim finds no such command in the selected versions. Its last line
+ * ("Note: See 'pyenv help global' … to be found at the same time.") is no reason on its own.
+ */
+function pyenvNotFound(stderr: string): string | null {
+  const notFound = /^pyenv: (\S+): command not found$/m.exec(stderr);
+  if (notFound === null) return null;
+  const versions = /command exists in these Python versions:\n((?:[ \t]+\S+\n?)+)/.exec(stderr)?.[1];
+  const listed = (versions ?? '').split('\n').map((v) => v.trim()).filter((v) => v !== '');
+  return (
+    `pyenv has no \`${notFound[1]}\` in the Python versions it selects here` +
+    (listed.length === 0 ? '' : ` (it is in ${listed.join(', ')}: select one with \`pyenv local ${listed[0]}\`, or name its path)`)
+  );
 }
 
 function cached<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {

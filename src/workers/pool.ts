@@ -336,7 +336,7 @@ export class LocalPool implements Executor {
     this.failure = new RunFailedError(
       `the workers cannot start: ${this.initFailuresInARow} init failures in a row ` +
         `(the limit is ${INIT_FAILURES_PER_WORKER} × processCountPerNode = ${INIT_FAILURES_PER_WORKER * n}) ${since}. ` +
-        `The last, in ${slot.name}:\n${error.type}: ${error.message}\n${error.traceback}` +
+        `The last, in ${slot.name} (Python: ${this.options.python}):\n${error.type}: ${error.message}\n${error.traceback}` +
         `${error.traceback.endsWith('\n') || error.traceback === '' ? '' : '\n'}` +
         `See ${paths.workerLog(slot.name)} and ${paths.stderr(slot.name)}.`,
     );

@@ -20,6 +20,7 @@ import { assertNever, PROTOCOL_VERSION } from './protocol.js';
 import type { WorkerError } from '../core/tries.js';
 import type { InitRequest, WorkerMessage } from './protocol.js';
 import { monotonicMs, RunStateFile } from './run-state.js';
+import { withHint } from './failure-hints.js';
 import { faulthandlerDump, readTail } from './stderr-tail.js';
 import { TryLine, type Backlog, type Try } from './try-line.js';
 import { encodeMessage, encodeRun, LineSplitter, parseWorkerMessage } from './wire.js';
@@ -374,7 +375,8 @@ export class PythonWorker {
       case 'run_failed': {
         const attempt = this.take(message.id);
         if (attempt === null) return;
-        attempt.resolve(this.failed(attempt, message.failure, message.error, message.startedAt, message.durationMs, null, null));
+        const error = withHint(message.error, '', options.python);
+        attempt.resolve(this.failed(attempt, message.failure, error, message.startedAt, message.durationMs, null, null));
         this.advanced();
         return;
       }
@@ -575,7 +577,7 @@ export class PythonWorker {
     const ending = this.ending;
     const exit = signal !== null ? `signal ${signal}` : code !== null ? `code ${code}` : 'no status';
     const crashed = (ending === null && !this.saidBye) || ending?.kind === 'protocol';
-    const needsTail = crashed || ending?.kind === 'run_timeout' || ending?.kind === 'init_timeout';
+    const needsTail = crashed || ending?.kind === 'run_timeout' || ending?.kind === 'init_timeout' || ending?.kind === 'init_failed';
     const tail = needsTail ? await readTail(options.stderrFile, this.stderrStart) : '';
     const dump = faulthandlerDump(tail, options.hostScript);
     if (pid === 0) options.log.line('stopped before its process started');
@@ -588,7 +590,7 @@ export class PythonWorker {
 
     let initError: WorkerError | null = null;
     if (this.readyAfterMs === null && ending?.kind !== 'stopped') {
-      initError = initFailure(death, options.initTimeoutMs);
+      initError = initFailure(death, options.initTimeoutMs, options.python);
     }
     options.onEvent({
       type: 'worker_exited',

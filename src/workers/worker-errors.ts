@@ -4,6 +4,7 @@
  */
 import type { TryTask } from '../core/tries.js';
 import type { WorkerError } from '../core/tries.js';
+import { withHint } from './failure-hints.js';
 
 /** Why the parent ended a process; null (in `Death`) means it died on its own: a crash. */
 export type Ending<Attempt> =
@@ -71,12 +72,19 @@ export function crashError(task: TryTask, death: Death): WorkerError {
   };
 }
 
-/** Why a process that never became ready counts as an init failure. */
-export function initFailure(death: Death, initTimeoutMs: number): WorkerError {
+/**
+ * Why a process that never became ready counts as an init failure: what Python reported, then the
+ * last lines of its stderr (argparse's reason for exiting is only there), then a hint when one fits.
+ */
+export function initFailure(death: Death, initTimeoutMs: number, python: string): WorkerError {
   const { ending } = death;
   switch (ending?.kind) {
-    case 'init_failed':
-      return ending.error;
+    case 'init_failed': {
+      const { error } = ending;
+      const tail = death.tail === '' ? '' : `The last lines of ${death.stderrFile}:\n${indent(death.tail)}`;
+      const traceback = tail === '' ? error.traceback : `${error.traceback.replace(/\n?$/, '\n')}${tail}`;
+      return withHint({ ...error, traceback }, death.tail, python);
+    }
     case 'init_timeout':
       return {
         type: 'InitTimeout',

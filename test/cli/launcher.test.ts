@@ -23,7 +23,7 @@ afterEach(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-const version = (cacheHome: string): ReturnType<typeof runCli> => runCli(['--version'], { env: { XDG_CACHE_HOME: cacheHome } });
+const version = (cacheHome: string): ReturnType<typeof runCli> => runCli(['--version'], { env: { XDG_CACHE_HOME: cacheHome, MINIBATCH_CACHE_DIR: undefined } });
 
 /** The one cache file in `<cacheHome>/minibatch`. */
 function cacheFile(cacheHome: string): string {
@@ -86,7 +86,7 @@ describe('the code cache', () => {
     copyFileSync(join(REPO_ROOT, 'package.json'), join(copy, 'package.json'));
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'));
     const cacheHome = join(home, 'cache');
-    const env = { env: { XDG_CACHE_HOME: cacheHome } };
+    const env = { env: { XDG_CACHE_HOME: cacheHome, MINIBATCH_CACHE_DIR: undefined } };
 
     expect((await runCli(['--version'], env)).exitCode).toBe(0);
     const ours = readdirSync(join(cacheHome, 'minibatch'));

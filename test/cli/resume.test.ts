@@ -67,7 +67,7 @@ describe.concurrent('minibatch resume', () => {
     const raised = await cli(['resume', runDir, '--allowed-failed-count', '1', '--no-progress']);
     expectExit(raised, 0);
     expect(raised.stdout).toContain('resuming: it stopped on allowedFailedCount 0, now raised');
-    expect(raised.stdout).toContain('1 mini-batches failed, within the thresholds.');
+    expect(raised.stdout).toContain('Succeeded with failures: 1 of 6 mini-batches failed (2 items), within the thresholds: allowedFailedCount is 1.');
     // The failed mini-batch (f03bad, f04) stays failed: retry-failed is what runs it again.
     expect(rowsOf(runDir)).toEqual(expectedRows(files).filter((r) => !/^(f03bad|f04)\.txt/.test(r)));
     const runJson = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as {

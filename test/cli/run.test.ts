@@ -78,11 +78,26 @@ describe('minibatch run', () => {
     expect(readFileSync(join(m.runDir, 'logs', 'job_error.txt'), 'utf8')).toContain(message);
   });
 
-  it('an empty dataset succeeds with 0 items', async () => {
+  it('an empty dataset succeeds with 0 items, with a warning naming the input and its path', async () => {
     const m = makeModule({ entry: 'ok', files: [] });
     const r = await runCli(moduleArgs(m));
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain('0 items: the inputs hold no files.');
+    expect(r.stdout).toContain('Succeeded: 0 items: the inputs hold no files (see the warnings).\n');
+    expect(r.stdout).toContain(`  warning: input Data (${m.data}) holds no files\n`);
+    expect(jobResult(m).warnings).toEqual([`input Data (${m.data}) holds no files`]);
+    expect(readFileSync(join(m.runDir, 'logs', 'job_result.txt'), 'utf8')).toContain(`Warning: input Data (${m.data}) holds no files`);
+  });
+
+  it('tolerated failures are no quiet success: the headline says so, why, and how to make them count (exit 0 kept)', async () => {
+    const m = makeModule({ entry: 'raises', files: [...names(8), 'bad-1', 'bad-2'] });
+    const r = await runCli([...moduleArgs(m), '--mini-batch-size', '1', '--run-max-try', '1', '--processes', '1']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain(
+      'Succeeded with failures: 2 of 10 mini-batches failed (2 items), tolerated because errorThreshold is -1 (ignored) ' +
+        'and neither allowedFailedCount nor allowedFailedPercent is set. To make them fail the run: --allowed-failed-count 0',
+    );
+    expect(readFileSync(join(m.runDir, 'logs', 'job_result.txt'), 'utf8')).toMatch(/: SUCCEEDED WITH FAILURES\. 2 of 10 mini-batches failed/);
+    expect(jobResult(m)).toMatchObject({ status: 'succeeded', exitCode: 0 });
   });
 
   it('a run in which nothing succeeded fails, whatever the thresholds say', async () => {
@@ -90,6 +105,7 @@ describe('minibatch run', () => {
     const r = await runCli([...moduleArgs(m), '--run-max-try', '1', '--processes', '1']);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain('FAILED: No item succeeded, whatever the thresholds say.');
+    expect(r.stdout).toMatch(/ {2}time {10}\d+(\.\d)? m?s, 1 tries\n/); // no items/s of nothing
     expect(r.stdout).toContain('ValueError: cannot score bad-000');
     expect(jobResult(m).firstErrors[0]).toMatchObject({ miniBatch: 0, type: 'ValueError' });
   });

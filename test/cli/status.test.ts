@@ -4,7 +4,7 @@
  * most common errors with counts and where to read them.
  */
 import { spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +54,9 @@ describe.concurrent('minibatch status and runs', () => {
     rmSync(job.hold);
     const [killed, runs] = await Promise.all([cli(['status', '--json'], {}, cwd), cli(['runs'], {}, cwd)]);
     expect(json(killed.stdout)).toMatchObject({ state: 'killed', next: `minibatch resume ${runDir}` });
-    expect(runs.stdout).toMatch(/^RUN +MODULE +STARTED +STATE +PROGRESS\n\d{8}-\d{6}-[0-9a-f]{4} +Records Calls 1\.0\.0 +\S+ +killed +\d\/4 mini-batches\n$/);
+    expect(runs.stdout).toMatch(
+      /^RUN +MODULE +STARTED +STATE +PROGRESS +DIRECTORY\n\d{8}-\d{6}-[0-9a-f]{4} +Records Calls 1\.0\.0 +(just now|\d+ min ago) +killed +\d\/4 mini-batches +\.minibatch\/runs\/live\n$/,
+    );
 
     expectExit(await cli(['resume', runDir, '--no-progress'], {}, cwd), 0);
     const done = json((await cli(['status', '--json'], {}, cwd)).stdout);
@@ -84,10 +86,38 @@ describe.concurrent('minibatch status and runs', () => {
     expect(text.stdout).toMatch(/most common errors:\n {4}4× ValueError \(raised\), e\.g\. mini-batch \d try 2: cannot read f0[14]bad\.txt\n/);
     expect(text.stdout).toContain(`       ${join(runDir, 'logs', 'job_error.txt')}, ${join(runDir, 'logs', 'user', 'stderr')}`);
 
-    const none = await cli(['runs'], {}, job.root);
-    expect(none.stdout).toBe(`no runs under ${join(job.root, '.minibatch', 'runs')}\n`);
-    const noStatus = await cli(['status'], {}, job.root);
+    const empty = join(tmp.dir, 'errors-empty');
+    mkdirSync(empty);
+    const none = await cli(['runs'], {}, empty);
+    expect(none.stdout).toBe(`no runs under ${join(empty, '.minibatch', 'runs')} or made from this folder\n`);
+    const noStatus = await cli(['status'], {}, empty);
     expectExit(noStatus, 2);
     expect(noStatus.stderr).toContain('no runs under');
+  });
+
+  it('runs and status without a run directory find runs made with --run-dir, remembered when they started', async () => {
+    const job = makeJob(join(tmp.dir, 'remembered'), { files: fileNames(4) });
+    const env = { MINIBATCH_CACHE_DIR: join(job.root, 'cache') };
+    const elsewhere = join(tmp.dir, 'remembered-elsewhere', 'run');
+    expectExit(await cli(job.runArgs(elsewhere), env, job.root), 0);
+
+    // From the module's folder: the run is this project's, wherever its directory is.
+    const [runs, asJson, status] = await Promise.all([
+      cli(['runs'], env, job.root),
+      cli(['runs', '--json'], env, job.root),
+      cli(['status'], env, job.root),
+    ]);
+    expect(runs.stdout).toMatch(new RegExp(` +Records Calls 1\\.0\\.0 +(just now|1 min ago) +succeeded +\\d\\/\\d mini-batches +${elsewhere}\n$`));
+    const [entry] = JSON.parse(asJson.stdout) as [{ dir: string; miniBatches: { total: number }; items: { total: number; succeeded: number } }];
+    expect(entry).toMatchObject({ dir: elsewhere, items: { total: 4, succeeded: 4, failed: 0 }, state: 'succeeded', planningDone: true });
+    expect(typeof entry.miniBatches.total).toBe('number');
+    expectExit(status, 0);
+    expect(status.stdout).toContain('state         succeeded');
+
+    // From a folder that has nothing to do with it: only with --all.
+    const other = join(tmp.dir, 'remembered-other');
+    mkdirSync(other);
+    expect((await cli(['runs'], env, other)).stdout).toContain('no runs under');
+    expect((await cli(['runs', '--all'], env, other)).stdout).toContain(elsewhere);
   });
 });

@@ -73,7 +73,7 @@ describe('minibatch validate', () => {
   it('names a job file’s missing module spec by its path from the current directory', async () => {
     const result = await runCli(['validate', 'jobs/missing-module.yaml'], { cwd: SPECS });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toBe(`nowhere/module.yaml:1:1: cannot read the module spec: no such file (${SPECS}nowhere/module.yaml)\n`);
+    expect(result.stderr).toBe(`jobs/missing-module.yaml:1:9: module \`../nowhere/module.yaml\` does not exist (${SPECS}nowhere/module.yaml)\n`);
   });
 });
 
@@ -94,5 +94,51 @@ describe('the command line', () => {
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toContain('validate [options] <module.yaml>');
     expect(help.stdout).toContain('explain [options] <spec|job>');
+  });
+});
+
+describe('minibatch validate: what would silently change a run is an error (exit 2)', () => {
+  /** A module folder with `module.yaml` (its input of `type`, its entry `entry`) and the files named. */
+  function moduleDir(opts: { type?: string; entry?: string; files?: readonly string[] } = {}): string {
+    const dir = mkdtempSync(join(tmpdir(), 'mb-validate-'));
+    writeFileSync(
+      join(dir, 'module.yaml'),
+      `amlModuleIdentifier: {moduleName: M, moduleVersion: 0.0.1}\njobType: parallel\ninputs:\n  - name: Data\n    type: ${opts.type ?? 'AnyDirectory'}\n` +
+        `outputs:\n  - {name: Out, type: AnyDirectory}\nimplementation:\n  parallel:\n    amlEnvironment: {}\n    inputData: Data\n    outputData: Out\n` +
+        `    entry: ${opts.entry ?? 'score.py'}\n    args: []\n`,
+    );
+    for (const file of opts.files ?? ['score.py']) writeFileSync(join(dir, file), 'def run(mini_batch):\n    return mini_batch\n');
+    return dir;
+  }
+
+  it('an unknown setting key in a job file, with its line and did-you-mean', async () => {
+    const dir = moduleDir();
+    writeFileSync(join(dir, 'job.yaml'), 'module: module.yaml\nsettings:\n  miniBatchSzie: 3\n');
+    const result = await runCli(['validate', 'job.yaml'], { cwd: dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('job.yaml:3:3: unknown key `miniBatchSzie` in settings (did you mean `miniBatchSize`?): a run would ignore it\n');
+  });
+
+  it("a job file's module: that does not exist, blamed on the job file's line, with did-you-mean", async () => {
+    const dir = moduleDir();
+    writeFileSync(join(dir, 'job.yaml'), 'module: ./modul.yaml\n');
+    const result = await runCli(['validate', 'job.yaml'], { cwd: dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(`job.yaml:1:9: module \`./modul.yaml\` does not exist (${join(dir, 'modul.yaml')}) (did you mean \`module.yaml\`?)\n`);
+  });
+
+  it('a data type one edit from a known one; one further off stays a warning', async () => {
+    const typo = await runCli(['validate', 'module.yaml'], { cwd: moduleDir({ type: 'AnyDirectry' }) });
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr).toBe('module.yaml:5:11: input `Data`: `AnyDirectry` is not a known data type (did you mean `AnyDirectory`?)\n');
+    const own = await runCli(['validate', 'module.yaml'], { cwd: moduleDir({ type: 'AnyDirectoryX2' }) });
+    expect(own.exitCode).toBe(0);
+    expect(own.stderr).toContain('warning: input `Data`: `AnyDirectoryX2` is not a known data type (did you mean `AnyDirectory`?); it is taken as a data port all the same');
+  });
+
+  it('an entry that is not a Python file', async () => {
+    const result = await runCli(['validate', 'module.yaml'], { cwd: moduleDir({ entry: 'score.txt', files: ['score.txt', 'score.py'] }) });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('module.yaml:13:12: entry `score.txt` is not a Python file: name the .py script that defines run(mini_batch) (did you mean `score.py`?)\n');
   });
 });

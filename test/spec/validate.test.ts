@@ -151,6 +151,9 @@ const RULE_CASES: Record<string, string[]> = {
     '67:21: implementation.parallel.settings.outputAction must be one of summary_only, append_row; found `append`',
     '68:18: implementation.parallel.settings.runMaxTry must be 1 or more; found `0`',
   ],
+  // A typo that a run would take silently (a table read as files, a setting at its default).
+  'input-type-typo': ['10:11: input `Images`: `AnyDirctory` is not a known data type (did you mean `AnyDirectory`?)'],
+  'settings-unknown-key': ['65:7: unknown key `mini_batch_size` in implementation.parallel.settings (did you mean `miniBatchSize`?): a run would ignore it'],
   'settings-not-mapping': ['64:15: implementation.parallel.settings must be a mapping of run settings (miniBatchSize: 10, …); found the text `fast`'],
   // Every problem at once, sorted by position, whatever order they were found in.
   'many-problems': [
@@ -173,8 +176,6 @@ describe('each rule of the spec format', () => {
 /** Warnings and notes do not stop a spec: it validates, and they are reported. */
 const ACCEPTED_CASES: Record<string, string[]> = {
   'root-unknown-key': ['5:1: warning: unknown key `descripton` at the top level is ignored (did you mean `description`?)'],
-  'input-type-typo': ['10:11: warning: input `Images`: `AnyDirctory` is not a known data type (did you mean `AnyDirectory`?); it is taken as a data port all the same'],
-  'settings-unknown-key': ['65:7: warning: unknown key `mini_batch_size` in implementation.parallel.settings is ignored (did you mean `miniBatchSize`?)'],
   'environment-conda': [
     '43:5: note: amlEnvironment declares dependencies that minibatch does not install (it runs the entry with the interpreter you choose: --python, else settings.python, else amlEnvironment.python.interpreterPath, else python3): python=3.8, azureml-defaults, pillow, docker image mcr.microsoft.com/azureml/base:latest',
   ],

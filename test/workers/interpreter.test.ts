@@ -77,6 +77,29 @@ describe('resolveInterpreter', () => {
     expect(await resolveInterpreter(broken)).toEqual({ executable: '/fixed/python', version: '3.12.1' });
   });
 
+  it("a pyenv shim without that command: pyenv's reason and its versions, not its closing note", async () => {
+    // What pyenv's shim prints for a python3.9 that only a version not selected here has.
+    const shim = await fake(
+      'pyenv-python3.9',
+      `cat >&2 <<'EOF'
+pyenv: python3.9: command not found
+
+The \`python3.9' command exists in these Python versions:
+  3.9.18
+
+Note: See 'pyenv help global' for tips on allowing multiple
+      Python versions to be found at the same time.
+EOF
+exit 127`,
+    );
+    const error = await failure(resolveInterpreter(shim));
+    expect(error.message).toContain(
+      `cannot start the Python interpreter \`${shim}\`: pyenv has no \`python3.9\` in the Python versions it selects ` +
+        'here (it is in 3.9.18: select one with `pyenv local 3.9.18`, or name its path). Name a Python 3.8 or later',
+    );
+    expect(error.message).not.toContain('to be found at the same time');
+  });
+
   it('refuses something that is not Python', async () => {
     const error = await failure(resolveInterpreter(await fake('not-python', 'echo hello')));
     expect(error.message).toContain('does not behave like Python');

@@ -171,7 +171,15 @@ async function excludedDirReason(abs: string, name: string): Promise<string | nu
   if (name === 'venv' || name === '.venv') return 'virtual environment';
   const cfg = await stat(join(abs, 'pyvenv.cfg')).catch(() => null);
   if (cfg?.isFile()) return 'virtual environment (has pyvenv.cfg)';
+  // A run directory made with --run-dir inside the module's folder, by this run or an earlier one:
+  // its ledger, logs and outputs are no code, and may be large.
+  if (await isRunDir(abs)) return 'a minibatch run directory (has run.json)';
   return null;
+}
+
+async function isRunDir(abs: string): Promise<boolean> {
+  const isFile = async (name: string): Promise<boolean> => (await stat(join(abs, name)).catch(() => null))?.isFile() === true;
+  return (await isFile('run.json')) && ((await isFile('state.db')) || (await isFile(join('logs', 'readme.txt'))));
 }
 
 function tooLarge(

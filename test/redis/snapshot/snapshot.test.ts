@@ -48,6 +48,12 @@ function makeModule(root: string): void {
   write(root, 'lib/__pycache__/util.cpython-312.pyc', 'bytecode');
   write(root, '.minibatch/runs/r1/state.db', 'ledger');
   write(root, 'outputs/result.txt', 'bound output');
+  // Run directories of earlier runs made with --run-dir inside the module's folder, at any depth.
+  write(root, 'my-run/run.json', '{}');
+  write(root, 'my-run/state.db', 'ledger');
+  write(root, 'experiments/killed-early/run.json', '{}');
+  write(root, 'experiments/killed-early/logs/readme.txt', 'logs');
+  write(root, 'experiments/config/run.json', '{"a user file": "of the same name"}');
 }
 
 describe('packing a module folder', () => {
@@ -60,6 +66,9 @@ describe('packing a module folder', () => {
       'bin/run.sh',
       'empty',
       'entry.py',
+      'experiments',
+      'experiments/config',
+      'experiments/config/run.json',
       'lib',
       'lib/util.py',
       'module.yaml',
@@ -74,13 +83,16 @@ describe('packing a module folder', () => {
       '.venv',
       '__pycache__',
       'conda-env',
+      'experiments/killed-early',
       'lib/__pycache__',
+      'my-run',
       'node_modules',
       'outputs',
       'venv',
     ]);
     expect(packed.excluded.find((e) => e.path === 'conda-env')?.reason).toContain('pyvenv.cfg');
-    expect(packed.fileCount).toBe(4);
+    expect(packed.excluded.find((e) => e.path === 'my-run')?.reason).toBe('a minibatch run directory (has run.json)');
+    expect(packed.fileCount).toBe(5);
     expect(packed.digest).toBe(createHash('sha256').update(packed.archive).digest('hex'));
   });
 

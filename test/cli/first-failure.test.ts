@@ -1,0 +1,85 @@
+/**
+ * The first failure of a new module, as a user sees it: why it failed (the worker's stderr, a hint
+ * for the common causes) and which interpreter ran.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { ENTRIES, makeModule, moduleArgs, names } from '../helpers/module.js';
+
+const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+
+describe('the interpreter', () => {
+  it('is named on the first lines of a run, before anything can fail', async () => {
+    const m = makeModule({ entry: 'ok', files: names(2) });
+    const r = await runCli([...moduleArgs(m), '--processes', '1']);
+    expect(r.exitCode).toBe(0);
+    const version = execFileSync(PYTHON, ['-c', 'import platform; print(platform.python_version())'], { encoding: 'utf8' }).trim();
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual([`run directory: ${m.runDir}`, `python: ${PYTHON} (Python ${version})`]);
+  });
+});
+
+describe('why init() failed', () => {
+  it('an argparse exit shows argparse’s own line from stderr and says to use parse_known_args()', async () => {
+    const m = makeModule({ entry: 'init_parse_args', files: names(2) });
+    const r = await runCli([...moduleArgs(m), '--processes', '1']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain(`The last, in worker-0 (Python: ${PYTHON}):\nSystemExit: 2\n`);
+    expect(r.stdout).toContain(`The last lines of ${m.runDir}/logs/user/stderr/worker-0.txt:\n  usage: entry.py [-h] [--model MODEL]\n`);
+    expect(r.stdout).toContain(`  entry.py: error: unrecognized arguments: --output ${m.out}\n`);
+    expect(r.stdout).toContain(
+      'hint: argparse exited: minibatch appends `--output PATH` (the outputData folder) to the entry script\'s ' +
+        'arguments, as Azure did; parse them with `parser.parse_known_args()`',
+    );
+  });
+
+  it('a missing module names the interpreter that ran and how to choose another', async () => {
+    const m = makeModule({ entry: 'imports_missing', files: names(2) });
+    const r = await runCli([...moduleArgs(m), '--processes', '1']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain("ModuleNotFoundError: No module named 'minibatch_no_such_package'");
+    expect(r.stdout).toContain(
+      `hint: the entry script ran with ${PYTHON}, which cannot import \`minibatch_no_such_package\`: install it there ` +
+        `(\`${PYTHON} -m pip install …\`), or choose another with --python PATH`,
+    );
+  });
+
+  it('a syntax error names its file and line', async () => {
+    const m = makeModule({ entry: 'syntax_error', files: names(2) });
+    const r = await runCli([...moduleArgs(m), '--processes', '1']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain(`hint: a syntax error at ${m.root}/module/entry.py:4, as ${PYTHON} parses it`);
+  });
+});
+
+describe('the errors that remain', () => {
+  it('each once, with its tries, mini-batch, item and place; after retry-failed fixed them, none', async () => {
+    const m = makeModule({ entry: 'raises', files: [...names(4), 'bad-1'] });
+    const r = await runCli([...moduleArgs(m), '--mini-batch-size', '2', '--processes', '1']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('Errors that remain:\n  3 tries of mini-batch 0 (bad-1): ValueError: cannot score bad-1 at entry.py:7\n');
+    expect(r.stdout.match(/ValueError/g)).toHaveLength(1);
+    expect(readFileSync(join(m.runDir, 'logs', 'job_result.txt'), 'utf8')).toContain('  3 tries of mini-batch 0 (bad-1): ValueError: cannot score bad-1 at entry.py:7');
+
+    copyFileSync(join(ENTRIES, 'ok.py'), join(m.root, 'module', 'entry.py'));
+    const retried = await runCli(['retry-failed', m.runDir, '--no-progress']);
+    expect(retried.exitCode).toBe(0);
+    expect(retried.stdout).toContain('Succeeded: Every mini-batch succeeded.');
+    expect(retried.stdout).not.toContain('Errors that remain');
+    expect(retried.stdout).not.toContain('ValueError');
+  });
+
+  it("a timeout shows where run() was: its frame on the terminal, the stack in job_error.txt", async () => {
+    const m = makeModule({ entry: 'hangs', files: ['hang-1'] });
+    const r = await runCli([...moduleArgs(m), '--run-invocation-timeout', '500ms', '--run-max-try', '1', '--processes', '1']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain(
+      "  1 try of mini-batch 0 (hang-1): Timeout: run() did not return within 0.5 s (runInvocationTimeout); worker-0's process group was killed; it was at entry.py:12\n",
+    );
+    const errors = readFileSync(join(m.runDir, 'logs', 'job_error.txt'), 'utf8');
+    expect(errors).toContain('Where run() was, from the stderr log, is below\nStack (most recent call first):\n');
+    expect(errors).toMatch(/ {2}File ".*entry\.py", line 12 in run\n/);
+  });
+});
