@@ -13,6 +13,7 @@ import type { JobResult } from '../report/result.js';
 import { TryLog } from '../report/try-log.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { diskProblem, unwritable } from './disk-error.js';
+import { writeEndReport } from './end-report.js';
 import { finalizeRun } from './finalize.js';
 import { Scheduler } from './scheduler.js';
 import { killPoint } from './test-hooks.js';
@@ -92,7 +93,10 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
           `the ledger (state.db) has every try\n`,
       );
     }
-    return finalizeRun({ job, runId: opts.runId, paths, ledger, result, startedAt, resumeHint: opts.resumeHint });
+    const ended = finalizeRun({ job, runId: opts.runId, paths, ledger, result, startedAt, resumeHint: opts.resumeHint });
+    ledger.flush(); // the report reads the ledger through a connection of its own
+    await writeEndReport(paths, opts.progressStream);
+    return ended;
   } finally {
     progress.stop();
     await tryLog.close(); // idempotent: after a failure too, what was logged is written

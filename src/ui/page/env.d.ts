@@ -1,0 +1,2 @@
+/** esbuild gathers imported CSS into page.css. */
+declare module '*.css';
