@@ -20,6 +20,7 @@ import { killPoint } from '../core/kill-points.js';
 import { MINIBATCH_VERSION } from '../core/version.js';
 import { binaryInterpreter, resolveInterpreter } from '../workers/interpreter.js';
 import { addJobOptions, resolveJobFromCli, type JobOptions } from './options.js';
+import { writeEndReport } from './end-report.js';
 import { printDiagnostics } from './validate.js';
 
 export interface RunOptions extends JobOptions {
@@ -123,6 +124,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
         plainProgress: !opts.progress,
         handleSignals: true,
         resumeHint: `minibatch resume ${root}`,
+        report: writeEndReport,
       });
       await run.finish(result);
       process.stdout.write(formatSummary(result));

@@ -4,7 +4,7 @@
  * Ctrl-C.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 interface UiFlags {
   readonly port?: string;

@@ -13,7 +13,6 @@ import type { JobResult } from '../report/result.js';
 import { TryLog } from '../report/try-log.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { diskProblem, unwritable } from './disk-error.js';
-import { writeEndReport } from './end-report.js';
 import { finalizeRun } from './finalize.js';
 import { Scheduler } from './scheduler.js';
 import { killPoint } from '../core/kill-points.js';
@@ -35,6 +34,11 @@ export interface ExecuteOptions {
   readonly handleSignals: boolean;
   /** Printed when the run stops early, e.g. `minibatch resume <dir>`. */
   readonly resumeHint: string;
+  /**
+   * Writes the run's HTML report once it has ended (the command line passes src/ui's, which sits
+   * above this folder); it logs its own failures and never fails the run.
+   */
+  readonly report?: (paths: RunPaths, stream: NodeJS.WritableStream) => Promise<void>;
 }
 
 export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
@@ -94,8 +98,10 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
       );
     }
     const ended = finalizeRun({ job, runId: opts.runId, paths, ledger, result, startedAt, resumeHint: opts.resumeHint });
-    ledger.flush(); // the report reads the ledger through a connection of its own
-    await writeEndReport(paths, opts.progressStream);
+    if (opts.report !== undefined) {
+      ledger.flush(); // the report reads the ledger through a connection of its own
+      await opts.report(paths, opts.progressStream);
+    }
     return ended;
   } finally {
     progress.stop();

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../package-root.js';
-import type { RunView } from './data/view.js';
+import { PACKAGE_ROOT } from '../core/package-root.js';
+import type { RunPageData } from './data/view.js';
 
 export const PAGE_ASSETS = join(PACKAGE_ROOT, 'dist', 'ui-page');
 
@@ -35,7 +35,7 @@ export function pageAssets(): PageAssets {
 /** What the page's script reads first: where its data comes from. */
 export type PageBoot =
   | { readonly mode: 'server' }
-  | { readonly mode: 'report'; readonly view: RunView; readonly runDirHref: string };
+  | { readonly mode: 'report'; readonly view: RunPageData; readonly runDirHref: string };
 
 /** The shell the server sends for every page; the script fetches the rest. */
 export function shellHtml(title: string): string {
@@ -43,7 +43,7 @@ export function shellHtml(title: string): string {
 }
 
 /** One self-contained file: no request leaves it (a strict Content-Security-Policy says so too). */
-export function reportHtml(view: RunView, runDirHref: string): string {
+export function reportHtml(view: RunPageData, runDirHref: string): string {
   const { js, css } = pageAssets();
   const head =
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">` +

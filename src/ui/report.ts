@@ -4,8 +4,8 @@
  */
 import { dirname, relative, resolve, sep } from 'node:path';
 import { writeAtomic } from '../run/rundir.js';
-import { runPaths } from '../report/layout.js';
-import { buildRunView } from './data/run-view.js';
+import { runPaths } from '../core/run-paths.js';
+import { buildPageData } from './data/page-data.js';
 import { reportHtml } from './page-html.js';
 
 export const REPORT_FILE_NAME = 'report.html';
@@ -20,7 +20,7 @@ export function defaultReportFile(runDir: string): string {
  * (run-view.ts). Links to logs are relative to the report, so they work where the two travel together.
  */
 export function writeReport(runDir: string, file: string = defaultReportFile(runDir), options: { readonly ended?: boolean } = {}): string {
-  const view = buildRunView(runDir, { embedDetails: true, ended: options.ended === true });
+  const view = buildPageData(runDir, { embedDetails: true, ended: options.ended === true });
   const out = resolve(file);
   const href = relative(dirname(out), view.runDir).split(sep).join('/');
   writeAtomic(out, reportHtml(view, href === '' ? '.' : href));

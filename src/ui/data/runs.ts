@@ -4,7 +4,7 @@
  * two folders with one id (a copied run directory) are told apart by a suffix.
  */
 import { basename, join, resolve } from 'node:path';
-import { knownRuns } from '../../known-runs.js';
+import { knownRuns } from '../../core/known-runs.js';
 import { listRunDirs, snapshotRun } from '../../run/inspect.js';
 import type { RunRow } from './view.js';
 

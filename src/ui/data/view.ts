@@ -1,5 +1,5 @@
 /**
- * What the web view and the HTML report show of a run: one `RunView`, built on the server from the
+ * What the web view and the HTML report show of a run: one `RunPageData`, built on the server from the
  * run directory (run-view.ts) and drawn by the page (src/ui/page/). Everything heavy is aggregated
  * here, on the server: a run of 100,000 mini-batches reaches the page as a few thousand numbers.
  * The page imports these types only.
@@ -130,7 +130,7 @@ export interface BarDetail {
   }[];
 }
 
-export interface RunView {
+export interface RunPageData {
   readonly id: string;
   readonly runDir: string;
   /** Epoch ms when this view was read. */

@@ -1,7 +1,7 @@
 /**
  * The run page's charts, drawn by Apache ECharts (canvas, made for large series; only the parts used
  * are bundled). The server has aggregated the data already (src/ui/data/aggregate.ts): these only
- * map a `RunView` to chart options. The timeline is ECharts' custom series with one rectangle per
+ * map a `RunPageData` to chart options. The timeline is ECharts' custom series with one rectangle per
  * bar, its documented way to draw a Gantt chart.
  */
 import { BarChart, CustomChart, LineChart } from 'echarts/charts';

@@ -3,7 +3,7 @@
  * (data from the server, live through server-sent events) or inlined in a report (data inlined).
  */
 import type { PageBoot } from '../page-html.js';
-import type { BarDetail, RunRow, RunView } from '../data/view.js';
+import type { BarDetail, RunRow, RunPageData } from '../data/view.js';
 import { h } from './dom.js';
 import { mountRunPage } from './run-page.js';
 import { mountRunsList } from './runs-list.js';
@@ -12,7 +12,7 @@ import './style.css';
 declare global {
   interface Window {
     /** The page's state, for scripts and tests: the latest view and the charts. */
-    minibatch?: { view: RunView | null; charts: Record<string, unknown>; updates: number };
+    minibatch?: { view: RunPageData | null; charts: Record<string, unknown>; updates: number };
   }
 }
 
@@ -62,7 +62,7 @@ function start(): void {
   });
   const state: NonNullable<Window['minibatch']> = { view: null, charts: page.charts, updates: 0 };
   window.minibatch = state;
-  listen(`${base}/events`, 'view', (view: RunView) => {
+  listen(`${base}/events`, 'view', (view: RunPageData) => {
     state.view = view;
     state.updates++;
     page.render(view);

@@ -4,7 +4,7 @@
  * view of a live run: charts get new options, the other sections are rebuilt, and what the reader
  * opened (a failure, a bar's details) stays open.
  */
-import { OUTCOMES, type Bar, type BarDetail, type FailureView, type RunView } from '../data/view.js';
+import { OUTCOMES, type Bar, type BarDetail, type FailureView, type RunPageData } from '../data/view.js';
 import { chartIn, histogramOption, laneLabels, metricsOption, throughputOption, timelineOption, type Chart } from './charts.js';
 import { OUTCOME_COLORS } from './colors.js';
 import { formatCount, formatDuration, formatRate, formatTime, h } from './dom.js';
@@ -13,7 +13,7 @@ export interface RunPageSource {
   /** A link to a file of the run (relative to the run directory, or absolute). */
   fileHref(path: string): string;
   /** A mini-batch's details: embedded (report) or asked of the server. */
-  detail(view: RunView, miniBatch: number): Promise<BarDetail | null>;
+  detail(view: RunPageData, miniBatch: number): Promise<BarDetail | null>;
   /** Shown beside the title: `live`, or `report written …`. */
   readonly badge: string;
   /** The runs list, when there is one (not in a report). */
@@ -21,7 +21,7 @@ export interface RunPageSource {
 }
 
 export interface RunPage {
-  render(view: RunView): void;
+  render(view: RunPageData): void;
   /** For scripts and tests: the charts, by name. */
   readonly charts: Record<string, Chart>;
 }
@@ -29,7 +29,7 @@ export interface RunPage {
 export function mountRunPage(root: HTMLElement, source: RunPageSource): RunPage {
   const openFailures = new Set<string>();
   const charts: Record<string, Chart> = {};
-  let current: RunView | null = null;
+  let current: RunPageData | null = null;
 
   const header = h('header', { class: 'top' });
   const progress = h('section', { class: 'card progress', id: 'progress' });
@@ -68,7 +68,7 @@ export function mountRunPage(root: HTMLElement, source: RunPageSource): RunPage 
 
   return {
     charts,
-    render(view: RunView): void {
+    render(view: RunPageData): void {
       current = view;
       header.replaceChildren(...headerView(view, source));
       progress.replaceChildren(...progressView(view));
@@ -102,7 +102,7 @@ export function mountRunPage(root: HTMLElement, source: RunPageSource): RunPage 
   };
 }
 
-function headerView(v: RunView, source: RunPageSource): Node[] {
+function headerView(v: RunPageData, source: RunPageSource): Node[] {
   const s = v.status;
   return [
     h('div', { class: 'brand' }, source.home === null ? h('span', {}, 'minibatch') : h('a', { href: source.home }, 'minibatch'), h('span', { class: 'sep' }, '/'), h('span', {}, 'run')),
@@ -117,7 +117,7 @@ function figure(label: string, value: string, key: string, tone = ''): HTMLEleme
   return h('div', { class: `figure ${tone}` }, h('div', { class: 'value', 'data-figure': key }, value), h('div', { class: 'label' }, label));
 }
 
-function progressView(v: RunView): Node[] {
+function progressView(v: RunPageData): Node[] {
   const s = v.status;
   const p = v.progress;
   const total = Math.max(1, s.items.total);
@@ -210,7 +210,7 @@ function table(rows: readonly (readonly (string | Node)[])[], head?: readonly st
   );
 }
 
-function jobView(v: RunView): Node[] {
+function jobView(v: RunPageData): Node[] {
   const j = v.job;
   const record = (title: string, r: Readonly<Record<string, string>>): Node[] =>
     Object.keys(r).length === 0 ? [] : [h('h3', {}, title), table(Object.entries(r).map(([k, val]) => [k, h('code', {}, val)]))];
@@ -234,7 +234,7 @@ function jobView(v: RunView): Node[] {
 }
 
 /** The metrics section; `chartEl` (kept across updates) is placed in it when there are series. */
-function metricsView(v: RunView, chartEl: HTMLElement): Node[] {
+function metricsView(v: RunPageData, chartEl: HTMLElement): Node[] {
   const m = v.metrics;
   if (m === null) return [h('h2', {}, 'Metrics'), h('p', { class: 'empty' }, 'The script logged no metrics (Run.log writes logs/metrics.jsonl).')];
   const out: Node[] = [h('h2', {}, 'Metrics ', h('span', { class: 'count' }, m.file))];
@@ -246,7 +246,7 @@ function metricsView(v: RunView, chartEl: HTMLElement): Node[] {
 }
 
 /** The run's own files as a list, and each worker's logs as a row of a table. */
-function linksView(v: RunView, source: RunPageSource): Node[] {
+function linksView(v: RunPageData, source: RunPageSource): Node[] {
   const link = (label: string, path: string): HTMLElement => h('a', { href: source.fileHref(path), target: '_blank', title: path }, label);
   const main = v.links.filter((l) => l.worker === null);
   const workers = [...new Set(v.links.flatMap((l) => (l.worker === null ? [] : [l.worker])))];

@@ -7,7 +7,7 @@
  *   GET /runs/:id                      a run's page (404 for an unknown id)
  *   GET /assets/page.js|page.css       the page's script and style
  *   GET /api/runs                      RunRow[]
- *   GET /api/runs/:id                  RunView
+ *   GET /api/runs/:id                  RunPageData
  *   GET /api/runs/:id/mini-batches/:i  BarDetail of one mini-batch
  *   GET /api/runs/:id/files/<path>     a file of the run directory or its outputs, as text
  *   GET /api/events, /api/runs/:id/events   server-sent events: `runs` / `view`, sent when they change
@@ -18,9 +18,9 @@ import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { Ledger } from '../../ledger/sqlite.js';
 import { readRunJson } from '../../run/rundir.js';
-import { runPaths } from '../../report/layout.js';
+import { runPaths } from '../../core/run-paths.js';
 import { confinedFile } from '../data/files.js';
-import { barDetail, buildRunView } from '../data/run-view.js';
+import { barDetail, buildPageData } from '../data/page-data.js';
 import { discoverRuns, runRow } from '../data/runs.js';
 import { pageAssets, shellHtml } from '../page-html.js';
 import { changeSignature } from './watch.js';
@@ -54,7 +54,7 @@ export function createApp(options: AppOptions): Hono {
   app.get('/api/runs', (c) => c.json([...runs()].map(([id, dir]) => runRow(id, dir))));
   app.get('/api/runs/:id', (c) => {
     const dir = runDir(c);
-    return dir === undefined ? notFound(c, c.req.param('id')) : c.json(buildRunView(dir));
+    return dir === undefined ? notFound(c, c.req.param('id')) : c.json(buildPageData(dir));
   });
   app.get('/api/runs/:id/mini-batches/:index', (c) => {
     const dir = runDir(c);
@@ -100,7 +100,7 @@ export function createApp(options: AppOptions): Hono {
       let last = '';
       while (!stream.aborted) {
         const signature = changeSignature(dir, Date.now());
-        if (signature !== last) await stream.writeSSE({ event: 'view', data: JSON.stringify(buildRunView(dir)) });
+        if (signature !== last) await stream.writeSSE({ event: 'view', data: JSON.stringify(buildPageData(dir)) });
         last = signature;
         await stream.sleep(watchMs);
       }

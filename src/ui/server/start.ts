@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import { EnvironmentError } from '../../errors.js';
+import { EnvironmentError } from '../../core/errors.js';
 import { createApp } from './app.js';
 
 export interface UiOptions {

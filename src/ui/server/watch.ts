@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { runPaths } from '../../report/layout.js';
+import { runPaths } from '../../core/run-paths.js';
 
 /** A live run's page is sent at least this often. */
 const LIVE_REFRESH_MS = 5000;

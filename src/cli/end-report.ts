@@ -3,11 +3,11 @@
  * code is loaded only here, after the run, never on its start-up path; a report that cannot be
  * written is a warning, never the run's failure: the ledger and the logs hold everything it shows.
  */
-import type { RunPaths } from '../report/layout.js';
+import type { RunPaths } from '../core/run-paths.js';
 
 export async function writeEndReport(paths: RunPaths, stream: NodeJS.WritableStream): Promise<void> {
   try {
-    // The one import of src/ui from here: lazily, so that `run` does not load it to start.
+    // Loaded only now, so that `run` does not load the web view's code to start.
     const { writeReport } = await import('../ui/report.js');
     writeReport(paths.root, undefined, { ended: true });
   } catch (error) {

@@ -1,5 +1,5 @@
 /**
- * A run directory read into a `RunView` (view.ts): the status (`minibatch status`'s own report),
+ * A run directory read into a `RunPageData` (view.ts): the status (`minibatch status`'s own report),
  * the ledger's tries aggregated for the charts, failures grouped with their tracebacks and the
  * worker's log tail, the job as `explain` shows it, logged metrics and links to the logs.
  * Read-only (the ledger is opened read-only, beside a live run's writer).
@@ -11,13 +11,13 @@ import { Ledger } from '../../ledger/sqlite.js';
 import { buildStatus } from '../../report/status.js';
 import { snapshotRun, type RunSnapshot } from '../../run/inspect.js';
 import { runState } from '../../run/run-state.js';
-import { outputDataPath } from '../../run/worker-init.js';
+import { outputDataPath } from '../../workers/worker-init.js';
 import { buildHistogram, buildThroughput, buildTimeline, rates } from './aggregate.js';
 import { jobView } from './job-view.js';
 import { readMetrics } from './metrics.js';
-import type { BarDetail, FailureView, LinkView, RunView } from './view.js';
+import type { BarDetail, FailureView, LinkView, RunPageData } from './view.js';
 
-export interface RunViewOptions {
+export interface PageDataOptions {
   /**
    * Read by the run's own process once it has finished (the report `run` writes): its lock is still
    * held, so the state is the recorded outcome, not `running`.
@@ -43,7 +43,7 @@ const EMBED_ALL_UP_TO = 1000;
 const LOG_TAIL_BYTES = 8192;
 const LOG_TAIL_LINES = 40;
 
-export function buildRunView(dir: string, options: RunViewOptions = {}): RunView {
+export function buildPageData(dir: string, options: PageDataOptions = {}): RunPageData {
   const now = options.now ?? Date.now();
   let snapshot = snapshotRun(dir, { insight: true });
   if (options.ended === true) snapshot = { ...snapshot, owner: null, state: runState(null, snapshot.recorded) };
