@@ -10,7 +10,10 @@ export type Confined = { readonly ok: true; readonly file: string } | { readonly
 
 /** `requested` (relative to `runDir`, or absolute) if it is a file inside `runDir` or one of `outputs`. */
 export function confinedFile(runDir: string, outputs: readonly string[], requested: string): Confined {
-  const wanted = isAbsolute(requested) ? requested : resolve(runDir, requested);
+  const wanted = isAbsolute(requested) ? resolve(requested) : resolve(runDir, requested);
+  const outside: Confined = { ok: false, status: 403, why: `${requested} is outside the run directory and its outputs` };
+  // Judged by its name first, so that whether a file outside exists is not told either.
+  if (![runDir, ...outputs].some((root) => inside(resolve(root), wanted))) return outside;
   let real: string;
   try {
     real = realpathSync(wanted);
@@ -24,9 +27,7 @@ export function confinedFile(runDir: string, outputs: readonly string[], request
       return [];
     }
   });
-  if (!roots.some((root) => inside(root, real))) {
-    return { ok: false, status: 403, why: `${requested} is outside the run directory and its outputs` };
-  }
+  if (!roots.some((root) => inside(root, real))) return outside;
   if (!statSync(real).isFile()) return { ok: false, status: 404, why: `${requested} is not a file` };
   return { ok: true, file: real };
 }
