@@ -8,8 +8,6 @@ import { OUTCOMES, type Bar, type HistogramView, type OutcomeName, type Throughp
 
 /** Bars drawn one per try up to this many tries; beyond it, short succeeded tries merge. */
 export const MAX_BARS = 4000;
-/** Merged bars span at least this fraction of the timeline (about a pixel of a wide chart). */
-const MERGE_FRACTION = 1 / 1500;
 const THROUGHPUT_BUCKETS = 240;
 const HISTOGRAM_BINS = 40;
 const LAST_MINUTE_MS = 60_000;
@@ -37,7 +35,13 @@ export function buildTimeline(tries: readonly TryTuple[], now: number | null): T
   if (now !== null) end = Math.max(end, now);
   const workers = [...new Set(tries.map((t) => t[0]))].sort((a, b) => machineOf(a).localeCompare(machineOf(b)) || compareWorkers(a, b));
   const laneOf = new Map(workers.map((w, i) => [w, i] as const));
-  const mergeWithin = tries.length > MAX_BARS ? Math.max(1, (end - start) * MERGE_FRACTION) : 0;
+  // A merged bar spans at most `mergeWithin`, so each lane holds about span / mergeWithin of them,
+  // plus the failures between them. Failures stay bars of their own, however short (they are what
+  // a reader looks for), unless there are so many that they too must merge.
+  const failures = tries.reduce((n, t) => n + (t[3] === 'succeeded' ? 0 : 1), 0);
+  const keepFailures = failures <= MAX_BARS / 4;
+  const budget = MAX_BARS - (keepFailures ? 2 * failures : 0);
+  const mergeWithin = tries.length > MAX_BARS ? Math.max(1, ((end - start) * workers.length) / (budget / 2)) : 0;
   const bars: Bar[] = [];
   let open: [number, number, number, number, number, number, number, number] | null = null;
   const close = (): void => {
@@ -49,8 +53,8 @@ export function buildTimeline(tries: readonly TryTuple[], now: number | null): T
     const s = startedAt - start;
     const e = s + durationMs;
     const code = outcomeCode(outcome);
-    // Failures stay bars of their own, however short: they are what a reader looks for.
-    if (open !== null && code === 0 && open[3] === 0 && open[0] === lane && s - open[2] <= mergeWithin && e - open[1] <= mergeWithin) {
+    const mergeable = code === 0 || !keepFailures;
+    if (open !== null && mergeable && open[3] === code && open[0] === lane && s - open[2] <= mergeWithin && e - open[1] <= mergeWithin) {
       open[2] = Math.max(open[2], e);
       open[6] += 1;
       open[7] += items;
