@@ -41,7 +41,8 @@ describe('aggregating tries for the page', () => {
     expect(throughput?.itemsPerSecond.reduce((n, v) => n + (v * (throughput.bucketMs / 1000)), 0)).toBeCloseTo(100_000, 0);
     expect(histogram?.counts.reduce((a, b) => a + b, 0)).toBe(100_000);
     expect(histogram?.counts.length).toBeLessThanOrEqual(40);
-    expect(elapsed).toBeLessThan(1000);
+    // Linear, not quadratic: about 0.1 s on an idle machine; generous for a loaded one.
+    expect(elapsed).toBeLessThan(5000);
   });
 
   it('a small run: one bar per try, nothing merged', () => {

@@ -30,7 +30,7 @@ export function throughputOption(t: ThroughputView): echarts.EChartsCoreOption {
     animation: false,
     textStyle: FONT,
     grid: { left: 56, right: 56, top: 28, bottom: 28 },
-    legend: { top: 0, right: 8, textStyle: FONT, data: ['items/s', 'failed tries'] },
+    legend: { top: 0, right: 8, icon: 'roundRect', itemWidth: 12, itemHeight: 8, textStyle: FONT, data: ['items/s', 'failed tries'] },
     tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => (typeof v === 'number' ? v.toFixed(2) : String(v)) },
     xAxis: { type: 'time', axisLabel: FONT },
     yAxis: [
@@ -90,7 +90,7 @@ export function timelineOption(t: TimelineView, onTooltip: (bar: Bar) => string)
       type: 'value',
       min: t.start,
       max: t.end,
-      axisLabel: { ...FONT, formatter: (v: number) => `+${formatDuration(v - t.start)}` },
+      axisLabel: { ...FONT, hideOverlap: true, formatter: (v: number) => `+${formatDuration(v - t.start)}` },
       splitLine: { lineStyle: { color: '#eef0f4' } },
     },
     yAxis: {
