@@ -22,6 +22,15 @@ import { ARTIFACTS, browserMissing, launchBrowser, makeUiModule, startUi, type U
 
 const missing = browserMissing();
 
+// What the callbacks given to `page.evaluate` see in the browser: the page's own state
+// (src/ui/page/main.ts) and the bits of the DOM they use. Declared here, for this file only: the
+// tests' project has no DOM types.
+declare const window: { minibatch?: { updates: number; view: RunPageData | null; charts: Record<string, unknown> }; longestTaskMs?: number };
+declare const document: {
+  querySelector(selector: string): { textContent: string | null } | null;
+  getElementById(id: string): { getBoundingClientRect(): { left: number; top: number } } | null;
+};
+
 let tmp: { dir: string; cleanup: () => void };
 let module: UiModule;
 let doneDir: string;
@@ -58,7 +67,7 @@ afterAll(async () => {
 
 /** The page's own state (src/ui/page/main.ts): its latest data and how many updates it drew. */
 async function pageState(page: Page): Promise<{ updates: number; view: RunPageData | null }> {
-  return page.evaluate(() => ({ updates: window.minibatch?.updates ?? 0, view: (window.minibatch?.view ?? null) as RunPageData | null }));
+  return page.evaluate(() => ({ updates: window.minibatch?.updates ?? 0, view: window.minibatch?.view ?? null }));
 }
 
 const figure = (page: Page, key: string): Promise<string> => page.locator(`[data-figure="${key}"]`).innerText();
@@ -206,14 +215,18 @@ describe.skipIf(missing !== null)(`minibatch ui and report in Chromium${missing 
     db.close();
 
     const page = await browser.newPage();
-    await page.evaluate(() => undefined);
+    // The longest task the page runs (drawing included): while it runs, the page cannot answer.
+    await page.addInitScript(
+      'window.longestTaskMs = 0; new PerformanceObserver((list) => { for (const e of list.getEntries()) ' +
+        'window.longestTaskMs = Math.max(window.longestTaskMs, e.duration); }).observe({ type: "longtask", buffered: true });',
+    );
     const started = Date.now();
     await page.goto(new URL('/runs/big', server.url).href);
     await page.waitForFunction(() => (window.minibatch?.updates ?? 0) >= 1, undefined, { timeout: 20_000 });
     const shownMs = Date.now() - started;
     // The page answers at once after drawing: the longest task it ran, and a round trip now.
     const probe = await page.evaluate(async () => {
-      const longest = performance.getEntriesByType('longtask').reduce((m, e) => Math.max(m, e.duration), 0);
+      const longest = window.longestTaskMs ?? 0;
       const t = performance.now();
       await new Promise((r) => setTimeout(r, 0));
       return { longest, roundTripMs: performance.now() - t };
@@ -225,7 +238,10 @@ describe.skipIf(missing !== null)(`minibatch ui and report in Chromium${missing 
     expect(await page.locator('#timeline-chart').getAttribute('data-lanes')).toBe('16');
     expect(shownMs).toBeLessThan(10_000);
     expect(probe.roundTripMs).toBeLessThan(200);
-    writeFileSync(join(ARTIFACTS, 'big-run.txt'), `100,000 mini-batches: page drawn ${shownMs} ms after navigation; ${view?.timeline?.bars.length} bars; round trip after ${probe.roundTripMs.toFixed(1)} ms\n`);
+    // About 0.1 s on an idle machine; generous for one shared by many.
+    expect(probe.longest).toBeLessThan(2000);
+    writeFileSync(join(ARTIFACTS, 'big-run.txt'), `100,000 mini-batches: page drawn ${shownMs} ms after navigation; ${view?.timeline?.bars.length} bars; ` +
+        `longest task ${probe.longest.toFixed(0)} ms; round trip after ${probe.roundTripMs.toFixed(1)} ms\n`);
     await page.screenshot({ path: join(ARTIFACTS, 'big-run.png'), fullPage: false });
     await page.close();
   });
