@@ -10,7 +10,7 @@ import type { FailureGroup, TryTuple } from '../../ledger/history.js';
 import { Ledger } from '../../ledger/sqlite.js';
 import { buildStatus } from '../../report/status.js';
 import { snapshotRun, type RunSnapshot } from '../../run/inspect.js';
-import { runState } from '../../run/run-state.js';
+import { runState } from '../../run/run-status.js';
 import { outputDataPath } from '../../workers/worker-init.js';
 import { buildHistogram, buildThroughput, buildTimeline, rates } from './aggregate.js';
 import { jobView } from './job-view.js';
