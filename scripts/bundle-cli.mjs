@@ -62,7 +62,10 @@ rmSync(join(outdir, 'main.js'), { force: true }); // the launcher of builds befo
 // the charts and components the page uses.
 await build({
   absWorkingDir: root,
-  entryPoints: { page: 'src/ui/page/main.ts' },
+  entryPoints: [
+    { in: 'src/ui/page/main.ts', out: 'page' },
+    { in: 'src/ui/page/style.css', out: 'page' },
+  ],
   outdir: join(root, 'dist', 'ui-page'),
   bundle: true,
   format: 'iife',

@@ -11,8 +11,20 @@ import type { InputTable } from './inputs.js';
 import { MINI_BATCH_COLUMNS, toMiniBatch, toTry, TRY_COLUMNS, type MiniBatchRow, type TryRow } from './records.js';
 import type { MiniBatchDetail, StoredTry } from './types.js';
 
-/** One finished try: [worker, startedAt (epoch ms), durationMs, outcome, miniBatch, attempt, items settled]. */
-export type TryTuple = readonly [worker: string, startedAt: number, durationMs: number, outcome: string, miniBatch: number, attempt: number, items: number];
+/**
+ * One finished try: [worker, startedAt (epoch ms), durationMs, outcome, miniBatch, attempt, items it
+ * settled (succeeded, or failed for good), items in its mini-batch].
+ */
+export type TryTuple = readonly [
+  worker: string,
+  startedAt: number,
+  durationMs: number,
+  outcome: string,
+  miniBatch: number,
+  attempt: number,
+  settled: number,
+  size: number,
+];
 
 export interface FailureGroup {
   /** `raised`, `timeout`, `crash`, `bad_return`. */
@@ -35,8 +47,9 @@ export interface MiniBatchHistory {
 export function readTries(db: Database.Database): TryTuple[] {
   return db
     .prepare<[], TryTuple>(
-      `SELECT worker, started_at, duration_ms, outcome, idx, attempt, succeeded_items + failed_items
-       FROM tries ORDER BY worker, started_at`,
+      `SELECT t.worker, t.started_at, t.duration_ms, t.outcome, t.idx, t.attempt, t.succeeded_items + t.failed_items,
+         coalesce(m.item_count, 0)
+       FROM tries t LEFT JOIN mini_batches m ON m.idx = t.idx ORDER BY t.worker, t.started_at`,
     )
     .raw()
     .all();

@@ -16,7 +16,7 @@ function bigRun(n: number, workers: number): TryTuple[] {
     const start = ends[w] ?? 0;
     const duration = 50 + ((i * 37) % 101);
     ends[w] = start + duration + 1;
-    tries.push([`worker-${w}`, start, duration, i % 1000 === 999 ? 'raised' : 'succeeded', i, 1, 1]);
+    tries.push([`worker-${w}`, start, duration, i % 1000 === 999 ? 'raised' : 'succeeded', i, 1, 1, 1]);
   }
   return tries.sort((a, b) => a[0].localeCompare(b[0]) || a[1] - b[1]);
 }
@@ -47,17 +47,18 @@ describe('aggregating tries for the page', () => {
 
   it('a small run: one bar per try, nothing merged', () => {
     const tries: TryTuple[] = [
-      ['worker-0', 1000, 100, 'succeeded', 0, 1, 2],
-      ['worker-0', 1101, 100, 'timeout', 1, 1, 2],
-      ['worker-1', 1000, 300, 'succeeded', 2, 1, 2],
+      ['worker-0', 1000, 100, 'succeeded', 0, 1, 2, 2],
+      ['worker-0', 1101, 100, 'timeout', 1, 1, 0, 3],
+      ['worker-1', 1000, 300, 'succeeded', 2, 1, 2, 2],
     ];
     const timeline = buildTimeline(tries, null);
     expect(timeline?.bars).toEqual([
       [0, 0, 100, 0, 0, 1, 1, 2],
-      [0, 101, 201, 2, 1, 1, 1, 2],
+      [0, 101, 201, 2, 1, 1, 1, 3],
       [1, 0, 300, 0, 2, 1, 1, 2],
     ]);
-    expect(rates(tries, null)).toEqual({ wholeRun: (6 * 1000) / 300, lastMinute: (6 * 1000) / 300, elapsedMs: 300 });
+    // A failed try that will be tried again settles no item.
+    expect(rates(tries, null)).toEqual({ wholeRun: (4 * 1000) / 300, lastMinute: (4 * 1000) / 300, elapsedMs: 300 });
   });
 
   it('names the machine of a worker on Redis by its agent', () => {

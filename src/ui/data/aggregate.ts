@@ -48,7 +48,7 @@ export function buildTimeline(tries: readonly TryTuple[], now: number | null): T
     if (open !== null) bars.push(open);
     open = null;
   };
-  for (const [worker, startedAt, durationMs, outcome, miniBatch, attempt, items] of tries) {
+  for (const [worker, startedAt, durationMs, outcome, miniBatch, attempt, , items] of tries) {
     const lane = laneOf.get(worker) ?? 0;
     const s = startedAt - start;
     const e = s + durationMs;
@@ -90,7 +90,7 @@ export function buildThroughput(tries: readonly TryTuple[], now: number | null):
   const failed = new Array<number>(n).fill(0);
   for (const t of tries) {
     const b = Math.min(n - 1, Math.floor((t[1] + t[2] - start) / bucketMs));
-    if (t[3] === 'succeeded' || t[6] > 0) items[b] = (items[b] ?? 0) + t[6];
+    items[b] = (items[b] ?? 0) + t[6];
     if (t[3] !== 'succeeded') failed[b] = (failed[b] ?? 0) + 1;
   }
   return { start, bucketMs, itemsPerSecond: items.map((i) => (i * 1000) / bucketMs), failedTries: failed };

@@ -13,7 +13,8 @@ export type OutcomeName = (typeof OUTCOMES)[number];
 /**
  * A bar of the timeline: `[lane, startMs, endMs, outcome, miniBatch, attempt, count, items]`, times
  * relative to `TimelineView.start`. `count` > 1 when consecutive tries of one worker with one outcome,
- * too short to see apart, were merged into one bar (`miniBatch` is then the first of them).
+ * too short to see apart, were merged into one bar (`miniBatch` is then the first of them); `items`
+ * counts the items of its mini-batches.
  */
 export type Bar = readonly [lane: number, startMs: number, endMs: number, outcome: number, miniBatch: number, attempt: number, count: number, items: number];
 

@@ -34,8 +34,8 @@ export function throughputOption(t: ThroughputView): echarts.EChartsCoreOption {
     tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => (typeof v === 'number' ? v.toFixed(2) : String(v)) },
     xAxis: { type: 'time', axisLabel: FONT },
     yAxis: [
-      { type: 'value', name: 'items/s', nameTextStyle: FONT, axisLabel: FONT, splitLine: { lineStyle: { color: '#eef0f4' } } },
-      { type: 'value', name: 'failed', nameTextStyle: FONT, axisLabel: FONT, splitLine: { show: false }, minInterval: 1 },
+      { type: 'value', axisLabel: FONT, splitLine: { lineStyle: { color: '#eef0f4' } } },
+      { type: 'value', axisLabel: FONT, splitLine: { show: false }, minInterval: 1 },
     ],
     series: [
       {

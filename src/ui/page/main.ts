@@ -7,7 +7,6 @@ import type { BarDetail, RunRow, RunPageData } from '../data/view.js';
 import { h } from './dom.js';
 import { mountRunPage } from './run-page.js';
 import { mountRunsList } from './runs-list.js';
-import './style.css';
 
 declare global {
   interface Window {
@@ -29,7 +28,7 @@ function start(): void {
     const page = mountRunPage(app, {
       fileHref: (path) => (path.startsWith('/') ? `file://${encodeURI(path)}` : `${b.runDirHref}/${encodeURI(path)}`),
       detail: (view, index) => Promise.resolve(view.details[index] ?? null),
-      badge: `report · ${new Date(b.view.readAt).toLocaleString('en-GB')}`,
+      badge: (view) => `report · ${new Date(view.readAt).toLocaleString('en-GB')}`,
       home: null,
     });
     page.render(b.view);
@@ -57,7 +56,7 @@ function start(): void {
       const response = await fetch(`${base}/mini-batches/${index}`);
       return response.ok ? ((await response.json()) as BarDetail) : null;
     },
-    badge: 'live',
+    badge: (view) => (view.status.state === 'running' ? 'live' : ''),
     home: '/',
   });
   const state: NonNullable<Window['minibatch']> = { view: null, charts: page.charts, updates: 0 };

@@ -14,8 +14,8 @@ export interface RunPageSource {
   fileHref(path: string): string;
   /** A mini-batch's details: embedded (report) or asked of the server. */
   detail(view: RunPageData, miniBatch: number): Promise<BarDetail | null>;
-  /** Shown beside the title: `live`, or `report written …`. */
-  readonly badge: string;
+  /** Shown beside the title: `live`, or `report written …`; nothing when empty. */
+  badge(view: RunPageData): string;
   /** The runs list, when there is one (not in a report). */
   readonly home: string | null;
 }
@@ -106,7 +106,7 @@ function headerView(v: RunPageData, source: RunPageSource): Node[] {
   const s = v.status;
   return [
     h('div', { class: 'brand' }, source.home === null ? h('span', {}, 'minibatch') : h('a', { href: source.home }, 'minibatch'), h('span', { class: 'sep' }, '/'), h('span', {}, 'run')),
-    h('h1', {}, `${s.module.name} `, h('span', { class: 'version' }, s.module.version), ' ', h('span', { class: `state state-${s.state}`, id: 'run-state' }, s.state), h('span', { class: 'badge' }, source.badge)),
+    h('h1', {}, `${s.module.name} `, h('span', { class: 'version' }, s.module.version), ' ', h('span', { class: `state state-${s.state}`, id: 'run-state' }, s.state), source.badge(v) !== '' && h('span', { class: 'badge' }, source.badge(v))),
     h('div', { class: 'meta' }, h('span', {}, 'run ', h('code', {}, s.runId)), h('span', {}, `started ${formatTime(s.createdAt)}`), h('span', {}, h('code', {}, s.runDir))),
     ...(s.result !== null ? [h('div', { class: `result result-${s.result.status}` }, s.result.reason)] : []),
     ...(s.next !== null ? [h('div', { class: 'next' }, 'next: ', h('code', {}, s.next))] : []),
@@ -138,7 +138,7 @@ function progressView(v: RunPageData): Node[] {
       figure('items succeeded', formatCount(s.items.succeeded), 'items.succeeded', 'good'),
       figure('items failed', formatCount(s.items.failed), 'items.failed', s.items.failed > 0 ? 'bad' : ''),
       figure('items pending', formatCount(s.items.pending), 'items.pending'),
-      figure('mini-batches', `${formatCount(s.miniBatches.succeeded)} ok · ${formatCount(s.miniBatches.partial)} partial · ${formatCount(s.miniBatches.failed)} failed / ${formatCount(s.miniBatches.total)}`, 'miniBatches'),
+      figure('mini-batches: succeeded · partial · failed / all', `${formatCount(s.miniBatches.succeeded)} · ${formatCount(s.miniBatches.partial)} · ${formatCount(s.miniBatches.failed)} / ${formatCount(s.miniBatches.total)}`, 'miniBatches', 'wide'),
       figure('tries', formatCount(s.tries), 'tries'),
       figure('whole run', formatRate(p.wholeRunPerSecond), 'throughput.wholeRun'),
       figure('last minute', formatRate(p.lastMinutePerSecond), 'throughput.lastMinute'),

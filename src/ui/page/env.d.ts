@@ -1,2 +1,0 @@
-/** esbuild gathers imported CSS into page.css. */
-declare module '*.css';
