@@ -43,7 +43,7 @@ function bundleCommonJs(name, entry, options = {}) {
 }
 
 await bundleCommonJs('minibatch', 'src/cli/main.ts', {
-  external: ['better-sqlite3', 'bullmq', 'ioredis', 'cli-progress'],
+  external: ['better-sqlite3', 'bullmq', 'ioredis', 'cli-progress', 'hono', '@hono/node-server'],
   sourcemap: 'linked',
 });
 
@@ -57,6 +57,25 @@ if (dynamic !== -1) throw new Error(`dist/cli/minibatch.cjs:${dynamic + 1} still
 // module loader, ~8 ms more of every command than a CommonJS one (bench/, issue 3).
 await bundleCommonJs('main', 'src/cli/launcher.ts');
 rmSync(join(outdir, 'main.js'), { force: true }); // the launcher of builds before this one
+// The web page of `minibatch ui` and `minibatch report` (src/ui/page/): one script and one style,
+// served by the server and inlined into reports. A browser bundle: ECharts is compiled in, only
+// the charts and components the page uses.
+await build({
+  absWorkingDir: root,
+  entryPoints: [
+    { in: 'src/ui/page/main.ts', out: 'page' },
+    { in: 'src/ui/page/style.css', out: 'page' },
+  ],
+  outdir: join(root, 'dist', 'ui-page'),
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: ['chrome110', 'firefox110', 'safari16'],
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
 // The `minibatch` executable: a shell script that starts Node on main.cjs (src/cli/minibatch.sh says why).
 const executable = join(outdir, 'minibatch');
 copyFileSync(join(root, 'src', 'cli', 'minibatch.sh'), executable);

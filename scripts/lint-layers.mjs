@@ -7,7 +7,7 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 
 /** Lowest first. A folder may import from itself and from any folder before it. */
-export const LAYERS = ['core', 'spec', 'data', 'workers', 'ledger', 'report', 'redis', 'run', 'cli'];
+export const LAYERS = ['core', 'spec', 'data', 'workers', 'ledger', 'report', 'redis', 'run', 'ui', 'cli'];
 
 const SRC = resolve(import.meta.dirname, '..', 'src');
 

@@ -9,6 +9,7 @@ import { parseProcesses } from '../redis/connection/cli-options.js';
 import { CONTINUE_SETTINGS } from '../run/overrides.js';
 import type { RunSettings } from '../spec/types.js';
 import { parseJobFlags, SETTING_FLAGS, type JobOptions } from './options.js';
+import { writeEndReport } from './end-report.js';
 
 export interface ContinueCliOptions extends JobOptions {
   /** commander's `--no-progress`: false when given. */
@@ -25,6 +26,8 @@ export interface ContinueChoices {
   readonly processes: number | null;
   /** `--backend` as given. */
   readonly backend: string | undefined;
+  /** Writes the HTML report as the run ends. */
+  readonly report: typeof writeEndReport;
 }
 
 const collect = (value: string, previous: readonly string[]): string[] => [...previous, value];
@@ -76,7 +79,7 @@ export function continueChoices(command: string, opts: ContinueCliOptions): Cont
   const processes = parseProcesses(opts.processes, true);
   const settingFlags = processes === 0 ? { ...opts, processes: undefined } : opts;
   const overrides = parseJobFlags({ ...settingFlags, input: [], param: [], output: [], env: [] }).settings;
-  return { overrides, processes, backend: opts.backend };
+  return { overrides, processes, backend: opts.backend, report: writeEndReport };
 }
 
 function flagName(flags: string): string {

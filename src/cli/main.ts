@@ -20,11 +20,13 @@ import { colorsFor, disableColors } from '../report/colors.js';
 import { register as registerDebug } from './debug.js';
 import { register as registerExplain } from './explain.js';
 import { register as registerInit } from './init.js';
+import { register as registerReport } from './report.js';
 import { register as registerResume } from './resume.js';
 import { register as registerRetryFailed } from './retry-failed.js';
 import { register as registerRun } from './run.js';
 import { register as registerRuns } from './runs.js';
 import { register as registerStatus } from './status.js';
+import { register as registerUi } from './ui.js';
 import { register as registerValidate } from './validate.js';
 import { register as registerWorker } from './worker.js';
 
@@ -46,6 +48,8 @@ function buildProgram(): Command {
   registerRetryFailed(program);
   registerStatus(program);
   registerRuns(program);
+  registerUi(program);
+  registerReport(program);
   registerWorker(program);
   return program;
 }

@@ -24,6 +24,7 @@ import { addJobOptions, resolveJobFromCli, type JobOptions } from './options.js'
 import { rememberRun } from '../core/known-runs.js';
 import { colorsFor } from '../report/colors.js';
 import { formatInterpreter } from '../report/run-header.js';
+import { writeEndReport } from './end-report.js';
 import { printDiagnostics } from './validate.js';
 
 export interface RunOptions extends JobOptions {
@@ -144,6 +145,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
         plainProgress: !opts.progress,
         handleSignals: true,
         resumeHint: `minibatch resume ${root}`,
+        report: writeEndReport,
       });
       await run.finish(result);
       if (opts.json === true) process.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -37,6 +37,8 @@ export type ErrorCode =
   | 'REDIS_UNAVAILABLE'
   /** An output or the run directory cannot be written (full disk, read-only). */
   | 'OUTPUT_UNWRITABLE'
+  /** `minibatch ui` cannot listen on the port and address asked for. */
+  | 'PORT_UNAVAILABLE'
   /** The run ended and failed (threshold exceeded, nothing succeeded, workers cannot init). */
   | 'RUN_FAILED'
   /** The user interrupted the run. */
@@ -96,9 +98,9 @@ export class RunDirConflictError extends MinibatchError {
 /** Something this machine lacks or refuses: a lock, an interpreter, Redis, a writable disk. Exit 3. */
 export class EnvironmentError extends MinibatchError {
   readonly exitCode = EXIT.cannotRun;
-  readonly code: 'RUN_DIR_LOCKED' | 'INTERPRETER_UNAVAILABLE' | 'REDIS_UNAVAILABLE' | 'OUTPUT_UNWRITABLE';
+  readonly code: 'RUN_DIR_LOCKED' | 'INTERPRETER_UNAVAILABLE' | 'REDIS_UNAVAILABLE' | 'OUTPUT_UNWRITABLE' | 'PORT_UNAVAILABLE';
   constructor(
-    code: 'RUN_DIR_LOCKED' | 'INTERPRETER_UNAVAILABLE' | 'REDIS_UNAVAILABLE' | 'OUTPUT_UNWRITABLE',
+    code: 'RUN_DIR_LOCKED' | 'INTERPRETER_UNAVAILABLE' | 'REDIS_UNAVAILABLE' | 'OUTPUT_UNWRITABLE' | 'PORT_UNAVAILABLE',
     message: string,
     options?: { cause?: unknown },
   ) {

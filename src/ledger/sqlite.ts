@@ -17,6 +17,7 @@ import type { Rows, WorkerError } from '../core/tries.js';
 import { BulkStatement } from './bulk.js';
 import { CommitWriter, type CommitOptions } from './commits.js';
 import { encodeItems, InputTable, rootOf } from './inputs.js';
+import { readFailureGroups, readMiniBatchDurations, readMiniBatchHistory, readTries, type FailureGroup, type MiniBatchHistory, type TryTuple } from './history.js';
 import { readInsight, type InsightOptions, type LedgerInsight } from './insight.js';
 import { reconcilePlan, type NewFileCutting } from './reconcile.js';
 import { parseRows, toMiniBatch, toTry } from './records.js';
@@ -386,6 +387,18 @@ export class Ledger {
   insight(options: InsightOptions = {}): LedgerInsight {
     this.flush();
     return readInsight(this.#db, this.#inputs, options);
+  }
+
+  /** Every try, failures grouped by type and message, and durations: the web view and report (history.ts). */
+  history(failureGroups: number): { tries: TryTuple[]; failures: FailureGroup[]; durations: number[] } {
+    this.flush();
+    return { tries: readTries(this.#db), failures: readFailureGroups(this.#db, failureGroups), durations: readMiniBatchDurations(this.#db) };
+  }
+
+  /** One mini-batch with its items and tries (the web view's detail of a bar). */
+  miniBatchHistory(index: number): MiniBatchHistory | undefined {
+    this.flush();
+    return readMiniBatchHistory(this.#db, this.#inputs, index);
   }
 
   /** The first `limit` failed tries, in commit order (job_result.txt's "first errors"). */

@@ -20,7 +20,7 @@ import { rememberRun } from '../core/known-runs.js';
 import { colorsFor } from '../report/colors.js';
 import { formatInterpreter } from '../report/run-header.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
-import { executeRun } from './execute.js';
+import { executeRun, type ExecuteOptions } from './execute.js';
 import { OUTCOME_META_KEY } from './finalize.js';
 import { parseBackend, storableUrl, type RedisBackendChoice } from '../redis/connection/cli-options.js';
 import { openRunBackend, storedRedisChoice, type StoredRedisBackend } from './choose-backend.js';
@@ -40,6 +40,8 @@ export interface ContinueOptions {
   readonly backend: string | undefined;
   /** Lines instead of a bar, even on a terminal. */
   readonly plainProgress: boolean;
+  /** Writes the HTML report as the run ends (`ExecuteOptions.report`). */
+  readonly report?: ExecuteOptions['report'];
 }
 
 /** What retry-failed runs again: failed after their tries, partial (short returns), and never run. */
@@ -101,6 +103,7 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
           plainProgress: opts.plainProgress,
           handleSignals: true,
           resumeHint: `minibatch resume ${paths.root}`,
+          ...(opts.report === undefined ? {} : { report: opts.report }),
         });
         await run.finish(result);
         process.stdout.write(formatSummary(result, colorsFor(process.stdout)));

@@ -37,6 +37,11 @@ export interface ExecuteOptions {
   readonly handleSignals: boolean;
   /** Printed when the run stops early, e.g. `minibatch resume <dir>`. */
   readonly resumeHint: string;
+  /**
+   * Writes the run's HTML report once it has ended (the command line passes src/ui's, which sits
+   * above this folder); it logs its own failures and never fails the run.
+   */
+  readonly report?: (paths: RunPaths, stream: NodeJS.WritableStream) => Promise<void>;
 }
 
 export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
@@ -96,7 +101,12 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
           `the ledger (state.db) has every try\n`,
       );
     }
-    return finalizeRun({ job, runId: opts.runId, paths, ledger, result, startedAt, resumeHint: opts.resumeHint });
+    const ended = finalizeRun({ job, runId: opts.runId, paths, ledger, result, startedAt, resumeHint: opts.resumeHint });
+    if (opts.report !== undefined) {
+      ledger.flush(); // the report reads the ledger through a connection of its own
+      await opts.report(paths, opts.progressStream);
+    }
+    return ended;
   } finally {
     progress.stop();
     await tryLog.close(); // idempotent: after a failure too, what was logged is written
