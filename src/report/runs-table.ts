@@ -9,7 +9,7 @@ export interface RunsEntry {
   readonly module: { readonly name: string; readonly version: string } | null;
   /** ISO 8601, as run.json has it; '' when unreadable. */
   readonly createdAt: string;
-  /** A `RunStatus`, or `unreadable`. */
+  /** A `RunDirStatus`, or `unreadable`. */
   readonly state: string;
   readonly miniBatches: { readonly total: number; readonly done: number; readonly failed: number } | null;
   readonly items: { readonly total: number; readonly succeeded: number; readonly failed: number } | null;

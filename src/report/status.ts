@@ -6,7 +6,7 @@
 import { formatMetricValue, latestMetrics } from './metrics.js';
 import type { LatestMetric } from './metrics.js';
 import { formatWhen } from './when.js';
-import type { RunStatus, RunView } from './run-view.js';
+import type { RunDirStatus, RunView } from './run-view.js';
 import { formatDuration } from './result.js';
 
 export interface StatusReport {
@@ -14,7 +14,7 @@ export interface StatusReport {
   readonly runId: string;
   readonly module: { readonly name: string; readonly version: string };
   readonly createdAt: string;
-  readonly state: RunStatus;
+  readonly state: RunDirStatus;
   /** The process driving a running run. */
   readonly driver: { readonly pid: number; readonly host: string; readonly since: string } | null;
   /** `listing`: still planning (live); `stopped`: a crash cut planning short (resume finishes it). */
