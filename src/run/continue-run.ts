@@ -190,8 +190,9 @@ function prepare(ledger: Ledger, job: ResolvedJob, opts: ContinueOptions, paths:
 }
 
 /**
- * Brings the stored plan in line with a fresh listing (docs/ARCHITECTURE.md, "Run directory"). `resume` always does (changed
- * files run again, new files are added); retry-failed only finishes a plan that a crash cut short.
+ * Brings the stored plan in line with a fresh listing (docs/ARCHITECTURE.md, "Run directory").
+ * `resume` always does (changed files run again, new files are added); retry-failed only finishes a
+ * plan that a crash cut short.
  */
 async function completePlan(ledger: Ledger, dataset: Dataset, always: boolean, reporter: RunReporter): Promise<void> {
   const planningWasDone = ledger.planningDone();

@@ -1,8 +1,9 @@
 /**
  * The scheduler: streams the plan into the ledger, leases pending mini-batches to an executor's
- * slots, decides retries, commits every try, and stops on thresholds or on request (docs/ARCHITECTURE.md, "Flow", "Tries").
- * It knows nothing of processes or Redis: an `Executor` runs tries and reports outcomes as data.
- * About 400 lines: dispatch, commits and stopping share one set of counters and must be read together.
+ * slots, decides retries, commits every try, and stops on thresholds or on request
+ * (docs/ARCHITECTURE.md, "Flow", "Tries"). It knows nothing of processes or Redis: an `Executor`
+ * runs tries and reports outcomes as data. About 400 lines: dispatch, commits and stopping share
+ * one set of counters and must be read together.
  */
 import type { FileItem, PlannedMiniBatch } from '../data/types.js';
 import type { Commit, LedgerCounts, MiniBatchRecord, MiniBatchStatus, TryRecord } from '../ledger/types.js';

@@ -83,8 +83,9 @@ export function entryCommand(job: ResolvedJob, interpreter: string): string[] {
 export const RESERVED_ENV = ['AZUREML_BI_OUTPUT_PATH', 'MINIBATCH_RUN_ID', 'MINIBATCH_WORKER_ID', 'MINIBATCH_WORKER_SLOT'] as const;
 
 /**
- * The variables the entry gets on top of the inherited environment (docs/ARCHITECTURE.md, "Entry script"), in display order.
- * `environmentVariables` may set `PYTHONFAULTHANDLER` but not the run's identity.
+ * The variables the entry gets on top of the inherited environment (docs/ARCHITECTURE.md,
+ * "Entry script"), in display order. `environmentVariables` may set `PYTHONFAULTHANDLER` but not
+ * the run's identity.
  */
 export function entryEnvironment(
   job: ResolvedJob,

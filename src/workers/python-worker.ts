@@ -34,7 +34,10 @@ import type { WorkerLog } from './worker-log.js';
 export type WorkerState = 'starting' | 'idle' | 'busy' | 'stopping' | 'exited';
 export type StopMode = 'graceful' | 'now';
 
-/** SIGTERM, then SIGKILL after this (docs/ARCHITECTURE.md, "Host channels"). Python dies on SIGTERM at once, after faulthandler's dump. */
+/**
+ * SIGTERM, then SIGKILL after this (docs/ARCHITECTURE.md, "Host channels"). Python dies on SIGTERM
+ * at once, after faulthandler's dump.
+ */
 export const KILL_GRACE_MS = 2_000;
 /** How long `shutdown()` may take in a graceful stop before the worker is killed. */
 export const SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -413,8 +416,8 @@ export class PythonWorker {
   /**
    * Armed while tries are held. Fires when the try in progress may have timed out, and re-arms for
    * the moment it would: the timeout counts from when the run started (the run-state file), not
-   * from dispatch (docs/ARCHITECTURE.md, "Host channels"), so a prefetched try waits free. With no run in progress, a run that
-   * starts later cannot time out within a full timeout from now.
+   * from dispatch (docs/ARCHITECTURE.md, "Host channels"), so a prefetched try waits free. With no
+   * run in progress, a run that starts later cannot time out within a full timeout from now.
    */
   private armRunTimer(delayMs: number): void {
     this.runTimer = setTimeout(this.onRunTimer, Math.max(0, delayMs));
@@ -529,7 +532,8 @@ export class PythonWorker {
     this.process = null;
     // Closed at the latest now. A worker its fork server forked but was killed before reporting is
     // alive, in a group of its own, with a pid never heard of: the hang-up of its pipes is what
-    // ends it (its watchdog, docs/ARCHITECTURE.md, "Host channels"), and open pipes would keep this process from exiting.
+    // ends it (its watchdog, docs/ARCHITECTURE.md, "Host channels"), and open pipes would keep this
+    // process from exiting.
     this.pipes?.close();
     this.state = 'exited';
     clearTimeout(this.pipeTimer);
