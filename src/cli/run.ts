@@ -14,7 +14,7 @@ import { formatSummary } from '../report/summary.js';
 import { parseBackend, parseProcesses } from '../redis/cli-options.js';
 import { openRunBackend, storeRedisBackend } from '../redis/run-backend.js';
 import { executeRun } from '../run/execute.js';
-import { createRunDir, defaultRunsRoot, discardRunDir, lockRunDir, RUN_JSON_VERSION, writeRunJson } from '../run/rundir.js';
+import { createRunDir, defaultRunsRoot, discardRunDir, RUN_JSON_VERSION, writeRunJson } from '../run/rundir.js';
 import { newRunId } from '../run/runId.js';
 import { killPoint } from '../run/test-hooks.js';
 import { MINIBATCH_VERSION } from '../version.js';
@@ -66,8 +66,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
     await checkRedis(redis.target);
   }
   const existed = existsSync(root);
-  const paths = createRunDir(root);
-  const release = lockRunDir(paths);
+  const { paths, release } = createRunDir(root);
   killPoint('run-dir-locked');
   try {
     writeRunJson(paths, {

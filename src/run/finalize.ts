@@ -13,7 +13,7 @@ import type { ResolvedJob, RunSettings } from '../spec/types.js';
 import { EXIT } from '../errors.js';
 import { unwritable } from './disk-error.js';
 import { judgeOutcome, type RunOutcome } from './outcome.js';
-import { writeAtomic } from './rundir.js';
+import { writeAtomic } from './atomic-file.js';
 import { writeRowsFile } from './rows-file.js';
 import { outputDataPath } from './worker-init.js';
 import { toThresholdCounts, type SchedulerResult } from './scheduler.js';

@@ -11,7 +11,8 @@ import type { LedgerCounts } from '../ledger/types.js';
 import { runPaths, type RunPaths } from '../report/layout.js';
 import type { JobResult } from '../report/result.js';
 import { recordedResult, runState, type RunState } from './run-state.js';
-import { liveLockOwner, readRunJson, type LockOwner, type RunJson } from './rundir.js';
+import { lockHolder, type LockOwner } from './run-lock.js';
+import { readRunJson, type RunJson } from './rundir.js';
 
 export interface RunSnapshot {
   readonly paths: RunPaths;
@@ -43,7 +44,7 @@ export function snapshotRun(dir: string, options: { readonly insight?: boolean }
   const paths = runPaths(resolve(dir));
   if (!existsSync(paths.root)) throw new RunDirConflictError(`${paths.root} does not exist`);
   const runJson = readRunJson(paths);
-  const owner = liveLockOwner(paths);
+  const owner = lockHolder(paths);
   const empty: RunSnapshot = { paths, runJson, state: runState(owner, null), owner, counts: NO_COUNTS, planningDone: false, recorded: null, insight: null };
   // Stopped (or still starting) before its ledger existed: nothing planned yet.
   if (!existsSync(paths.stateDb)) return empty;

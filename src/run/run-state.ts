@@ -9,7 +9,7 @@ import type { LedgerCounts } from '../ledger/types.js';
 import type { JobResult } from '../report/result.js';
 import type { RunSettings } from '../spec/types.js';
 import { OUTCOME_META_KEY } from './finalize.js';
-import type { LockOwner } from './rundir.js';
+import type { LockOwner } from './run-lock.js';
 import { toThresholdCounts } from './scheduler.js';
 import { breachedThreshold, type ThresholdBreach } from './thresholds.js';
 
