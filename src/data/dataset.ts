@@ -2,7 +2,7 @@
  * A job's dataset: the bound `inputData` ports, planned into mini-batches. Shared by `explain`,
  * `run` and `resume`, so that all three plan exactly the same way.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { planBatches, planFiles } from './plan.js';
 import type { PlannedMiniBatch } from './types.js';

@@ -10,8 +10,8 @@
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync, readFileSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { EnvironmentError } from '../errors.js';
-import type { RunPaths } from '../report/layout.js';
+import { EnvironmentError } from '../core/errors.js';
+import type { RunPaths } from '../core/run-paths.js';
 import { writeAtomic } from './atomic-file.js';
 
 export interface LockOwner {

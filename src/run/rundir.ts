@@ -5,13 +5,13 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
-import { EnvironmentError, MinibatchError, RunDirConflictError } from '../errors.js';
-import type { StoredRedisBackend } from '../redis/run-backend.js';
+import { EnvironmentError, MinibatchError, RunDirConflictError } from '../core/errors.js';
+import type { StoredRedisBackend } from './choose-backend.js';
 import type { ResolvedJob } from '../spec/types.js';
-import { runPaths, type RunPaths } from '../report/layout.js';
+import { runPaths, type RunPaths } from '../core/run-paths.js';
 import { writeAtomic } from './atomic-file.js';
 import { diskProblem } from './disk-error.js';
-import { drivenBy, lockHolder, lockRunDir } from './run-lock.js';
+import { drivenBy, lockHolder, lockRunDir, type LockOwner } from './run-lock.js';
 
 export { lockRunDir } from './run-lock.js';
 
@@ -38,7 +38,7 @@ export interface RunJson {
  */
 export function createRunDir(root: string): { paths: RunPaths; release: () => void } {
   const paths = runPaths(root);
-  refuseTaken(paths);
+  refuseTaken(paths, false);
   try {
     mkdirSync(root, { recursive: true, mode: 0o700 });
   } catch (error) {
@@ -46,7 +46,7 @@ export function createRunDir(root: string): { paths: RunPaths; release: () => vo
   }
   const release = lockRunDir(paths);
   try {
-    refuseTaken(paths);
+    refuseTaken(paths, true);
     // A `run` killed before it wrote run.json: nothing of it can be resumed, and its process is gone
     // (we hold the lock): the user's second `run` takes the folder over.
     if (isUnstartedRun(paths)) {
@@ -64,12 +64,16 @@ export function createRunDir(root: string): { paths: RunPaths; release: () => vo
   }
 }
 
-/** Throws when `paths.root` holds a run, or files that are not a run's start. */
-function refuseTaken(paths: RunPaths): void {
+/**
+ * Throws when `paths.root` holds a run, or files that are not a run's start. `locked`: this process
+ * holds the lock, so nobody else drives the run.
+ */
+function refuseTaken(paths: RunPaths, locked: boolean): void {
   const root = paths.root;
+  const holder = (): LockOwner | null => (locked ? null : lockHolder(paths));
   if (existsSync(paths.runJson) || existsSync(paths.stateDb)) {
     // Say who drives it, when someone does: that is what a user needs to know first.
-    const owner = lockHolder(paths);
+    const owner = holder();
     if (owner !== null) throw drivenBy(paths, owner);
     throw new RunDirConflictError(
       `${root} already holds a run; continue it with \`minibatch resume ${root}\`, ` +
@@ -78,6 +82,9 @@ function refuseTaken(paths: RunPaths): void {
   }
   if (!existsSync(root) || isUnstartedRun(paths)) return;
   if (!statSync(root).isDirectory() || readdirSync(root).some((name) => name !== basename(paths.lockFile))) {
+    // A run starting there this very moment has files the checks above saw half-made.
+    const owner = holder();
+    if (owner !== null) throw drivenBy(paths, owner);
     // A run scatters logs/, outputs/ and its ledger in its folder: not among someone else's files.
     throw new RunDirConflictError(
       `${root} exists and is not an empty folder; give --run-dir a new or empty folder ` +
@@ -96,7 +103,7 @@ function isUnstartedRun(paths: RunPaths): boolean {
   const names = readdirSync(paths.root);
   const ours = (name: string): boolean =>
     name === basename(paths.lockFile) ||
-    name === basename(paths.ownerFile) ||
+    name.startsWith(basename(paths.ownerFile)) ||
     name.startsWith(`${basename(paths.runJson)}.tmp-`) ||
     (name === basename(paths.logs) && onlyFolders(paths.logs));
   return names.length > 0 && names.every(ours);

@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { bindingPath } from './job.js';
 import type { Binding, Bindings, JobFile } from './job.js';
 import { findByName, snakeCase } from './names.js';

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JobResult } from '../../src/report/result.js';
-import { runPaths } from '../../src/report/layout.js';
+import { runPaths } from '../../src/core/run-paths.js';
 import { lockRunDir } from '../../src/run/rundir.js';
 import { runCli } from '../helpers/cli.js';
 import { makeModule, moduleArgs, names, type TestModule } from '../helpers/module.js';

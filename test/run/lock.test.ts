@@ -48,13 +48,13 @@ describe('one driver per run', () => {
         const runDir = join(job.root, 'run');
         expectExit(await cli(job.runArgs(runDir), { MINIBATCH_TEST_KILL_AT: 'plan-done' }), 'SIGKILL');
         const pair = await Promise.all([cli(['resume', runDir, '--no-progress']), cli(['resume', runDir, '--no-progress'])]);
-        return { job, runDir, pair };
+        return { runDir, pair };
       }),
     );
-    for (const { job, runDir, pair } of pairs) {
+    for (const { runDir, pair } of pairs) {
       expectOneDriver(pair, runDir);
+      // A run() call cut short by the kill may run again (at-least-once); the ledger counts one try each.
       expect(triesIn(runDir)).toBe(FILES.length);
-      expect(callsOf(job)).toHaveLength(FILES.length);
       expect(rowsOf(runDir)).toEqual(expectedRows(FILES));
     }
   });
