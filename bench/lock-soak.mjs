@@ -3,7 +3,7 @@
  * and N pairs of `run` started together on one fresh --run-dir. Each pair must end with one driver
  * (exit 0) and one refusal (exit 3), every mini-batch tried once (the ledger's tries).
  *
- *   npm run build && node bench/lock-soak.mjs [pairs=200] [concurrency=3]
+ *   npm run build && node bench/lock-soak.mjs [pairs=200] [concurrency=3] [kinds=resume,run]
  */
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
@@ -78,7 +78,8 @@ async function pair(kind, i, base) {
 const base = mkdtempSync(join(tmpdir(), 'minibatch-lock-soak-'));
 const started = Date.now();
 const queue = [];
-for (let i = 0; i < PAIRS; i++) queue.push(['resume', i], ['run', i]);
+const KINDS = (process.argv[4] ?? 'resume,run').split(',');
+for (let i = 0; i < PAIRS; i++) for (const kind of KINDS) queue.push([kind, i]);
 await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) await pair(next[0], next[1], base);
 }));

@@ -44,7 +44,7 @@ async function debugCommand(target: string, opts: JobOptions & { miniBatch: stri
   const { job, diagnostics } = await resolveJobFromCli(target, opts, paths.root);
   printDiagnostics(diagnostics);
   const interpreter = await resolveInterpreter(job.settings.python);
-  const miniBatch = await findMiniBatch(planJob(job), index);
+  const miniBatch = await findMiniBatch(planJob(job, null), index);
   for (const dir of [paths.entryLogDir, ...Object.values(job.outputs)]) mkdirSync(dir, { recursive: true });
 
   process.stderr.write(

@@ -37,7 +37,8 @@ export interface Explanation {
   readonly command: string;
   readonly environment: Readonly<Record<string, string>>;
   readonly dataset: {
-    inputs: { name: string; path: string }[];
+    /** `leftOut`: folders under the input that are not its data (the run's outputs, its run directory). */
+    inputs: { name: string; path: string; leftOut?: readonly string[] }[];
     items: number;
     miniBatches: number;
     first: { index: number; input: string; key: string; items: string[] }[];
@@ -91,7 +92,7 @@ export async function explain(job: ResolvedJob, runId: string, runDir: string): 
 
 async function summarizeDataset(job: ResolvedJob): Promise<Explanation['dataset']> {
   const dataset: Explanation['dataset'] = { inputs: datasetInputs(job), items: 0, miniBatches: 0, first: [] };
-  for await (const batch of planJob(job)) {
+  for await (const batch of planJob(job, null)) {
     dataset.items += batch.items.length;
     dataset.miniBatches += 1;
     if (dataset.first.length < SHOWN_MINI_BATCHES) {
@@ -141,6 +142,9 @@ export function formatExplanation(e: Explanation): string {
   for (const [name, value] of Object.entries(e.environment)) out.push(`  ${name}=${value}`);
   out.push('', 'dataset');
   table(e.dataset.inputs.map((i) => [i.name, i.path]));
+  for (const input of e.dataset.inputs) {
+    for (const dir of input.leftOut ?? []) out.push(`  ${input.name} leaves out ${dir}: an output of this run, not its data`);
+  }
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   out.push(`  ${plural(e.dataset.items, 'item')} in ${plural(e.dataset.miniBatches, 'mini-batch')}`.replace(/mini-batchs/, 'mini-batches'));
   table(

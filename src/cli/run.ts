@@ -52,7 +52,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
   const ownProcesses = redis === null ? null : parseProcesses(opts.processes, true);
   const { job, diagnostics } = await resolveJobFromCli(target, ownProcesses === 0 ? { ...opts, processes: undefined } : opts, root);
   printDiagnostics(diagnostics);
-  const plan = planJobBatches(job);
+  const plan = planJobBatches(job, root);
   // The probe (a Python start-up) runs while the run directory and its ledger are made, and an
   // interpreter that is a binary starts the workers meanwhile. A run whose interpreter cannot start
   // leaves no run directory behind.

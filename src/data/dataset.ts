@@ -4,14 +4,22 @@
  */
 import { UsageError } from '../core/errors.js';
 import type { ResolvedJob } from '../spec/types.js';
-import { planBatches, planFiles } from './plan.js';
+import { sep } from 'node:path';
+import { planBatches, planFiles, type PlanInput } from './plan.js';
 import type { PlannedMiniBatch } from './types.js';
 
-/** The `inputData` ports that are bound, in declared order (an unbound optional one is skipped). */
-export function datasetInputs(job: ResolvedJob): { name: string; path: string }[] {
+/**
+ * The `inputData` ports that are bound, in declared order (an unbound optional one is skipped), each
+ * with the folders under it that are not its data: the job's outputs and the run directory
+ * (`runDir`, when known). A run that read them back would take its own results as input, and a
+ * resume would find more items than the run had.
+ */
+export function datasetInputs(job: ResolvedJob, runDir: string | null = null): PlanInput[] {
+  const ours = [...Object.values(job.outputs), ...(runDir === null ? [] : [runDir])];
   return job.module.inputData.flatMap((name) => {
     const path = job.inputs[name];
-    return path === undefined ? [] : [{ name, path }];
+    if (path === undefined) return [];
+    return [{ name, path, leftOut: ours.filter((dir) => dir !== path && dir.startsWith(path.endsWith(sep) ? path : path + sep)) }];
   });
 }
 
@@ -27,11 +35,11 @@ export function filesPerMiniBatch(job: ResolvedJob): number {
   return size.count;
 }
 
-export function planJob(job: ResolvedJob): AsyncGenerator<PlannedMiniBatch> {
-  return planFiles(datasetInputs(job), filesPerMiniBatch(job), job.limit);
+export function planJob(job: ResolvedJob, runDir: string | null): AsyncGenerator<PlannedMiniBatch> {
+  return planFiles(datasetInputs(job, runDir), filesPerMiniBatch(job), job.limit);
 }
 
 /** `planJob` in groups, as a run streams it into its ledger (`Scheduler`). */
-export function planJobBatches(job: ResolvedJob): AsyncGenerator<PlannedMiniBatch[]> {
-  return planBatches(datasetInputs(job), filesPerMiniBatch(job), job.limit);
+export function planJobBatches(job: ResolvedJob, runDir: string | null): AsyncGenerator<PlannedMiniBatch[]> {
+  return planBatches(datasetInputs(job, runDir), filesPerMiniBatch(job), job.limit);
 }

@@ -59,8 +59,8 @@ interface Frame {
  * FIFOs and devices. Throws a `UsageError` naming the path when `root` is missing or a directory
  * cannot be read.
  */
-export async function* listFiles(root: string): AsyncGenerator<FileItem> {
-  for await (const batch of listFileBatches(root)) yield* batch;
+export async function* listFiles(root: string, leftOut: readonly string[] = []): AsyncGenerator<FileItem> {
+  for await (const batch of listFileBatches(root, leftOut)) yield* batch;
 }
 
 /**
@@ -68,8 +68,8 @@ export async function* listFiles(root: string): AsyncGenerator<FileItem> {
  * itself is synchronous code (`Walk.take`); only reading a directory waits. A large async
  * generator costs more to optimize than listing 20,000 files does (bench/, issue 3).
  */
-export async function* listFileBatches(root: string): AsyncGenerator<FileItem[]> {
-  const walk = await Walk.start(root);
+export async function* listFileBatches(root: string, leftOut: readonly string[] = []): AsyncGenerator<FileItem[]> {
+  const walk = await Walk.start(root, leftOut);
   for (;;) {
     const batch = walk.take(STAT_RUN);
     if (batch.length > 0) yield batch;
@@ -85,6 +85,8 @@ export async function* listFileBatches(root: string): AsyncGenerator<FileItem[]>
 class Walk {
   /** Real paths of the directories on the current path: a link to one of them is a loop. */
   private readonly onPath = new Set<string>();
+  /** Folders that are not data (a run's outputs, its run directory), by path and by real path. */
+  private leftOut = new Set<string>();
   private readonly stack: Frame[] = [];
   /** The root itself, when it is a file. */
   private single: FileItem | null = null;
@@ -96,9 +98,10 @@ class Walk {
    */
   private ahead: { readonly path: string; readonly dirents: Promise<Dirent[]> } | null = null;
 
-  static async start(root: string): Promise<Walk> {
+  static async start(root: string, leftOut: readonly string[]): Promise<Walk> {
     const walk = new Walk();
     const absRoot = resolve(root);
+    walk.leftOut = new Set(leftOut.map((path) => resolve(path)));
     const rootStats = statOrThrow(absRoot);
     if (rootStats.isFile()) {
       walk.single = toItem(absRoot, basename(absRoot), rootStats);
@@ -157,7 +160,7 @@ class Walk {
     top.next++;
     const path = childPath(top.dir, entry.name);
     const real = entry.viaLink ? await realpathOrThrow(path) : join(top.realDir, entry.name);
-    if (this.onPath.has(real)) return;
+    if (this.onPath.has(real) || this.leftOut.has(path) || this.leftOut.has(real)) return;
     this.onPath.add(real);
     const ahead = this.ahead?.path === path ? this.ahead.dirents : null;
     this.stack.push({ dir: path, relDir: `${top.relDir}${entry.name}/`, realDir: real, entries: await readEntries(path, ahead), next: 0 });

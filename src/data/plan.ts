@@ -12,6 +12,8 @@ export interface PlanInput {
   readonly name: string;
   /** The bound path: a folder or a single file. */
   readonly path: string;
+  /** Folders under `path` that are not its data (this run's outputs and run directory): never listed. @default none */
+  readonly leftOut?: readonly string[];
 }
 
 /**
@@ -44,7 +46,7 @@ export async function* planBatches(
     if (cutter.full) return;
     cutter.startInput(input.name);
     // Leaving the loop early (limit reached) closes the listing generator too.
-    for await (const files of listFileBatches(input.path)) {
+    for await (const files of listFileBatches(input.path, input.leftOut ?? [])) {
       const planned = cutter.add(files);
       if (planned.length > 0) yield planned;
       if (cutter.full) return;

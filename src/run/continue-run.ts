@@ -63,7 +63,7 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
       // resumes with the settings given now.
       writeRunJson(paths, { ...runJson, job, ...(backend === undefined ? {} : { backend }) });
       ledger.deleteMeta(OUTCOME_META_KEY);
-      if (!fresh) await completePlan(ledger, job, opts.mode === 'resume');
+      if (!fresh) await completePlan(ledger, job, paths, opts.mode === 'resume');
       if (opts.mode === 'retry-failed' && !fresh) {
         const before = ledger.counts();
         const reset = ledger.resetForRetry(RETRY_STATUSES);
@@ -85,7 +85,7 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
           paths,
           ledger,
           backend: run.backend,
-          plan: fresh ? planJobBatches(job) : null,
+          plan: fresh ? planJobBatches(job, paths.root) : null,
           progressStream: process.stderr,
           plainProgress: opts.plainProgress,
           handleSignals: true,
@@ -183,10 +183,10 @@ function prepare(ledger: Ledger, job: ResolvedJob, opts: ContinueOptions, paths:
  * Brings the stored plan in line with a fresh listing (DESIGN §7). `resume` always does (changed
  * files run again, new files are added); retry-failed only finishes a plan that a crash cut short.
  */
-async function completePlan(ledger: Ledger, job: ResolvedJob, always: boolean): Promise<void> {
+async function completePlan(ledger: Ledger, job: ResolvedJob, paths: RunPaths, always: boolean): Promise<void> {
   const planningWasDone = ledger.planningDone();
   if (planningWasDone && !always) return;
-  const changes = await ledger.reconcile(planJob(job), filesPerMiniBatch(job));
+  const changes = await ledger.reconcile(planJob(job, paths.root), filesPerMiniBatch(job));
   killPoint('reconciled');
   if (!planningWasDone) ledger.markPlanned(ledger.counts().miniBatches);
   process.stdout.write(`${formatReconcile(changes, planningWasDone)}\n`);
