@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { UsageError } from '../core/errors.js';
-import { parseProcesses } from '../redis/cli-options.js';
+import { parseProcesses } from '../redis/connection/cli-options.js';
 import { CONTINUE_SETTINGS } from '../run/overrides.js';
 import type { RunSettings } from '../spec/types.js';
 import { parseJobFlags, SETTING_FLAGS, type JobOptions } from './options.js';

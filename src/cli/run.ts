@@ -11,7 +11,7 @@ import { planJobBatches } from '../data/dataset.js';
 import { Ledger } from '../ledger/sqlite.js';
 import { writeLogsReadme } from '../report/readme.js';
 import { formatSummary } from '../report/summary.js';
-import { parseBackend, parseProcesses } from '../redis/cli-options.js';
+import { parseBackend, parseProcesses } from '../redis/connection/cli-options.js';
 import { openRunBackend, storeRedisBackend } from '../run/choose-backend.js';
 import { executeRun } from '../run/execute.js';
 import { createRunDir, defaultRunsRoot, discardRunDir, RUN_JSON_VERSION, writeRunJson } from '../run/rundir.js';
@@ -62,7 +62,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
 
   if (redis !== null) {
     // A Redis that cannot be used fails the run before it has a run directory to leave behind.
-    const { checkRedis } = await import('../redis/check.js');
+    const { checkRedis } = await import('../redis/connection/check.js');
     await checkRedis(redis.target);
   }
   const existed = existsSync(root);
@@ -98,7 +98,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
     const run = await openRunBackend({ job, paths, runId, ledger: made, redis, processes, python, resumed: false }).catch(nothingRan);
     // Its workers started, and then something else failed: they go, and so does the run directory.
     const abandon = async (error: unknown): Promise<never> => {
-      await run.backend.stop('now');
+      await run.executor.stop('now');
       await run.close();
       return nothingRan(error);
     };
@@ -116,7 +116,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
         runId,
         paths,
         ledger,
-        backend: run.backend,
+        executor: run.executor,
         plan,
         progressStream: process.stderr,
         plainProgress: !opts.progress,

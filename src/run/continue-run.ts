@@ -17,10 +17,10 @@ import type { ResolvedJob, RunSettings } from '../spec/types.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
 import { executeRun } from './execute.js';
 import { OUTCOME_META_KEY } from './finalize.js';
-import { parseBackend, storableUrl, type RedisBackendChoice } from '../redis/cli-options.js';
+import { parseBackend, storableUrl, type RedisBackendChoice } from '../redis/connection/cli-options.js';
 import { openRunBackend, storedRedisChoice, type StoredRedisBackend } from './choose-backend.js';
 import { overrideSettings } from './overrides.js';
-import { decideResume, recordedResult } from './run-state.js';
+import { decideResume, recordedResult } from './run-status.js';
 import { lockRunDir, readRunJson, writeRunJson } from './rundir.js';
 import { killPoint } from '../core/kill-points.js';
 
@@ -84,7 +84,7 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
           runId: runJson.runId,
           paths,
           ledger,
-          backend: run.backend,
+          executor: run.executor,
           plan: fresh ? planJobBatches(job, paths.root) : null,
           progressStream: process.stderr,
           plainProgress: opts.plainProgress,

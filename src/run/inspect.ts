@@ -9,7 +9,7 @@ import { Ledger } from '../ledger/sqlite.js';
 import type { LedgerCounts } from '../ledger/types.js';
 import { runPaths } from '../core/run-paths.js';
 import type { RunView } from '../report/run-view.js';
-import { recordedResult, runState } from './run-state.js';
+import { recordedResult, runState } from './run-status.js';
 import { lockHolder, type LockOwner } from './run-lock.js';
 import { readRunJson, type RunJson } from './rundir.js';
 

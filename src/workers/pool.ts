@@ -4,14 +4,14 @@
  * prefetched tries; a worker that crashes, times out or fails `init()` is replaced. After
  * 3 × N init failures in a row the pool gives up and says why.
  *
- * The scheduler drives it through `Backend`: `await waitForSlot()`, then `submit(task)` (not awaited
+ * The scheduler drives it through `Executor`: `await waitForSlot()`, then `submit(task)` (not awaited
  * before the next `waitForSlot`), and `stop()` at the end.
  */
 import { mkdir } from 'node:fs/promises';
 
 import { EnvironmentError, RunFailedError } from '../core/errors.js';
 import type { RunPaths } from '../core/run-paths.js';
-import type { Backend, BackendEvent, TryOutcome, TryTask } from '../core/tries.js';
+import type { Executor, WorkerEvent, TryOutcome, TryTask } from '../core/tries.js';
 import { HOST_SCRIPT } from './host-script.js';
 import type { WorkerError } from '../core/tries.js';
 import type { InitRequest } from './protocol.js';
@@ -53,7 +53,7 @@ export interface LocalPoolOptions {
   /** SIGTERM → SIGKILL grace. @default KILL_GRACE_MS (2 s) */
   readonly killGraceMs?: number;
   /** Lifecycle events, for progress and logs. @default none */
-  readonly onEvent?: (event: BackendEvent) => void;
+  readonly onEvent?: (event: WorkerEvent) => void;
   /**
    * Whether an idle worker takes back half of another's waiting line (`rebalance`). Off where the
    * pool is fed a few tries at a time from elsewhere (a Redis worker machine): withdrawn tries would
@@ -103,7 +103,7 @@ export async function createLocalPool(options: LocalPoolOptions): Promise<LocalP
   return new LocalPool(options);
 }
 
-export class LocalPool implements Backend {
+export class LocalPool implements Executor {
   private state: PoolState = 'running';
   private readonly slots: Slot[] = [];
   private readonly queue: Queued[] = [];
@@ -116,7 +116,7 @@ export class LocalPool implements Backend {
   /** A later look while a worker is idle beside a line that is not (yet) too long: its run in progress may be slow. */
   private recheck: NodeJS.Timeout | null = null;
   private readonly baseEnv: NodeJS.ProcessEnv;
-  private readonly onEvent: (event: BackendEvent) => void;
+  private readonly onEvent: (event: WorkerEvent) => void;
 
   /** Starts the workers (each creates its log folders if missing); they become ready in the background. */
   constructor(private readonly options: LocalPoolOptions) {

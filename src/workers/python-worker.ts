@@ -14,7 +14,7 @@ import { closeSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
-import type { BackendEvent, FailureKind, TryOutcome, TryTask } from '../core/tries.js';
+import type { WorkerEvent, FailureKind, TryOutcome, TryTask } from '../core/tries.js';
 import { ForkedProcess, type WorkerProcess } from './fork-server.js';
 import { assertNever, PROTOCOL_VERSION } from './protocol.js';
 import type { WorkerError } from '../core/tries.js';
@@ -57,7 +57,7 @@ export interface PythonWorkerOptions {
   readonly killGraceMs: number;
   /** The work a line of short runs holds, in ms (try-line.ts). @default PREFETCH_TARGET_MS */
   readonly prefetchTargetMs?: number;
-  readonly onEvent: (event: BackendEvent) => void;
+  readonly onEvent: (event: WorkerEvent) => void;
   /** It can take more tries now (it became ready, or a try finished). */
   readonly onCapacity: () => void;
   /**
