@@ -7,6 +7,7 @@
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { datasetInputs, planJob } from '../data/dataset.js';
+import { maskSecrets } from '../spec/secret-names.js';
 import { defaultRunsRoot } from '../run/rundir.js';
 import { newRunId } from '../run/runId.js';
 import { entryCommand, entryEnvironment, shellJoin } from '../spec/render.js';
@@ -67,10 +68,10 @@ export async function explain(job: ResolvedJob, runId: string, runDir: string): 
   const argv = entryCommand(job, interpreter.executable);
   const slots = job.settings.processCountPerNode;
   const settings = Object.fromEntries(
-    SETTING_NAMES.map((name) => [
-      name,
-      { value: job.settings[name], display: formatSetting(name, job.settings[name]), source: job.settingSources[name] },
-    ]),
+    SETTING_NAMES.map((name) => {
+      const value = name === 'environmentVariables' ? maskSecrets(job.settings.environmentVariables) : job.settings[name];
+      return [name, { value, display: formatSetting(name, value), source: job.settingSources[name] }];
+    }),
   ) as Explanation['settings'];
   return {
     runId,
@@ -85,7 +86,7 @@ export async function explain(job: ResolvedJob, runId: string, runDir: string): 
     workingDir: job.module.sourceDir,
     argv,
     command: shellJoin(argv),
-    environment: entryEnvironment(job, { runId, workerId: '<one per worker process>', slot: slots > 1 ? `<0…${slots - 1}>` : 0 }),
+    environment: maskSecrets(entryEnvironment(job, { runId, workerId: '<one per worker process>', slot: slots > 1 ? `<0…${slots - 1}>` : 0 })),
     dataset: await summarizeDataset(job),
   };
 }

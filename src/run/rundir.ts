@@ -3,7 +3,7 @@
  * and saving the resolved job in `run.json` with paths inside the directory stored relative to it,
  * so that a run directory can be moved and resumed elsewhere.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { EnvironmentError, MinibatchError, RunDirConflictError } from '../core/errors.js';
 import type { StoredRedisBackend } from './choose-backend.js';
@@ -39,6 +39,7 @@ export interface RunJson {
 export function createRunDir(root: string): { paths: RunPaths; release: () => void } {
   const paths = runPaths(root);
   refuseTaken(paths, false);
+  refusePseudoFileSystem(root);
   try {
     mkdirSync(root, { recursive: true, mode: 0o700 });
   } catch (error) {
@@ -172,6 +173,36 @@ function unwritableRunDir(root: string, error: unknown): EnvironmentError {
       `or start minibatch from one (runs go to .minibatch/runs/ under the current directory)`,
     { cause: error },
   );
+}
+
+/** File systems of the kernel's own (statfs magic numbers): a run there can never work, and /proc spins. */
+const PSEUDO_FILE_SYSTEMS: ReadonlyMap<number, string> = new Map([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x1cd1, 'devpts'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0x73636673, 'securityfs'],
+]);
+
+function refusePseudoFileSystem(root: string): void {
+  const at = nearestExisting(root);
+  let type: number;
+  try {
+    type = statfsSync(at).type;
+  } catch {
+    return; // mkdir will say what is wrong
+  }
+  const name = PSEUDO_FILE_SYSTEMS.get(type);
+  if (name !== undefined) {
+    throw new EnvironmentError(
+      'OUTPUT_UNWRITABLE',
+      `cannot create the run directory ${root}: ${at} is on ${name}, the kernel's own file system, which holds no files; ` +
+        `give --run-dir a folder on a disk`,
+    );
+  }
 }
 
 /** The deepest existing path on the way to `path`. */
