@@ -1,5 +1,5 @@
 /**
- * The flags of `resume` and `retry-failed` (issue 4): the settings that do not change what a run
+ * The flags of `resume` and `retry-failed` : the settings that do not change what a run
  * means. The others are declared too, hidden from help, so that giving one is refused with a reason
  * instead of commander's bare "unknown option".
  */

@@ -1,6 +1,6 @@
 /**
- * `minibatch run <spec|job> [bindings] [settings] [--run-dir DIR]`: a new run on this machine
- * (issue 3). Prints the run directory first, progress on stderr, then the summary; exits 0 when the
+ * `minibatch run <spec|job> [bindings] [settings] [--run-dir DIR]`: a new run on this machine.
+ * Prints the run directory first, progress on stderr, then the summary; exits 0 when the
  * run succeeded within its thresholds, 1 when it failed, 2 for bad input, 3 when it cannot run
  * here, 130 when interrupted.
  */
@@ -91,7 +91,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
       return made;
     };
     // The local pool starts its workers first, and the ledger is made while their Python starts up
-    // (the longest step of a run's start-up; bench/, issue 3). Redis's backend needs the ledger.
+    // (the longest step of a run's start-up; bench/). Redis's backend needs the ledger.
     if (redis !== null) createLedger();
     const python = early ?? (await interpreter.then((found) => found?.executable ?? null, nothingRan));
     const processes = ownProcesses ?? job.settings.processCountPerNode;

@@ -1,6 +1,6 @@
 /**
  * `minibatch worker [redis-url] [--processes N] [--once] [--python P] [--prefix P]`: serve runs
- * from Redis on this machine (issue 5). Forever by default; `--once` serves the runs running now
+ * from Redis on this machine. Forever by default; `--once` serves the runs running now
  * and exits 0. SIGTERM or Ctrl-C: the running mini-batches finish, prefetched ones go back to the
  * queue, then exit 0; a second signal stops them now (exit 130). Exit 3 when Redis cannot be used.
  */

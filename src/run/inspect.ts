@@ -1,5 +1,5 @@
 /**
- * Reading a run directory from outside (issue 4: `status`, `runs`): its saved job, who drives it,
+ * Reading a run directory from outside (`status`, `runs`): its saved job, who drives it,
  * and its ledger, opened read-only so that it works beside a live run and never changes a thing.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * What state a run directory is in, from its lock and its ledger (issue 4): `status`, `runs` and
+ * What state a run directory is in, from its lock and its ledger: `status`, `runs` and
  * `resume` agree on it. The ledger's recorded outcome (`job_result`, written by finalize) is the
  * truth of a finished run; `resume` and `retry-failed` forget it when they continue, so a run killed
  * after that has none again.
@@ -36,7 +36,7 @@ export type ResumeDecision =
   | { readonly kind: 'threshold'; readonly result: JobResult; readonly breach: ThresholdBreach };
 
 /**
- * Whether `resume` continues a run (issue 4): a run with no recorded outcome, interrupted, or stopped
+ * Whether `resume` continues a run: a run with no recorded outcome, interrupted, or stopped
  * by a fixable error continues; a run stopped by a threshold continues only when `settings` no longer
  * exceed it; any other recorded outcome is final.
  */

@@ -1,7 +1,7 @@
 /**
  * The scheduler: streams the plan into the ledger, leases pending mini-batches to an executor's
- * slots, decides retries, commits every try, and stops on thresholds or on request (DESIGN §2, §4).
- * It knows nothing of processes or Redis: a `Executor` runs tries and reports outcomes as data.
+ * slots, decides retries, commits every try, and stops on thresholds or on request (docs/ARCHITECTURE.md, "Flow", "Tries").
+ * It knows nothing of processes or Redis: an `Executor` runs tries and reports outcomes as data.
  */
 import type { PlannedMiniBatch } from '../data/types.js';
 import type { Commit, LedgerCounts, MiniBatchRecord, MiniBatchStatus, TryRecord } from '../ledger/types.js';
@@ -62,7 +62,7 @@ const PAGE = 256;
 /**
  * Items (file paths) of the mini-batches a fresh run hands from the planner to dispatch in memory,
  * without reading them back from the ledger (which costs a flush and a parse per mini-batch;
- * bench/, issue 3). Past this many waiting, the rest are read from the ledger as a resumed run's
+ * bench/). Past this many waiting, the rest are read from the ledger as a resumed run's
  * are: memory stays bounded by items, whatever the mini-batch size.
  */
 const FRESH_ITEMS_CAP = 32_768;
@@ -114,14 +114,14 @@ export class Scheduler {
   requestStop(reason: StopReason): void {
     if (this.stopReason === null) this.stopReason = reason;
     // Stop the executor now, not when dispatch next gets a slot: prefetched tries are withdrawn
-    // and a worker still in a long init() is not waited for (DESIGN §4: nothing new starts).
+    // and a worker still in a long init() is not waited for (docs/ARCHITECTURE.md, "Tries": nothing new starts).
     this.executorStopped ??= this.opts.executor.stop('graceful');
     this.poke();
   }
 
   async run(): Promise<SchedulerResult> {
     // A resumed run may be past a threshold already (killed right after the try that tripped it):
-    // then nothing new starts (DESIGN §4).
+    // then nothing new starts (docs/ARCHITECTURE.md, "Tries").
     const tripped = breachedThreshold(this.opts.settings, toThresholdCounts(this.tally), false);
     if (tripped !== null) this.requestStop({ kind: 'threshold', breach: tripped });
     const planning = this.opts.plan === null ? Promise.resolve() : this.streamPlan(this.opts.plan);

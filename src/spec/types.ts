@@ -91,7 +91,7 @@ export type MiniBatchSize =
   | { readonly unit: 'items'; readonly count: number }
   | { readonly unit: 'bytes'; readonly bytes: number };
 
-/** Run settings, resolved (DESIGN §4). Every field is set. */
+/** Run settings, resolved (docs/ARCHITECTURE.md, "Tries"). Every field is set. */
 export interface RunSettings {
   /** Files per mini-batch; for tabular data, rows or bytes. @default 10 files / 1MB tabular */
   readonly miniBatchSize: MiniBatchSize;

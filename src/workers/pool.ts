@@ -1,6 +1,6 @@
 /**
- * The local backend: `processCountPerNode` persistent Python workers on this machine (DESIGN §5–§6,
- * issue 3 "Workers"). Each worker has a slot 0…N−1 that its replacement inherits, one running and
+ * The local backend: `processCountPerNode` persistent Python workers on this machine (docs/ARCHITECTURE.md, "Entry script", "Host channels",
+ * ). Each worker has a slot 0…N−1 that its replacement inherits, one running and
  * prefetched tries; a worker that crashes, times out or fails `init()` is replaced. After
  * 3 × N init failures in a row the pool gives up and says why.
  *
@@ -21,7 +21,7 @@ import type { Backlog } from './try-line.js';
 import { userEnvironment } from './user-env.js';
 import { WorkerLog } from './worker-log.js';
 
-/** Init failures in a row, per worker process, before the pool gives up (issue 3). */
+/** Init failures in a row, per worker process, before the pool gives up. */
 export const INIT_FAILURES_PER_WORKER = 3;
 
 /** How often an idle worker looks again at another's line that was not too long yet (`rebalance`). */
@@ -129,7 +129,7 @@ export class LocalPool implements Executor {
       PYTHONIOENCODING: 'utf-8:backslashreplace',
       ...userEnvironment(),
       ...userEnv,
-      // The contract's variables win over the user's (DESIGN §5).
+      // The contract's variables win over the user's (docs/ARCHITECTURE.md, "Entry script").
       AZUREML_BI_OUTPUT_PATH: options.init.outputDir,
       MINIBATCH_RUN_ID: options.runId,
       PYTHONFAULTHANDLER: '1',
@@ -262,7 +262,7 @@ export class LocalPool implements Executor {
    * A deep line of tries that are still short is left alone: it ends within about the prefetch
    * target anyway, and its host is usually further along it than its answers, which come in groups,
    * tell. Withdrawing those cost a cancel, an answer and a second send each, and happened dozens of
-   * times a second whenever planning fell behind (bench/, issue 3).
+   * times a second whenever planning fell behind (bench/).
    */
   private rebalance(): void {
     if (this.state !== 'running' || !this.slots.some((slot) => slot.worker.state === 'idle')) return;
@@ -328,7 +328,7 @@ export class LocalPool implements Executor {
     });
   }
 
-  /** Too many init failures in a row: nothing can run here. DESIGN §4: exit 1, with the traceback. */
+  /** Too many init failures in a row: nothing can run here. docs/ARCHITECTURE.md, "Tries": exit 1, with the traceback. */
   private fail(slot: Slot, error: WorkerError): void {
     const n = this.slots.length;
     const since = this.everReady ? 'since a worker was last ready' : 'and no worker ever became ready';

@@ -1,5 +1,5 @@
 /**
- * Clear errors for what a user gets wrong with Redis (issue 5): a wrong or missing password, a
+ * Clear errors for what a user gets wrong with Redis: a wrong or missing password, a
  * wrong URL, a run published by another minibatch version, inputs a worker machine cannot read.
  * Exit codes: 3 when Redis cannot be used, 2 for a malformed flag. A password never shows.
  */

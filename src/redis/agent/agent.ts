@@ -1,5 +1,5 @@
 /**
- * `minibatch worker`: a machine that serves runs from Redis (DESIGN §8, issue 5). It looks for
+ * `minibatch worker`: a machine that serves runs from Redis (docs/ARCHITECTURE.md, "Many machines"). It looks for
  * running runs in the registry, oldest first, and serves one at a time until it ends: checks that
  * it can read the run's inputs, fetches the code snapshot, resolves its own interpreter, and runs
  * a `RunServer` (a pool of Python workers fed by the run's queue). Then the next run; forever, or

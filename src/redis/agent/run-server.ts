@@ -1,5 +1,5 @@
 /**
- * One machine serving one run (DESIGN §8): a pool of Python workers (the same `LocalPool` as the
+ * One machine serving one run (docs/ARCHITECTURE.md, "Many machines"): a pool of Python workers (the same `LocalPool` as the
  * local backend: init once per process, timeouts, crashes, replacements) fed by a BullMQ `Worker` (the consumer)
  * whose processor hands each job to the pool and returns the try's outcome. `minibatch worker`
  * runs one per run it serves; the orchestrator runs one for its own run unless `--processes 0`.

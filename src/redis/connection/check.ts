@@ -28,7 +28,7 @@ const RECOMMENDED_VERSION = '6.2.0';
  * server's version and `maxmemory-policy`. Throws `EnvironmentError('REDIS_UNAVAILABLE')` whose
  * message says what failed (refused, unknown host, timeout, password required, wrong password,
  * no such database, not Redis, TLS) and how to fix it. Returns warnings for a policy other than
- * `noeviction` (DESIGN §8: an evicting Redis may drop queued mini-batches and results).
+ * `noeviction` (docs/ARCHITECTURE.md, "Many machines": an evicting Redis may drop queued mini-batches and results).
  */
 export async function checkRedis(
   target: RedisTarget,

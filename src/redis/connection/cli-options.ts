@@ -1,7 +1,7 @@
 /**
  * The command-line edge of the Redis backend: `--backend`, `--prefix`, and `--processes` on a
  * worker or with `--backend redis` (where 0 is allowed: the orchestrator runs no Python), parsed
- * once into resolved values (STYLE §2).
+ * once into resolved values.
  */
 import { isIP } from 'node:net';
 import { UsageError } from '../../core/errors.js';

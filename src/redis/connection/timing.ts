@@ -1,5 +1,5 @@
 /**
- * The clocks of the Redis backend, resolved once at the edge (STYLE §2). Defaults suit a cluster;
+ * The clocks of the Redis backend, resolved once at the edge. Defaults suit a cluster;
  * environment variables shorten them for tests and tuning, so that a test of a dead machine takes
  * seconds, not a minute. The orchestrator's queue settings travel to every worker machine in the
  * run's record (registry.ts), so setting them where the run starts is enough.

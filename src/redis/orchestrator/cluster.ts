@@ -1,7 +1,7 @@
 /**
  * The orchestrator's view of the machines serving its run, refreshed every `pollMs` from BullMQ's
  * list of connected Workers (identity.ts) and from what agents report (reports.ts). It sizes how
- * many jobs may wait in Redis, says when fewer machines joined than `nodeCount` (a warning, issue 5),
+ * many jobs may wait in Redis, says when fewer machines joined than `nodeCount` (a warning),
  * prints each machine's report once, and gives up on the run when no machine can serve it: some
  * reported that they cannot, none serves, and no other is expected.
  */

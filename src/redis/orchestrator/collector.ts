@@ -1,5 +1,5 @@
 /**
- * The orchestrator's side of a run's queue (DESIGN §8): one BullMQ job per try, and the
+ * The orchestrator's side of a run's queue (docs/ARCHITECTURE.md, "Many machines"): one BullMQ job per try, and the
  * collection of their outcomes. A job's outcome is handed to the scheduler, which commits it; only
  * once the ledger has it on disk is the job removed from Redis. So an orchestrator killed at any
  * moment loses nothing: on resume, a job still in the queue is collected again, and one whose try
@@ -84,7 +84,7 @@ export class Collector {
       await this.options.queue.add(JOB_NAME, jobData(this.options.runId, generation, task), {
         jobId,
         attempts: 1,
-        // Kept until committed: the orchestrator removes them (DESIGN §8).
+        // Kept until committed: the orchestrator removes them (docs/ARCHITECTURE.md, "Many machines").
         removeOnComplete: false,
         removeOnFail: false,
       });

@@ -1,5 +1,5 @@
 /**
- * Starting and ending a run on Redis (DESIGN §8), around the scheduler: `openRedisRun` checks the
+ * Starting and ending a run on Redis (docs/ARCHITECTURE.md, "Many machines"), around the scheduler: `openRedisRun` checks the
  * server, publishes the module's code snapshot and the run (so that idle `minibatch worker`s
  * discover it), and starts this machine's own agent; `finish` marks the run in the registry and
  * removes its queue; `close` lets go of Redis. `minibatch run --backend redis://…` and `minibatch

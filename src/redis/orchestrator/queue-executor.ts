@@ -1,5 +1,5 @@
 /**
- * The redis backend (DESIGN §8, issue 5): the scheduler's tries become BullMQ jobs that any
+ * The redis backend (docs/ARCHITECTURE.md, "Many machines"): the scheduler's tries become BullMQ jobs that any
  * machine running `minibatch worker` may take. Like the local backend it only runs tries and
  * reports outcomes; the scheduler still decides retries and thresholds, and the ledger on this
  * machine stays the truth.

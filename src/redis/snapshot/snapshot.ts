@@ -1,5 +1,5 @@
 /**
- * The module's code snapshot in Redis (DESIGN §8, issue 5): the spec's folder, packed
+ * The module's code snapshot in Redis (docs/ARCHITECTURE.md, "Many machines"): the spec's folder, packed
  * (archive.ts), content-addressed and stored gzipped (node:zlib) under `<prefix>:snapshot:<digest>`,
  * so that a `minibatch worker` on another machine runs exactly the code the run was started with,
  * even if the folder changes or moves afterwards.

@@ -1,5 +1,5 @@
 /**
- * Everything minibatch keeps in Redis, named in one place (DESIGN §8). All keys live under one
+ * Everything minibatch keeps in Redis, named in one place (docs/ARCHITECTURE.md, "Many machines"). All keys live under one
  * prefix (default `minibatch`), so that several teams, or tests, can share one Redis:
  *
  * ```

@@ -1,5 +1,5 @@
 /**
- * What travels through a run's queue (DESIGN §8): a BullMQ job's data is one try of one
+ * What travels through a run's queue (docs/ARCHITECTURE.md, "Many machines"): a BullMQ job's data is one try of one
  * mini-batch; its return value is that try's `TryOutcome`. Failures of user code are outcomes
  * too (a completed job), so BullMQ's own failed state means only that no machine could finish the
  * job (it stalled past the limit). Rows larger than a few kilobytes go under their own key instead

@@ -1,5 +1,5 @@
 /**
- * The registry of runs in Redis (DESIGN §8): the orchestrator publishes a run (its resolved job,
+ * The registry of runs in Redis (docs/ARCHITECTURE.md, "Many machines"): the orchestrator publishes a run (its resolved job,
  * its code digest, its state) so that idle `minibatch worker`s discover it, and marks it failed or
  * finished so that they stop taking its mini-batches. The orchestrator is the only writer of a
  * run's record; workers only read.

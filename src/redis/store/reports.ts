@@ -1,7 +1,7 @@
 /**
  * Why a worker machine does not serve a run (its inputs are not readable there, its Python cannot
  * start the entry script), told to the orchestrator so that the user sees it where they started
- * the run, not only in a terminal on another machine (issue 5: "reports the ones that cannot").
+ * the run, not only in a terminal on another machine ("reports the ones that cannot").
  */
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from './keys.js';
