@@ -2,7 +2,7 @@
  * A run directory that cannot be made is an error a user can act on (exit 3, a message, no stack
  * trace); a run's files are the user's alone; secrets given with --env are not shown.
  */
-import { statSync, writeFileSync } from 'node:fs';
+import { statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -44,5 +44,17 @@ describe('the run directory', () => {
     expect(explain.stdout).not.toMatch(/sk-12345|hf_abc/);
     const json = await runCli(['explain', m.spec, '--input', `Data=${m.data}`, '--output', `Out=${m.out}`, ...env, '--json']);
     expect(json.stdout).not.toMatch(/sk-12345|hf_abc/);
+  });
+});
+
+describe('an input that is a symbolic link loop', () => {
+  it('is called a loop, not missing (exit 2)', async () => {
+    const m = makeModule({ entry: 'ok', files: names(1) });
+    const loop = join(m.root, 'loop');
+    symlinkSync(loop, loop);
+    const r = await runCli(['explain', m.spec, '--input', `Data=${loop}`, '--output', `Out=${m.out}`]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`${loop} is a loop of symbolic links`);
+    expect(r.stderr).not.toContain('does not exist');
   });
 });
