@@ -58,3 +58,13 @@ describe('an input that is a symbolic link loop', () => {
     expect(r.stderr).not.toContain('does not exist');
   });
 });
+
+describe('--processes', () => {
+  it('past the bound is refused before any process starts (exit 2)', async () => {
+    const m = makeModule({ entry: 'ok', files: names(2) });
+    const r = await runCli([...moduleArgs(m), '--processes', '100000']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/must be at most \d+ \(16 per CPU, at least 256\): each is a Python process; found `?100000/);
+    expect(r.stderr).not.toMatch(NO_STACK);
+  });
+});
