@@ -4,7 +4,7 @@
 // The library entry (dist/index.js) and its types stay tsc's.
 //
 // Why a bundle: `minibatch run` is started once per job and its start-up is part of every job's
-// time (issue 3). Unbundled, it loads ~180 files (72 of them yaml's) through Node's ESM loader.
+// time. Unbundled, it loads ~180 files (72 of them yaml's) through Node's ESM loader.
 // Why CommonJS: the launcher compiles it with a V8 code cache, which Node 20 offers for scripts
 // only, not for ES modules. What only some commands need (`resume`, `status`, the Redis backend)
 // still loads only when used: in a CommonJS bundle, esbuild turns each `import()` of our own files
@@ -54,7 +54,7 @@ const dynamic = bundled.split('\n').findIndex((line) => /\bimport\(/.test(line) 
 if (dynamic !== -1) throw new Error(`dist/cli/minibatch.cjs:${dynamic + 1} still has an import(): bundle it, or require() the package`);
 
 // The launcher: CommonJS too, and one file, because Node starts an ES module entry through its
-// module loader, ~8 ms more of every command than a CommonJS one (bench/, issue 3).
+// module loader, ~8 ms more of every command than a CommonJS one (bench/).
 await bundleCommonJs('main', 'src/cli/launcher.ts');
 rmSync(join(outdir, 'main.js'), { force: true }); // the launcher of builds before this one
 // The `minibatch` executable: a shell script that starts Node on main.cjs (src/cli/minibatch.sh says why).

@@ -1,6 +1,7 @@
 /**
- * minibatch as a library: what a program may call. The command line (`minibatch …`) is the main
- * interface; these are the stable pieces beneath it. Internals are not re-exported.
+ * minibatch as a library: what a program may call. `runJob` runs a job from typed options, as
+ * `minibatch run` does from flags; `resolveJob` and `loadSpec` check one without running it.
+ * Internals are not re-exported.
  */
 export {
   EXIT,
@@ -17,7 +18,9 @@ export {
   type ExitCode,
 } from './core/errors.js';
 export { loadSpec } from './spec/validate.js';
-export { resolveJobFromCli as resolveJob, type JobOptions } from './cli/options.js';
+export { resolveJob, type Duration, type JobSettings, type ResolveJobOptions } from './spec/job-options.js';
+export { runJob, silentReporter, type RunJobOptions } from './run/run-job.js';
+export type { RunReporter } from './run/reporter.js';
 export type {
   AppendRowFormat,
   ArgTemplate,
@@ -31,5 +34,5 @@ export type {
   ResolvedJob,
   RunSettings,
 } from './spec/types.js';
-export type { JobResult, RunStatus } from './report/result.js';
+export type { JobResult, RunStatus, ThresholdBreach } from './report/result.js';
 export { MINIBATCH_VERSION as version } from './core/version.js';

@@ -66,7 +66,7 @@ class Entry:
 
 
 def configure_logging(init, also_terminal=False):
-    """`logging` and EntryScript().logger write to the entry log with timestamps (DESIGN §7)."""
+    """`logging` and EntryScript().logger write to the entry log with timestamps (docs/ARCHITECTURE.md, "Run directory")."""
     handler = logging.FileHandler(init['entryLogFile'], mode='a', encoding='utf-8')
     handler.setFormatter(logging.Formatter(ENTRY_LOG_FORMAT))
     root = logging.getLogger()
@@ -79,7 +79,7 @@ def configure_logging(init, also_terminal=False):
 
 
 def install_shims(init):
-    """azureml_user always; the azureml.core shim only when the real azureml.core is absent (DESIGN §5)."""
+    """azureml_user always; the azureml.core shim only when the real azureml.core is absent (docs/ARCHITECTURE.md, "Entry script")."""
     sys.path.insert(1, SHIMS)
     import _minibatch_context  # noqa: E402 -- lives in SHIMS
     _minibatch_context.configure(init)
@@ -100,7 +100,7 @@ def load_entry(init):
     sys.path.insert(0, working_dir)
     sys.argv = [entry_path] + list(init['args'])
     install_shims(init)
-    # Not '__main__': the script's `if __name__ == '__main__':` block must not run (DESIGN §5).
+    # Not '__main__': the script's `if __name__ == '__main__':` block must not run (docs/ARCHITECTURE.md, "Entry script").
     name = os.path.splitext(os.path.basename(entry_path))[0]
     if name in sys.modules:
         name = 'minibatch_entry_' + name

@@ -141,7 +141,7 @@ class RunStateFile:
 
 
 class Inbox:
-    """fd 3, read by the main thread; a watchdog thread sees the parent's death (DESIGN §6).
+    """fd 3, read by the main thread; a watchdog thread sees the parent's death (docs/ARCHITECTURE.md, "Host channels").
 
     The watchdog polls fd 3 for hang-up only: it never reads, never takes the GIL while waiting,
     and so costs nothing per mini-batch, yet exits the process even while run() is busy.
@@ -226,7 +226,7 @@ class Inbox:
 
 def orphaned():
     """The orchestrator is gone: take our process group with us (processes run() started too), so
-    that nothing is left behind (issue 3: no orphaned Python processes, ever). We are the group's
+    that nothing is left behind (no orphaned Python processes, ever). We are the group's
     leader (the pool starts us detached), so this never reaches the orchestrator's own group."""
     try:
         if os.getpgid(0) == os.getpid():
@@ -237,7 +237,7 @@ def orphaned():
 
 
 def serve():
-    # Ctrl-C reaches the whole process group; it is the orchestrator's to handle (DESIGN §6).
+    # Ctrl-C reaches the whole process group; it is the orchestrator's to handle (docs/ARCHITECTURE.md, "Host channels").
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # On a timeout the parent sends SIGTERM: dump where run() was stuck to the stderr log, then die.
     faulthandler.register(signal.SIGTERM, file=sys.stderr, all_threads=False, chain=True)

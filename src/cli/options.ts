@@ -5,19 +5,16 @@
  * user sees every mistake in one go.
  */
 import type { Command } from 'commander';
-import { SpecError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import type { Diagnostic } from '../core/errors.js';
 import { bindJob } from '../spec/bind.js';
 import type { FlagBindings } from '../spec/bind.js';
-import { sortDiagnostics } from '../spec/diagnostics.js';
-import { isJobFile, parseJobFile } from '../spec/job.js';
-import type { Binding, JobFile } from '../spec/job.js';
-import { readYamlFile } from '../spec/load.js';
+import type { Binding } from '../spec/job.js';
 import { shellQuote } from '../spec/render.js';
 import { SETTING_PARSERS } from '../spec/settings.js';
 import { resolveInterpreterPath } from '../spec/settingsMapping.js';
-import type { ModuleSpec, ResolvedJob, RunSettings, SettingName } from '../spec/types.js';
-import { loadSpec, requireValid, validateSpec } from '../spec/validate.js';
+import { loadTarget } from '../spec/target.js';
+import type { ResolvedJob, RunSettings, SettingName } from '../spec/types.js';
 
 /** What commander hands the action for the flags `addJobOptions` declares. */
 export interface JobOptions {
@@ -130,26 +127,6 @@ export function parseJobFlags(opts: JobOptions, cwd: string = process.cwd()): Fl
     throw new UsageError(problems.length === 1 ? (problems[0] ?? '') : `${problems.length} flags are wrong:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
   return result;
-}
-
-/**
- * The module spec and, when `target` is a job file (a top-level `module:` key), the job. Throws
- * `SpecError` with every diagnostic of both files; returns their warnings and notes.
- */
-export async function loadTarget(
-  target: string,
-  cwd: string = process.cwd(),
-): Promise<{ spec: ModuleSpec; job: JobFile | null; diagnostics: readonly Diagnostic[] }> {
-  const file = await readYamlFile(target, 'module spec or job file', cwd);
-  if (!isJobFile(file)) return { ...requireValid(await validateSpec(file)), job: null };
-  const { job, diagnostics: jobDiagnostics } = parseJobFile(file);
-  try {
-    const { spec, diagnostics } = await loadSpec(job.module, cwd);
-    return { spec, job, diagnostics: sortDiagnostics([...jobDiagnostics, ...diagnostics]) };
-  } catch (error) {
-    if (!(error instanceof SpecError)) throw error;
-    throw new SpecError(error.code, sortDiagnostics([...jobDiagnostics, ...error.diagnostics]), { cause: error });
-  }
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { addContinueOptions, continueChoices, type ContinueCliOptions } from './continue-options.js';
+import { printingReporter } from './print-reporter.js';
 
 export function register(program: Command): void {
   const command = program
@@ -19,7 +20,6 @@ export function register(program: Command): void {
       mode: 'retry-failed',
       runDir,
       ...continueChoices('retry-failed', opts),
-      plainProgress: !opts.progress,
-    });
+    }, printingReporter(!opts.progress));
   });
 }

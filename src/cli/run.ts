@@ -4,21 +4,13 @@
  * run succeeded within its thresholds, 1 when it failed, 2 for bad input, 3 when it cannot run
  * here, 130 when interrupted.
  */
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { planJobBatches } from '../data/dataset.js';
-import { Ledger } from '../ledger/sqlite.js';
-import { writeLogsReadme } from '../report/readme.js';
-import { formatSummary } from '../report/summary.js';
 import { parseBackend, parseProcesses } from '../redis/connection/cli-options.js';
-import { openRunBackend, storeRedisBackend } from '../run/choose-backend.js';
-import { executeRun } from '../run/execute.js';
-import { createRunDir, defaultRunsRoot, discardRunDir, RUN_JSON_VERSION, writeRunJson } from '../run/rundir.js';
+import { defaultRunsRoot } from '../run/rundir.js';
 import { newRunId } from '../run/runId.js';
-import { killPoint } from '../core/kill-points.js';
-import { MINIBATCH_VERSION } from '../core/version.js';
-import { binaryInterpreter, resolveInterpreter } from '../workers/interpreter.js';
+import { startRun } from '../run/start-run.js';
+import { printingReporter } from './print-reporter.js';
 import { addJobOptions, resolveJobFromCli, type JobOptions } from './options.js';
 import { printDiagnostics } from './validate.js';
 
@@ -52,85 +44,6 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
   const ownProcesses = redis === null ? null : parseProcesses(opts.processes, true);
   const { job, diagnostics } = await resolveJobFromCli(target, ownProcesses === 0 ? { ...opts, processes: undefined } : opts, root);
   printDiagnostics(diagnostics);
-  const plan = planJobBatches(job, root);
-  // The probe (a Python start-up) runs while the run directory and its ledger are made, and an
-  // interpreter that is a binary starts the workers meanwhile. A run whose interpreter cannot start
-  // leaves no run directory behind.
-  const interpreter = ownProcesses === 0 ? Promise.resolve(null) : resolveInterpreter(job.settings.python);
-  interpreter.catch(() => undefined); // awaited below, or moot when an earlier step throws
-  const early = ownProcesses === 0 ? null : binaryInterpreter(job.settings.python);
-
-  if (redis !== null) {
-    // A Redis that cannot be used fails the run before it has a run directory to leave behind.
-    const { checkRedis } = await import('../redis/connection/check.js');
-    await checkRedis(redis.target);
-  }
-  const existed = existsSync(root);
-  const { paths, release } = createRunDir(root);
-  killPoint('run-dir-locked');
-  try {
-    writeRunJson(paths, {
-      version: RUN_JSON_VERSION,
-      runId,
-      createdAt: new Date().toISOString(),
-      minibatchVersion: MINIBATCH_VERSION,
-      job,
-      ...(redis === null ? {} : { backend: storeRedisBackend(redis, ownProcesses) }),
-    });
-    writeLogsReadme(paths);
-    killPoint('run-json');
-    let made: Ledger | null = null;
-    const nothingRan = (error: unknown): never => {
-      made?.close();
-      discardRunDir(paths, existed);
-      throw error;
-    };
-    const createLedger = (): Ledger => {
-      made = Ledger.create(root);
-      killPoint('ledger-created');
-      return made;
-    };
-    // The local pool starts its workers first, and the ledger is made while their Python starts up
-    // (the longest step of a run's start-up; bench/). Redis's backend needs the ledger.
-    if (redis !== null) createLedger();
-    const python = early ?? (await interpreter.then((found) => found?.executable ?? null, nothingRan));
-    const processes = ownProcesses ?? job.settings.processCountPerNode;
-    const run = await openRunBackend({ job, paths, runId, ledger: made, redis, processes, python, resumed: false }).catch(nothingRan);
-    // Its workers started, and then something else failed: they go, and so does the run directory.
-    const abandon = async (error: unknown): Promise<never> => {
-      await run.executor.stop('now');
-      await run.close();
-      return nothingRan(error);
-    };
-    let ledger: Ledger;
-    try {
-      ledger = made ?? createLedger();
-    } catch (error) {
-      return abandon(error);
-    }
-    if (early !== null) await interpreter.catch(abandon);
-    process.stdout.write(`run directory: ${root}\n`);
-    try {
-      const result = await executeRun({
-        job,
-        runId,
-        paths,
-        ledger,
-        executor: run.executor,
-        plan,
-        progressStream: process.stderr,
-        plainProgress: !opts.progress,
-        handleSignals: true,
-        resumeHint: `minibatch resume ${root}`,
-      });
-      await run.finish(result);
-      process.stdout.write(formatSummary(result));
-      return result.exitCode;
-    } finally {
-      await run.close();
-      ledger.close();
-    }
-  } finally {
-    release();
-  }
+  const result = await startRun({ job, runId, root, redis, ownProcesses }, printingReporter(!opts.progress));
+  return result.exitCode;
 }

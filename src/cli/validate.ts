@@ -10,7 +10,7 @@ import type { Diagnostic } from '../core/errors.js';
 import type { ModuleSpec } from '../spec/types.js';
 import { defaultRunsRoot } from '../run/rundir.js';
 import { bindJob, type FlagBindings } from '../spec/bind.js';
-import { loadTarget } from './options.js';
+import { loadTarget } from '../spec/target.js';
 
 const NO_FLAGS: FlagBindings = { inputs: [], parameters: [], outputs: [], settings: {}, limit: null };
 

@@ -103,10 +103,10 @@ export function createSchema(db: Database.Database, now: number): void {
 }
 
 /**
- * The index resume matches content keys by (docs/ARCHITECTURE.md, "Run directory"). Built when a ledger is opened again (resume,
- * retry-failed), not while a new run plans or when its planning ends: keeping a B-tree of random
- * keys tripled the cost of planning, and building it costs ~1 µs a mini-batch that a run that is
- * never resumed does not need. Idempotent.
+ * The index resume matches content keys by (docs/ARCHITECTURE.md, "Run directory"). Built when a
+ * ledger is opened again (resume, retry-failed), not while a new run plans or when its planning
+ * ends: keeping a B-tree of random keys tripled the cost of planning, and building it costs ~1 µs a
+ * mini-batch that a run that is never resumed does not need. Idempotent.
  */
 export function ensureKeyIndex(db: Database.Database): void {
   db.exec('CREATE UNIQUE INDEX IF NOT EXISTS mini_batches_key ON mini_batches (key)');

@@ -233,7 +233,10 @@ export class Ledger {
     return row === undefined ? undefined : toMiniBatch(row, this.#inputs);
   }
 
-  /** The mini-batch with this content key: what resume matches on (docs/ARCHITECTURE.md, "Run directory"). Indexed once the ledger is opened again. */
+  /**
+   * The mini-batch with this content key: what resume matches on (docs/ARCHITECTURE.md,
+   * "Run directory"). Indexed once the ledger is opened again.
+   */
   byKey(key: string): MiniBatchDetail | undefined {
     this.flush();
     const row = this.#stmts.byKey.get(key);
@@ -241,11 +244,12 @@ export class Ledger {
   }
 
   /**
-   * Brings the stored plan in line with a fresh listing (resume, docs/ARCHITECTURE.md, "Run directory"), in one transaction:
-   * changed files reset their mini-batch (pending, fresh tries, new generation, rows dropped); new
-   * files become new mini-batches after the last index; vanished files leave pending mini-batches
-   * (a pending one left empty is dropped), committed ones keep their outcome. Plan the fresh listing
-   * with the run's `miniBatchSize` and no limit beyond the run's own.
+   * Brings the stored plan in line with a fresh listing (resume, docs/ARCHITECTURE.md,
+   * "Run directory"), in one transaction: changed files reset their mini-batch (pending, fresh
+   * tries, new generation, rows dropped); new files become new mini-batches after the last index;
+   * vanished files leave pending mini-batches (a pending one left empty is dropped), committed ones
+   * keep their outcome. Plan the fresh listing with the run's `miniBatchSize` and no limit beyond
+   * the run's own.
    */
   async reconcile(plan: AsyncIterable<PlannedMiniBatch>, miniBatchSize: number): Promise<ReconcileCounts> {
     this.flush();

@@ -13,7 +13,7 @@ import type { JobResult } from './result.js';
  * and no outcome was recorded (killed, crashed, the machine stopped). The others are the recorded
  * outcome.
  */
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'killed';
+export type RunDirStatus = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'killed';
 
 export interface RunView {
   readonly paths: RunPaths;
@@ -22,7 +22,7 @@ export interface RunView {
     readonly createdAt: string;
     readonly job: { readonly module: { readonly name: string; readonly version: string } };
   };
-  readonly state: RunStatus;
+  readonly state: RunDirStatus;
   /** The live process driving the run, if any. */
   readonly owner: { readonly pid: number; readonly host: string; readonly since: string } | null;
   readonly counts: LedgerCounts;

@@ -6,7 +6,7 @@ export interface RunsRow {
   readonly runId: string;
   readonly module: string;
   readonly createdAt: string;
-  /** A `RunStatus`, or `unreadable`. */
+  /** A `RunDirStatus`, or `unreadable`. */
   readonly state: string;
   /** e.g. `30/30 mini-batches, 2 failed`. */
   readonly counts: string;

@@ -3,7 +3,7 @@
  * and most common errors, as text for people and as JSON (`--json`) for programs. Both come from
  * one `StatusReport`, built from a read-only snapshot of the run directory.
  */
-import type { RunStatus, RunView } from './run-view.js';
+import type { RunDirStatus, RunView } from './run-view.js';
 import { formatDuration } from './result.js';
 
 export interface StatusReport {
@@ -11,7 +11,7 @@ export interface StatusReport {
   readonly runId: string;
   readonly module: { readonly name: string; readonly version: string };
   readonly createdAt: string;
-  readonly state: RunStatus;
+  readonly state: RunDirStatus;
   /** The process driving a running run. */
   readonly driver: { readonly pid: number; readonly host: string; readonly since: string } | null;
   /** `listing`: still planning (live); `stopped`: a crash cut planning short (resume finishes it). */

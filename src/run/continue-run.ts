@@ -12,7 +12,6 @@ import { Ledger } from '../ledger/sqlite.js';
 import type { MiniBatchStatus } from '../ledger/types.js';
 import { runPaths, type RunPaths } from '../core/run-paths.js';
 import { formatFinished, formatLeft, formatReconcile, formatThresholdStop } from '../report/resume-lines.js';
-import { formatSummary } from '../report/summary.js';
 import type { ResolvedJob, RunSettings } from '../spec/types.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
 import { executeRun } from './execute.js';
@@ -23,6 +22,7 @@ import { overrideSettings } from './overrides.js';
 import { decideResume, recordedResult } from './run-status.js';
 import { lockRunDir, readRunJson, writeRunJson } from './rundir.js';
 import { killPoint } from '../core/kill-points.js';
+import type { RunReporter } from './reporter.js';
 
 export interface ContinueOptions {
   readonly mode: 'resume' | 'retry-failed';
@@ -33,21 +33,19 @@ export interface ContinueOptions {
   readonly processes: number | null;
   /** `--backend` as given: a run on Redis reaches its server with this URL (and stores it, without password). */
   readonly backend: string | undefined;
-  /** Lines instead of a bar, even on a terminal. */
-  readonly plainProgress: boolean;
 }
 
 /** What retry-failed runs again: failed after their tries, partial (short returns), and never run. */
 const RETRY_STATUSES: readonly MiniBatchStatus[] = ['failed', 'partial', 'pending'];
 
 /** Continues the run in `runDir`; returns the exit code. */
-export async function continueRun(opts: ContinueOptions): Promise<number> {
+export async function continueRun(opts: ContinueOptions, reporter: RunReporter): Promise<number> {
   const paths = existingRunDir(opts.runDir);
   const release = lockRunDir(paths);
   try {
     const runJson = readRunJson(paths);
     const job = overrideSettings(runJson.job, opts.overrides);
-    process.stdout.write(`run directory: ${paths.root}\n`);
+    reporter.runDirectory(paths.root);
     // A rejected setting (an interpreter that is not there) must fail before run.json records it.
     const { redis, backend } = continuedBackend(runJson.backend, opts, paths);
     const processes = opts.processes ?? backend?.processes ?? job.settings.processCountPerNode;
@@ -57,26 +55,26 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
     // so plan from scratch.
     const ledger = fresh ? Ledger.create(paths.root) : Ledger.open(paths.root);
     try {
-      const go = fresh ? true : prepare(ledger, job, opts, paths);
+      const go = fresh ? true : prepare(ledger, job, opts, paths, reporter);
       if (go !== true) return go;
       // Settings first, then forget the old outcome: a run killed from here on has none, and
       // resumes with the settings given now.
       writeRunJson(paths, { ...runJson, job, ...(backend === undefined ? {} : { backend }) });
       ledger.deleteMeta(OUTCOME_META_KEY);
-      if (!fresh) await completePlan(ledger, job, paths, opts.mode === 'resume');
+      if (!fresh) await completePlan(ledger, job, paths, opts.mode === 'resume', reporter);
       if (opts.mode === 'retry-failed' && !fresh) {
         const before = ledger.counts();
         const reset = ledger.resetForRetry(RETRY_STATUSES);
         killPoint('retry-reset');
         if (reset === 0) {
-          process.stdout.write(`Nothing to retry: no mini-batch failed, returned short or was left unrun.\n`);
+          reporter.note(`Nothing to retry: no mini-batch failed, returned short or was left unrun.\n`);
         } else {
-          process.stdout.write(
+          reporter.note(
             `retrying ${reset} mini-batches with fresh tries: ${before.failed} failed, ${before.partial} partial, ${before.pending} not run\n`,
           );
         }
       }
-      if (!fresh) process.stdout.write(`${formatLeft(ledger.counts())}\n`);
+      if (!fresh) reporter.note(`${formatLeft(ledger.counts())}\n`);
       const run = await openRunBackend({ job, paths, runId: runJson.runId, ledger, redis, processes, python, resumed: true });
       try {
         const result = await executeRun({
@@ -86,13 +84,13 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
           ledger,
           executor: run.executor,
           plan: fresh ? planJobBatches(job, paths.root) : null,
-          progressStream: process.stderr,
-          plainProgress: opts.plainProgress,
+          progressStream: reporter.progress.stream,
+          plainProgress: reporter.progress.plain,
           handleSignals: true,
           resumeHint: `minibatch resume ${paths.root}`,
         });
         await run.finish(result);
-        process.stdout.write(formatSummary(result));
+        reporter.finished(result);
         return result.exitCode;
       } finally {
         await run.close();
@@ -150,13 +148,13 @@ function existingRunDir(dir: string): RunPaths {
  * Says where the run stands and whether to go on: true, or the exit code to end with. A `resume` of
  * a finished run changes nothing; retry-failed goes on unless there is nothing to retry.
  */
-function prepare(ledger: Ledger, job: ResolvedJob, opts: ContinueOptions, paths: RunPaths): true | number {
+function prepare(ledger: Ledger, job: ResolvedJob, opts: ContinueOptions, paths: RunPaths, reporter: RunReporter): true | number {
   const recorded = recordedResult(ledger);
   const counts = ledger.counts();
   if (opts.mode === 'retry-failed') {
     const unfinished = counts.failed + counts.partial + counts.pending;
     if (recorded !== null && recorded.status !== 'interrupted' && recorded.resumable !== true && unfinished === 0) {
-      process.stdout.write(`Nothing to retry: every mini-batch of run ${recorded.runId} succeeded. It ${recorded.status}; nothing changed.\n`);
+      reporter.note(`Nothing to retry: every mini-batch of run ${recorded.runId} succeeded. It ${recorded.status}; nothing changed.\n`);
       return recorded.exitCode;
     }
     return true;
@@ -164,13 +162,13 @@ function prepare(ledger: Ledger, job: ResolvedJob, opts: ContinueOptions, paths:
   const decision = decideResume(recorded, job.settings, counts, ledger.planningDone());
   switch (decision.kind) {
     case 'finished':
-      process.stdout.write(formatFinished(decision.result, paths.root));
+      reporter.note(formatFinished(decision.result, paths.root));
       return decision.result.exitCode;
     case 'threshold':
-      process.stdout.write(formatThresholdStop(decision.result, decision.breach, paths.root));
+      reporter.note(formatThresholdStop(decision.result, decision.breach, paths.root));
       return decision.result.exitCode;
     case 'continue':
-      process.stdout.write(`resuming: ${decision.why}\n`);
+      reporter.note(`resuming: ${decision.why}\n`);
       return true;
     default: {
       const never: never = decision;
@@ -180,14 +178,15 @@ function prepare(ledger: Ledger, job: ResolvedJob, opts: ContinueOptions, paths:
 }
 
 /**
- * Brings the stored plan in line with a fresh listing (docs/ARCHITECTURE.md, "Run directory"). `resume` always does (changed
- * files run again, new files are added); retry-failed only finishes a plan that a crash cut short.
+ * Brings the stored plan in line with a fresh listing (docs/ARCHITECTURE.md, "Run directory").
+ * `resume` always does (changed files run again, new files are added); retry-failed only finishes a
+ * plan that a crash cut short.
  */
-async function completePlan(ledger: Ledger, job: ResolvedJob, paths: RunPaths, always: boolean): Promise<void> {
+async function completePlan(ledger: Ledger, job: ResolvedJob, paths: RunPaths, always: boolean, reporter: RunReporter): Promise<void> {
   const planningWasDone = ledger.planningDone();
   if (planningWasDone && !always) return;
   const changes = await ledger.reconcile(planJob(job, paths.root), filesPerMiniBatch(job));
   killPoint('reconciled');
   if (!planningWasDone) ledger.markPlanned(ledger.counts().miniBatches);
-  process.stdout.write(`${formatReconcile(changes, planningWasDone)}\n`);
+  reporter.note(`${formatReconcile(changes, planningWasDone)}\n`);
 }

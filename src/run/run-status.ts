@@ -7,7 +7,7 @@
 import type { Ledger } from '../ledger/sqlite.js';
 import type { LedgerCounts } from '../ledger/types.js';
 import type { JobResult } from '../report/result.js';
-import type { RunStatus } from '../report/run-view.js';
+import type { RunDirStatus } from '../report/run-view.js';
 import type { RunSettings } from '../spec/types.js';
 import { OUTCOME_META_KEY } from './finalize.js';
 import type { LockOwner } from './run-lock.js';
@@ -22,7 +22,7 @@ export function recordedResult(ledger: Ledger): JobResult | null {
   return text === undefined ? null : (JSON.parse(text) as JobResult);
 }
 
-export function runState(owner: LockOwner | null, recorded: JobResult | null): RunStatus {
+export function runState(owner: LockOwner | null, recorded: JobResult | null): RunDirStatus {
   if (owner !== null) return 'running';
   return recorded === null ? 'killed' : recorded.status;
 }

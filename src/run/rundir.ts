@@ -1,7 +1,7 @@
 /**
- * The run directory (docs/ARCHITECTURE.md, "Run directory"): creating it, locking it so two processes never drive one run,
- * and saving the resolved job in `run.json` with paths inside the directory stored relative to it,
- * so that a run directory can be moved and resumed elsewhere.
+ * The run directory (docs/ARCHITECTURE.md, "Run directory"): creating it, locking it so two
+ * processes never drive one run, and saving the resolved job in `run.json` with paths inside the
+ * directory stored relative to it, so that a run directory can be moved and resumed elsewhere.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';

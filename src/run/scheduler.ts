@@ -1,7 +1,9 @@
 /**
  * The scheduler: streams the plan into the ledger, leases pending mini-batches to an executor's
- * slots, decides retries, commits every try, and stops on thresholds or on request (docs/ARCHITECTURE.md, "Flow", "Tries").
- * It knows nothing of processes or Redis: an `Executor` runs tries and reports outcomes as data.
+ * slots, decides retries, commits every try, and stops on thresholds or on request
+ * (docs/ARCHITECTURE.md, "Flow", "Tries"). It knows nothing of processes or Redis: an `Executor`
+ * runs tries and reports outcomes as data. About 400 lines: dispatch, commits and stopping share
+ * one set of counters and must be read together.
  */
 import type { PlannedMiniBatch } from '../data/types.js';
 import type { Commit, LedgerCounts, MiniBatchRecord, MiniBatchStatus, TryRecord } from '../ledger/types.js';
@@ -30,7 +32,6 @@ export type StopReason =
   | { readonly kind: 'threshold'; readonly breach: ThresholdBreach }
   /** Nothing more can run: every worker fails `init()`, planning failed, or the ledger cannot be written. */
   | { readonly kind: 'fatal'; readonly error: Error };
-
 
 export interface SchedulerOptions {
   readonly ledger: SchedulerLedger;

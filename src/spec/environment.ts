@@ -1,8 +1,9 @@
 /**
  * `implementation.parallel.amlEnvironment` / `image`. minibatch builds no environments: it runs the
- * entry with the interpreter the user chooses (docs/ARCHITECTURE.md, "Entry script"). So an Azure ML environment is accepted
- * as written and reduced to what minibatch uses (`python.interpreterPath`, `environmentVariables`);
- * the dependencies it declares are listed once, as a note, so nobody believes they were installed.
+ * entry with the interpreter the user chooses (docs/ARCHITECTURE.md, "Entry script"). So an Azure
+ * ML environment is accepted as written and reduced to what minibatch uses
+ * (`python.interpreterPath`, `environmentVariables`); the dependencies it declares are listed once,
+ * as a note, so nobody believes they were installed.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';

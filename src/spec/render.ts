@@ -54,7 +54,10 @@ function renderOne(arg: ArgTemplate, bound: Bound): string | null {
   }
 }
 
-/** The entry's `sys.argv[1:]`: rendered args, then `--output <outputData path>` (docs/ARCHITECTURE.md, "Entry script"). */
+/**
+ * The entry's `sys.argv[1:]`: rendered args, then `--output <outputData path>`
+ * (docs/ARCHITECTURE.md, "Entry script").
+ */
 export function renderEntryArgs(spec: ModuleSpec, bound: Bound): string[] {
   const output = bound.outputs[spec.outputData];
   if (output === undefined) throw new Error(`internal error: outputData \`${spec.outputData}\` is not bound`);
@@ -75,8 +78,9 @@ export function entryCommand(job: ResolvedJob, interpreter: string): string[] {
 export const RESERVED_ENV = ['AZUREML_BI_OUTPUT_PATH', 'MINIBATCH_RUN_ID', 'MINIBATCH_WORKER_ID', 'MINIBATCH_WORKER_SLOT'] as const;
 
 /**
- * The variables the entry gets on top of the inherited environment (docs/ARCHITECTURE.md, "Entry script"), in display order.
- * `environmentVariables` may set `PYTHONFAULTHANDLER` but not the run's identity.
+ * The variables the entry gets on top of the inherited environment (docs/ARCHITECTURE.md,
+ * "Entry script"), in display order. `environmentVariables` may set `PYTHONFAULTHANDLER` but not
+ * the run's identity.
  */
 export function entryEnvironment(
   job: ResolvedJob,

@@ -200,7 +200,10 @@ export interface SettingsLayer {
   readonly values: Partial<RunSettings>;
 }
 
-/** The settings' defaults (ParallelRunStep's). `initTimeoutMs` is derived from the resolved run timeout (see resolveSettings). */
+/**
+ * The settings' defaults (ParallelRunStep's). `initTimeoutMs` is derived from the resolved run
+ * timeout (see resolveSettings).
+ */
 export function defaultSettings(): Omit<RunSettings, 'initTimeoutMs'> {
   return {
     miniBatchSize: { unit: 'items', count: 10 },

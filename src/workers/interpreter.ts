@@ -1,8 +1,8 @@
 /**
- * Resolving the Python interpreter (docs/ARCHITECTURE.md, "Entry script"): the configured command is run once per machine to
- * learn its own `sys.executable`, which workers are then started with. A pyenv shim is a bash script
- * that costs ~100 ms per start and `realpath` does not see through it; a virtualenv's
- * `bin/python` stays as it is (it is how the venv is activated).
+ * Resolving the Python interpreter (docs/ARCHITECTURE.md, "Entry script"): the configured command
+ * is run once per machine to learn its own `sys.executable`, which workers are then started with. A
+ * pyenv shim is a bash script that costs ~100 ms per start and `realpath` does not see through it;
+ * a virtualenv's `bin/python` stays as it is (it is how the venv is activated).
  *
  * The probe runs with `-S` (no `site`): `sys.executable` and the version do not depend on it, and
  * `site` is most of a start-up (its `.pth` files may import packages: ~30 ms of ~40 here). What the
@@ -158,8 +158,9 @@ function checkPythonVersion(executable: string, version: string): string | null 
 }
 
 /**
- * pandas's version as `executable` imports it; tabular data needs it (docs/ARCHITECTURE.md, "Entry script"), and its absence
- * is reported before a run starts. Throws `EnvironmentError('INTERPRETER_UNAVAILABLE')`.
+ * pandas's version as `executable` imports it; tabular data needs it (docs/ARCHITECTURE.md,
+ * "Entry script"), and its absence is reported before a run starts. Throws
+ * `EnvironmentError('INTERPRETER_UNAVAILABLE')`.
  */
 export async function checkPandas(executable: string): Promise<string> {
   return cached(pandasChecks, executable, async () => {

@@ -1,8 +1,8 @@
 /**
- * The local backend: `processCountPerNode` persistent Python workers on this machine (docs/ARCHITECTURE.md, "Entry script", "Host channels",
- * ). Each worker has a slot 0…N−1 that its replacement inherits, one running and
- * prefetched tries; a worker that crashes, times out or fails `init()` is replaced. After
- * 3 × N init failures in a row the pool gives up and says why.
+ * The local backend: `processCountPerNode` persistent Python workers on this machine
+ * (docs/ARCHITECTURE.md, "Entry script", "Host channels"). Each worker has a slot 0…N−1 that its
+ * replacement inherits, one running and prefetched tries; a worker that crashes, times out or fails
+ * `init()` is replaced. After 3 × N init failures in a row the pool gives up and says why.
  *
  * The scheduler drives it through `Executor`: `await waitForSlot()`, then `submit(task)` (not awaited
  * before the next `waitForSlot`), and `stop()` at the end.
@@ -16,7 +16,8 @@ import { HOST_SCRIPT } from './host-script.js';
 import type { WorkerError } from '../core/tries.js';
 import type { InitRequest } from './protocol.js';
 import { forkWorkers, type ForkedProcess } from './fork-server.js';
-import { closeLogs, KILL_GRACE_MS, PythonWorker, SHUTDOWN_TIMEOUT_MS, type LogFiles, type StopMode } from './python-worker.js';
+import { closeLogs, type LogFiles } from './host-process.js';
+import { KILL_GRACE_MS, PythonWorker, SHUTDOWN_TIMEOUT_MS, type StopMode } from './python-worker.js';
 import type { Backlog } from './try-line.js';
 import { userEnvironment } from './user-env.js';
 import { WorkerLog } from './worker-log.js';
@@ -328,7 +329,10 @@ export class LocalPool implements Executor {
     });
   }
 
-  /** Too many init failures in a row: nothing can run here. docs/ARCHITECTURE.md, "Tries": exit 1, with the traceback. */
+  /**
+   * Too many init failures in a row: nothing can run here. docs/ARCHITECTURE.md, "Tries": exit 1,
+   * with the traceback.
+   */
   private fail(slot: Slot, error: WorkerError): void {
     const n = this.slots.length;
     const since = this.everReady ? 'since a worker was last ready' : 'and no worker ever became ready';

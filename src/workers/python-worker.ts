@@ -1,6 +1,6 @@
 /**
- * One Python worker process (docs/ARCHITECTURE.md, "Entry script", "Host channels"): spawn, init, one running try and prefetched ones
- * try, timeouts, crashes, stop. Its lifecycle is one explicit state:
+ * One Python worker process (docs/ARCHITECTURE.md, "Host channels"): init, one running try and
+ * prefetched ones, timeouts, crashes, stop. Its lifecycle is one explicit state:
  *
  *   starting ──ready──► idle ◄──result──► busy
  *      │                 │                 │
@@ -8,28 +8,35 @@
  *                        (and any state ──process died──► exited)
  *
  * Failures are data: every try submitted here resolves with a `TryOutcome`, never rejects.
+ *
+ * The process and its pipes are host-process.ts. Longer than 400 lines because it is one state
+ * machine: its states, timers and messages change together, and split further one transition
+ * would be read in two files.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, mkdirSync, openSync } from 'node:fs';
+import { fstatSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
 import type { WorkerEvent, FailureKind, TryOutcome, TryTask } from '../core/tries.js';
 import { ForkedProcess, type WorkerProcess } from './fork-server.js';
+import { closeLogs, HostPipes, signalGroup, spawnHost, type LogFiles } from './host-process.js';
 import { assertNever, PROTOCOL_VERSION } from './protocol.js';
 import type { WorkerError } from '../core/tries.js';
 import type { InitRequest, WorkerMessage } from './protocol.js';
 import { monotonicMs, RunStateFile } from './run-state.js';
 import { faulthandlerDump, readTail } from './stderr-tail.js';
 import { TryLine, type Backlog, type Try } from './try-line.js';
-import { encodeMessage, encodeRun, LineSplitter, parseWorkerMessage } from './wire.js';
+import { encodeMessage, encodeRun, parseWorkerMessage } from './wire.js';
 import { crashError, initFailure, seconds, timeoutError, type Death, type Ending } from './worker-errors.js';
 import type { WorkerLog } from './worker-log.js';
 
 export type WorkerState = 'starting' | 'idle' | 'busy' | 'stopping' | 'exited';
 export type StopMode = 'graceful' | 'now';
 
-/** SIGTERM, then SIGKILL after this (docs/ARCHITECTURE.md, "Host channels"). Python dies on SIGTERM at once, after faulthandler's dump. */
+/**
+ * SIGTERM, then SIGKILL after this (docs/ARCHITECTURE.md, "Host channels"). Python dies on SIGTERM
+ * at once, after faulthandler's dump.
+ */
 export const KILL_GRACE_MS = 2_000;
 /** How long `shutdown()` may take in a graceful stop before the worker is killed. */
 export const SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -74,16 +81,12 @@ export class PythonWorker {
   state: WorkerState = 'starting';
   pid = 0;
   private process: WorkerProcess | null = null;
-  private input: Writable | null = null;
-  private output: Readable | null = null;
+  /** Its pipes (host-process.ts), from its start until it is finalized. */
+  private pipes: HostPipes | null = null;
+  /** The host was started and sent `init`: tries and messages may go to it. */
+  private connected = false;
   /** The tries sent to the host: the running one, then those prefetched (try-line.ts). */
   private readonly line: TryLine;
-  /**
-   * Messages to the host written in this tick, sent in one write when it ends: a refill of many
-   * tries, or cancels and a shutdown, costs one system call and one wake-up of the host, and no
-   * stream bookkeeping per message.
-   */
-  private outbox = '';
   private ending: WorkerEnding | null = null;
   private stopMode: StopMode | null = null;
   private finalized = false;
@@ -101,7 +104,6 @@ export class PythonWorker {
    * per try: tries of a few milliseconds must not each create and cancel one.
    */
   private runTimer: NodeJS.Timeout | undefined = undefined;
-  private readonly lines = new LineSplitter();
   /** Which run the host is in (run-state.ts): answers come in groups, a few milliseconds late. */
   private readonly runState: RunStateFile;
   private readonly exited: Promise<void>;
@@ -190,7 +192,7 @@ export class PythonWorker {
   /** Runs `task` now, or prefetched behind the running one; the host takes them in order. */
   submit(task: TryTask): Promise<TryOutcome> {
     return new Promise((resolve) => {
-      if (this.capacity === 0 || this.input === null) {
+      if (this.capacity === 0 || !this.connected) {
         resolve(notStarted(task));
         return;
       }
@@ -219,7 +221,7 @@ export class PythonWorker {
    * is answered as usual.
    */
   withdraw(count: number): void {
-    if (this.state !== 'busy' || this.input === null || count <= 0) return;
+    if (this.state !== 'busy' || !this.connected || count <= 0) return;
     for (const attempt of this.line.withdraw(count)) this.send(encodeMessage({ type: 'cancel', id: attempt.id }));
   }
 
@@ -230,7 +232,7 @@ export class PythonWorker {
    */
   stop(mode: StopMode): Promise<void> {
     if (this.state === 'exited') return this.exited;
-    if (mode === 'now' || this.state === 'starting' || this.input === null) {
+    if (mode === 'now' || this.state === 'starting' || !this.connected) {
       this.stopMode = 'now';
       this.ending ??= { kind: 'stopped' };
       this.state = 'stopping';
@@ -250,26 +252,13 @@ export class PythonWorker {
 
   /** Queues `text` for the host; everything queued in one tick leaves in one write, in order. */
   private send(text: string): void {
-    if (this.outbox === '') process.nextTick(this.flushOutbox);
-    this.outbox += text;
+    this.pipes?.send(text);
   }
-
-  private readonly flushOutbox = (): void => {
-    const text = this.outbox;
-    this.outbox = '';
-    // A process that exited meanwhile has no pipe left; its exit tells the story.
-    this.input?.write(text);
-  };
 
   private spawn(logs: LogFiles): void {
     const { options } = this;
-    // detached: its own process group, so a timeout kills what run() started too (docs/ARCHITECTURE.md, "Host channels").
-    const child = spawn(options.python, ['-u', options.hostScript], {
-      stdio: ['ignore', logs.stdout, logs.stderr, 'pipe', 'pipe'],
-      detached: true,
-      env: options.env,
-    });
-    this.attach(child, child.stdio[3] as Writable, child.stdio[4] as Readable, `${options.python} -u ${options.hostScript}`);
+    const { child, input, output } = spawnHost(options.python, options.hostScript, logs, options.env);
+    this.attach(child, input, output, `${options.python} -u ${options.hostScript}`);
   }
 
   /** Listens to its process (spawned, or forked: its pid comes with 'spawn') and sends it `init`. */
@@ -277,12 +266,7 @@ export class PythonWorker {
     const { options } = this;
     this.spawnedAt = performance.now();
     this.process = child;
-    this.output = output;
-    // Writing to a worker that just died fails with EPIPE; its exit tells the story.
-    input.on('error', () => undefined);
-    output.on('error', () => undefined);
-    output.setEncoding('utf8');
-    output.on('data', (chunk: string) => this.lines.push(chunk, this.onLine));
+    this.pipes = new HostPipes(input, output, this.onLine);
     child.on('error', (error: Error) => {
       if (child.pid !== undefined) return;
       // Killed before it was forked (a stop, an init timeout: fork-server.ts): its ending says why.
@@ -300,7 +284,7 @@ export class PythonWorker {
       if (this.stopMode === 'now' || this.ending !== null) this.killGroup('SIGKILL');
     };
     if (child.pid === undefined && !(child instanceof ForkedProcess)) return; // a spawn that failed: 'error' follows
-    this.input = input;
+    this.connected = true;
     // The host reads it after its hello; the pipe holds it until then.
     this.send(encodeMessage(options.init));
     this.initTimer = setTimeout(() => this.onInitTimeout(), options.initTimeoutMs);
@@ -430,8 +414,8 @@ export class PythonWorker {
   /**
    * Armed while tries are held. Fires when the try in progress may have timed out, and re-arms for
    * the moment it would: the timeout counts from when the run started (the run-state file), not
-   * from dispatch (docs/ARCHITECTURE.md, "Host channels"), so a prefetched try waits free. With no run in progress, a run that
-   * starts later cannot time out within a full timeout from now.
+   * from dispatch (docs/ARCHITECTURE.md, "Host channels"), so a prefetched try waits free. With no
+   * run in progress, a run that starts later cannot time out within a full timeout from now.
    */
   private armRunTimer(delayMs: number): void {
     this.runTimer = setTimeout(this.onRunTimer, Math.max(0, delayMs));
@@ -525,17 +509,7 @@ export class PythonWorker {
 
   /** The whole group: what user code started dies with it (docs/ARCHITECTURE.md, "Host channels"). */
   private killGroup(signal: NodeJS.Signals): void {
-    if (this.pid <= 0) {
-      // Not forked yet: its fork server is what runs (fork-server.ts). Never -0 or -1: those
-      // signal our own group, or everything.
-      if (this.process instanceof ForkedProcess) this.process.killServer(signal);
-      return;
-    }
-    try {
-      process.kill(-this.pid, signal);
-    } catch {
-      // ESRCH: the group is already gone.
-    }
+    signalGroup(this.pid, this.process, signal);
   }
 
   private onProcessExit(code: number | null, signal: NodeJS.Signals | null): void {
@@ -556,10 +530,9 @@ export class PythonWorker {
     this.process = null;
     // Closed at the latest now. A worker its fork server forked but was killed before reporting is
     // alive, in a group of its own, with a pid never heard of: the hang-up of its pipes is what
-    // ends it (its watchdog, docs/ARCHITECTURE.md, "Host channels"), and open pipes would keep this process from exiting.
-    this.input?.destroy();
-    this.output?.destroy();
-    this.output = null;
+    // ends it (its watchdog, docs/ARCHITECTURE.md, "Host channels"), and open pipes would keep this
+    // process from exiting.
+    this.pipes?.close();
     this.state = 'exited';
     clearTimeout(this.pipeTimer);
     clearTimeout(this.initTimer);
@@ -570,7 +543,7 @@ export class PythonWorker {
     const current = this.inProgress();
     this.runState.remove();
     const { running, waiting } = this.line.clear();
-    this.input = null;
+    this.connected = false;
 
     const ending = this.ending;
     const exit = signal !== null ? `signal ${signal}` : code !== null ? `code ${code}` : 'no status';
@@ -640,16 +613,4 @@ export class PythonWorker {
 
 function notStarted(task: TryTask): TryOutcome {
   return { kind: 'not_started', miniBatch: task.miniBatch, attempt: task.attempt };
-}
-
-/** A worker's stdout and stderr log files, open for appending. */
-export interface LogFiles {
-  readonly stdout: number;
-  readonly stderr: number;
-}
-
-/** Closes what `openLogs` opened (once the process has its own copies). */
-export function closeLogs(logs: { readonly stdout: number | null; readonly stderr: number | null }): void {
-  if (logs.stdout !== null) closeSync(logs.stdout);
-  if (logs.stderr !== null) closeSync(logs.stderr);
 }

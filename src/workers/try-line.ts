@@ -1,8 +1,8 @@
 /**
  * The tries one worker holds, in the order its host takes them: the running one, then those
- * waiting prefetched behind it (docs/ARCHITECTURE.md, "Host channels"). The host answers runs in order, so a result is always
- * about the head; a `cancel`, though, is answered as soon as the host reads it, whatever waits
- * before that try.
+ * waiting prefetched behind it (docs/ARCHITECTURE.md, "Host channels"). The host answers runs in
+ * order, so a result is always about the head; a `cancel`, though, is answered as soon as the host
+ * reads it, whatever waits before that try.
  *
  * Prefetch: one try waits while run() is long. Short run() calls earn a deeper line, enough to keep
  * the process busy for about PREFETCH_TARGET_MS, so that it never waits for the orchestrator's

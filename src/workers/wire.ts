@@ -1,7 +1,7 @@
 /**
- * Encoding and parsing of the JSON-lines protocol (docs/ARCHITECTURE.md, "Host channels"). The host is ours, so a malformed
- * line means a broken or foreign host (or user code writing to fd 4): the worker is then treated as
- * crashed, never trusted half-way.
+ * Encoding and parsing of the JSON-lines protocol (docs/ARCHITECTURE.md, "Host channels"). The host
+ * is ours, so a malformed line means a broken or foreign host (or user code writing to fd 4): the
+ * worker is then treated as crashed, never trusted half-way.
  */
 import type { Rows, WorkerError } from '../core/tries.js';
 import type { ParentMessage, RunRequest, WorkerMessage, WorkerMessageType } from './protocol.js';

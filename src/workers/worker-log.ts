@@ -1,7 +1,8 @@
 /**
- * A worker slot's lifecycle log, `logs/sys/workers/<worker>.txt` (docs/ARCHITECTURE.md, "Run directory"): start with pid, ready,
- * init failures with their tracebacks, timeouts and kills, exits with code or signal, replacements.
- * Every process a slot has had appends here, so one file tells the slot's whole story.
+ * A worker slot's lifecycle log, `logs/sys/workers/<worker>.txt` (docs/ARCHITECTURE.md,
+ * "Run directory"): start with pid, ready, init failures with their tracebacks, timeouts and kills,
+ * exits with code or signal, replacements. Every process a slot has had appends here, so one file
+ * tells the slot's whole story.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';

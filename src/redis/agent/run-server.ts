@@ -1,8 +1,9 @@
 /**
- * One machine serving one run (docs/ARCHITECTURE.md, "Many machines"): a pool of Python workers (the same `LocalPool` as the
- * local backend: init once per process, timeouts, crashes, replacements) fed by a BullMQ `Worker` (the consumer)
- * whose processor hands each job to the pool and returns the try's outcome. `minibatch worker`
- * runs one per run it serves; the orchestrator runs one for its own run unless `--processes 0`.
+ * One machine serving one run (docs/ARCHITECTURE.md, "Many machines"): a pool of Python workers
+ * (the same `LocalPool` as the local backend: init once per process, timeouts, crashes,
+ * replacements) fed by a BullMQ `Worker` (the consumer) whose processor hands each job to the pool
+ * and returns the try's outcome. `minibatch worker` runs one per run it serves; the orchestrator
+ * runs one for its own run unless `--processes 0`.
  *
  * The BullMQ Worker takes two jobs per process: one running and one waiting behind it in the pool
  * (the pool's own deeper prefetch of short runs does not apply: it gets no more than that, and it

@@ -1,10 +1,10 @@
 /**
- * Starting and ending a run on Redis (docs/ARCHITECTURE.md, "Many machines"), around the scheduler: `openRedisRun` checks the
- * server, publishes the module's code snapshot and the run (so that idle `minibatch worker`s
- * discover it), and starts this machine's own agent; `finish` marks the run in the registry and
- * removes its queue; `close` lets go of Redis. `minibatch run --backend redis://…` and `minibatch
- * resume` of such a run use it the same way: opening a run that is registered already (a resume)
- * republishes it, reuses its snapshot, and resumes its queue.
+ * Starting and ending a run on Redis (docs/ARCHITECTURE.md, "Many machines"), around the scheduler:
+ * `openRedisRun` checks the server, publishes the module's code snapshot and the run (so that idle
+ * `minibatch worker`s discover it), and starts this machine's own agent; `finish` marks the run in
+ * the registry and removes its queue; `close` lets go of Redis. `minibatch run --backend
+ * redis://…` and `minibatch resume` of such a run use it the same way: opening a run that is
+ * registered already (a resume) republishes it, reuses its snapshot, and resumes its queue.
  */
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';

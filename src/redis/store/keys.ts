@@ -1,6 +1,7 @@
 /**
- * Everything minibatch keeps in Redis, named in one place (docs/ARCHITECTURE.md, "Many machines"). All keys live under one
- * prefix (default `minibatch`), so that several teams, or tests, can share one Redis:
+ * Everything minibatch keeps in Redis, named in one place (docs/ARCHITECTURE.md, "Many machines").
+ * All keys live under one prefix (default `minibatch`), so that several teams, or tests, can share
+ * one Redis:
  *
  * ```
  * <prefix>:runs                      ZSET  runId → createdAt (ms): the registry of runs, oldest first

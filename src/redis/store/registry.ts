@@ -1,8 +1,8 @@
 /**
- * The registry of runs in Redis (docs/ARCHITECTURE.md, "Many machines"): the orchestrator publishes a run (its resolved job,
- * its code digest, its state) so that idle `minibatch worker`s discover it, and marks it failed or
- * finished so that they stop taking its mini-batches. The orchestrator is the only writer of a
- * run's record; workers only read.
+ * The registry of runs in Redis (docs/ARCHITECTURE.md, "Many machines"): the orchestrator publishes
+ * a run (its resolved job, its code digest, its state) so that idle `minibatch worker`s discover
+ * it, and marks it failed or finished so that they stop taking its mini-batches. The orchestrator
+ * is the only writer of a run's record; workers only read.
  *
  * Each run is a HASH (`<prefix>:run:<id>`) and a member of a ZSET (`<prefix>:runs`) scored by its
  * creation time, so that workers serve runs oldest first and a state change is one HSET, not a

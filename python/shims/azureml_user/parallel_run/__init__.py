@@ -1,4 +1,4 @@
-"""`from azureml_user.parallel_run import EntryScript` as on Azure ML (DESIGN.md §5).
+"""`from azureml_user.parallel_run import EntryScript` as on Azure ML (docs/ARCHITECTURE.md, "Entry script").
 
 Values come from the minibatch host's init message; `logger` writes to this worker's entry log
 (logs/user/entry_script_log/<worker>.txt) with timestamps, at the run's loggingLevel.

@@ -1,4 +1,4 @@
-"""A small offline `azureml.core` for entry scripts written for Azure ML (DESIGN.md §5).
+"""A small offline `azureml.core` for entry scripts written for Azure ML (docs/ARCHITECTURE.md, "Entry script").
 
 minibatch puts this on sys.path only when the real azureml-core is not installed. It covers what
 parallel-run entry scripts commonly use: `Run.get_context()` (an offline run whose metrics go to

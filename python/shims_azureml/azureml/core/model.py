@@ -6,7 +6,7 @@ from _minibatch_context import context
 
 
 def _norm(name):
-    # 'Model Input', 'model_input' and 'model-input' name the same port (DESIGN §3, snake_case).
+    # 'Model Input', 'model_input' and 'model-input' name the same port (snake_case).
     return re.sub(r'[\s_\-]+', '_', str(name).strip()).lower()
 
 
