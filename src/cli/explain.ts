@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { planDataset, resolveDataset } from '../data/dataset.js';
 import { describeMLTable, formatMLTableReading, type MLTableReading } from '../data/mltable/describe.js';
+import { maskSecrets } from '../spec/secret-names.js';
 import { defaultRunsRoot } from '../run/rundir.js';
 import { newRunId } from '../run/runId.js';
 import { scriptEnvironment } from '../workers/script-env.js';
@@ -45,8 +46,8 @@ export interface Explanation {
   /** The GPUs found or given, and each slot's device (null: slots are not restricted). */
   readonly gpus: { devices: readonly string[]; source: string; perSlot: readonly string[] | null };
   readonly dataset: {
-    /** `mltable`: how an input bound to an MLTable is read; null: every file under its path. */
-    inputs: { name: string; path: string; mltable: MLTableReading | null }[];
+    /** `mltable`: how an input bound to an MLTable is read; null: every file under its path. `leftOut`: folders under the input that are not its data (the run's outputs, its run directory). */
+    inputs: { name: string; path: string; mltable: MLTableReading | null; leftOut?: readonly string[] }[];
     /** Partition keys (one mini-batch per combination of their values); empty: miniBatchSize. */
     partitionKeys: readonly string[];
     items: number;
@@ -83,15 +84,18 @@ export async function explain(job: ResolvedJob, runId: string, runDir: string): 
   const slots = job.settings.processCountPerNode;
   const gpus = assignGpus(job.settings.gpus, slots);
   const settings = Object.fromEntries(
-    SETTING_NAMES.map((name) => [
-      name,
-      {
-        value: job.settings[name],
-        display: formatSetting(name, job.settings[name]),
-        source: job.settingSources[name],
-        origin: job.settingSources[name] === 'spec' ? (job.module.settingOrigins[name] ?? null) : null,
-      },
-    ]),
+    SETTING_NAMES.map((name) => {
+      const value = name === 'environmentVariables' ? maskSecrets(job.settings.environmentVariables) : job.settings[name];
+      return [
+        name,
+        {
+          value,
+          display: formatSetting(name, value),
+          source: job.settingSources[name],
+          origin: job.settingSources[name] === 'spec' ? (job.module.settingOrigins[name] ?? null) : null,
+        },
+      ];
+    }),
   ) as Explanation['settings'];
   return {
     runId,
@@ -106,10 +110,10 @@ export async function explain(job: ResolvedJob, runId: string, runDir: string): 
     workingDir: job.module.sourceDir,
     argv,
     command: shellJoin(argv),
-    environment: {
+    environment: maskSecrets({
       ...entryEnvironment(job, { runId, workerId: '<one per worker process>', slot: slots > 1 ? `<0…${slots - 1}>` : 0 }),
       ...scriptEnvironment(job, runDir, gpus),
-    },
+    }),
     gpus,
     dataset: await summarizeDataset(job),
   };
@@ -117,7 +121,7 @@ export async function explain(job: ResolvedJob, runId: string, runDir: string): 
 
 async function summarizeDataset(job: ResolvedJob): Promise<Explanation['dataset']> {
   const resolved = await resolveDataset(job);
-  const inputs = resolved.inputs.map((i) => ({ name: i.name, path: i.path, mltable: i.mltable === null ? null : describeMLTable(i.mltable) }));
+  const inputs = resolved.inputs.map((i) => ({ name: i.name, path: i.path, mltable: i.mltable === null ? null : describeMLTable(i.mltable), ...(i.leftOut === undefined ? {} : { leftOut: i.leftOut }) }));
   const partitionKeys = resolved.cutting.kind === 'partition' ? resolved.cutting.keys : [];
   const dataset: Explanation['dataset'] = { inputs, partitionKeys, items: 0, miniBatches: 0, first: [] };
   for await (const batch of planDataset(resolved)) {
@@ -183,6 +187,9 @@ export function formatExplanation(e: Explanation): string {
     if (input.mltable !== null) out.push(...formatMLTableReading(input.mltable, `  ${' '.repeat(input.name.length + 2)}`));
   }
   if (e.dataset.partitionKeys.length > 0) out.push(`  one mini-batch per combination of ${e.dataset.partitionKeys.join(', ')} (partition keys)`);
+  for (const input of e.dataset.inputs) {
+    for (const dir of input.leftOut ?? []) out.push(`  ${input.name} leaves out ${dir}: an output of this run, not its data`);
+  }
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   out.push(`  ${plural(e.dataset.items, 'item')} in ${plural(e.dataset.miniBatches, 'mini-batch')}`.replace(/mini-batchs/, 'mini-batches'));
   table(

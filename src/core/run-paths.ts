@@ -9,8 +9,10 @@ export interface RunPaths {
   readonly runJson: string;
   /** The SQLite ledger (WAL). */
   readonly stateDb: string;
-  /** Held while a process drives the run. */
+  /** Locked (an OS lock) while a process drives the run: src/run/run-lock.ts. */
   readonly lockFile: string;
+  /** Who holds the lock: pid, host, since. Meaningful only while the lock is held. */
+  readonly ownerFile: string;
   readonly logs: string;
   readonly readme: string;
   readonly progressOverview: string;
@@ -46,6 +48,7 @@ export function runPaths(root: string): RunPaths {
     runJson: join(root, 'run.json'),
     stateDb: join(root, 'state.db'),
     lockFile: join(root, 'run.lock'),
+    ownerFile: join(root, 'run.owner'),
     logs,
     readme: join(logs, 'readme.txt'),
     progressOverview: join(logs, 'job_progress_overview.txt'),

@@ -9,6 +9,7 @@ import { Diagnostics } from '../spec/diagnostics.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { partitionPlan, type MakeContext } from './partition.js';
 import { planBatches, planFiles, type Cutting, type PlanInput } from './plan.js';
+import { sep } from 'node:path';
 import type { PlannedMiniBatch } from './types.js';
 import { findMLTable } from './mltable/find.js';
 import type { LoadedMLTable } from './mltable/load.js';
@@ -28,11 +29,18 @@ export interface Dataset {
   readonly limit: number | null;
 }
 
-/** The `inputData` ports that are bound, in declared order (an unbound optional one is skipped). */
-export function datasetInputs(job: ResolvedJob): { name: string; path: string }[] {
+/**
+ * The `inputData` ports that are bound, in declared order (an unbound optional one is skipped), each
+ * with the folders under it that are not its data: the job's outputs and the run directory
+ * (`runDir`, when known). A run that read them back would take its own results as input, and a
+ * resume would find more items than the run had.
+ */
+export function datasetInputs(job: ResolvedJob, runDir: string | null = null): PlanInput[] {
+  const ours = [...Object.values(job.outputs), ...(runDir === null ? [] : [runDir])];
   return job.module.inputData.flatMap((name) => {
     const path = job.inputs[name];
-    return path === undefined ? [] : [{ name, path }];
+    if (path === undefined) return [];
+    return [{ name, path, leftOut: ours.filter((dir) => dir !== path && dir.startsWith(path.endsWith(sep) ? path : path + sep)) }];
   });
 }
 
@@ -52,11 +60,11 @@ export function filesPerMiniBatch(job: ResolvedJob): number {
  * Reads each input's MLTable (if it has one) and checks what planning will need. Throws a
  * `SpecError` (MLTABLE_INVALID) for a bad MLTable, a `UsageError` for a bad setting.
  */
-export async function resolveDataset(job: ResolvedJob): Promise<Dataset> {
+export async function resolveDataset(job: ResolvedJob, runDir: string | null = null): Promise<Dataset> {
   const inputs: DatasetInput[] = [];
-  for (const { name, path } of datasetInputs(job)) {
+  for (const { name, path, leftOut } of datasetInputs(job, runDir)) {
     const mltable = await readMLTable(path);
-    inputs.push({ name, path, mltable, files: mltable?.source.files ?? null });
+    inputs.push({ name, path, mltable, files: mltable?.source.files ?? null, ...(leftOut === undefined ? {} : { leftOut }) });
   }
   for (const input of inputs) {
     if (input.mltable?.source.kind === 'table') refuseTable(input.name, input.mltable);
@@ -76,8 +84,8 @@ export function planDatasetBatches(dataset: Dataset): AsyncGenerator<PlannedMini
 }
 
 /** Resolves and plans: for callers that need the plan alone (explain, debug, reconcile). */
-export async function* planJob(job: ResolvedJob): AsyncGenerator<PlannedMiniBatch> {
-  yield* planDataset(await resolveDataset(job));
+export async function* planJob(job: ResolvedJob, runDir: string | null = null): AsyncGenerator<PlannedMiniBatch> {
+  yield* planDataset(await resolveDataset(job, runDir));
 }
 
 const plainContext: MakeContext = (index) => ({ minibatch_index: index, partition_key_value: null, dataset_root: null });

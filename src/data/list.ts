@@ -13,6 +13,7 @@ import { readdir, realpath } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { UsageError } from '../core/errors.js';
+import { fsDecode, fsEncode, fsPath, mayBeUndecodable } from './fs-names.js';
 import type { FileItem } from './types.js';
 
 /**
@@ -58,8 +59,8 @@ interface Frame {
  * FIFOs and devices. Throws a `UsageError` naming the path when `root` is missing or a directory
  * cannot be read.
  */
-export async function* listFiles(root: string): AsyncGenerator<FileItem> {
-  for await (const batch of listFileBatches(root)) yield* batch;
+export async function* listFiles(root: string, leftOut: readonly string[] = []): AsyncGenerator<FileItem> {
+  for await (const batch of listFileBatches(root, leftOut)) yield* batch;
 }
 
 /**
@@ -67,8 +68,8 @@ export async function* listFiles(root: string): AsyncGenerator<FileItem> {
  * itself is synchronous code (`Walk.take`); only reading a directory waits. A large async
  * generator costs more to optimize than listing 20,000 files does (bench/).
  */
-export async function* listFileBatches(root: string): AsyncGenerator<FileItem[]> {
-  const walk = await Walk.start(root);
+export async function* listFileBatches(root: string, leftOut: readonly string[] = []): AsyncGenerator<FileItem[]> {
+  const walk = await Walk.start(root, leftOut);
   for (;;) {
     const batch = walk.take(STAT_RUN);
     if (batch.length > 0) yield batch;
@@ -84,6 +85,8 @@ export async function* listFileBatches(root: string): AsyncGenerator<FileItem[]>
 class Walk {
   /** Real paths of the directories on the current path: a link to one of them is a loop. */
   private readonly onPath = new Set<string>();
+  /** Folders that are not data (a run's outputs, its run directory), by path and by real path. */
+  private leftOut = new Set<string>();
   private readonly stack: Frame[] = [];
   /** The root itself, when it is a file. */
   private single: FileItem | null = null;
@@ -95,9 +98,10 @@ class Walk {
    */
   private ahead: { readonly path: string; readonly dirents: Promise<Dirent[]> } | null = null;
 
-  static async start(root: string): Promise<Walk> {
+  static async start(root: string, leftOut: readonly string[]): Promise<Walk> {
     const walk = new Walk();
     const absRoot = resolve(root);
+    walk.leftOut = new Set(leftOut.map((path) => resolve(path)));
     const rootStats = statOrThrow(absRoot);
     if (rootStats.isFile()) {
       walk.single = toItem(absRoot, basename(absRoot), rootStats);
@@ -156,7 +160,7 @@ class Walk {
     top.next++;
     const path = childPath(top.dir, entry.name);
     const real = entry.viaLink ? await realpathOrThrow(path) : join(top.realDir, entry.name);
-    if (this.onPath.has(real)) return;
+    if (this.onPath.has(real) || this.leftOut.has(path) || this.leftOut.has(real)) return;
     this.onPath.add(real);
     const ahead = this.ahead?.path === path ? this.ahead.dirents : null;
     this.stack.push({ dir: path, relDir: `${top.relDir}${entry.name}/`, realDir: real, entries: await readEntries(path, ahead), next: 0 });
@@ -172,7 +176,7 @@ class Walk {
         if (entry.kind !== 'dir') continue;
         const path = childPath(frame.dir, entry.name);
         if (this.ahead?.path !== path) {
-          const dirents = readdir(path, { withFileTypes: true });
+          const dirents = readdir(fsPath(path), { withFileTypes: true });
           // Awaited when the walk gets there; a walk that stops first (--limit, a loop) never does.
           dirents.catch(() => undefined);
           this.ahead = { path, dirents };
@@ -189,26 +193,30 @@ const OWN_FOLDER = '.minibatch';
 
 /** Reads one directory (or takes what the walk read ahead of it), classifies its entries (following links) and sorts them. */
 async function readEntries(dir: string, ahead: Promise<Dirent[]> | null): Promise<Entry[]> {
-  let dirents: Dirent[];
+  let dirents: readonly (readonly [string, Dirent | Dirent<Buffer>])[];
   try {
-    dirents = await (ahead ?? readdir(dir, { withFileTypes: true }));
+    const read = await (ahead ?? readdir(fsPath(dir), { withFileTypes: true }));
+    dirents = read.some((d) => mayBeUndecodable(d.name))
+      ? // Names that are not UTF-8 read as U+FFFD, which names no file: read their bytes instead.
+        (await readdir(fsPath(dir), { withFileTypes: true, encoding: 'buffer' })).map((d) => [fsDecode(d.name), d] as const)
+      : read.map((d) => [d.name, d] as const);
   } catch (error) {
     throw unreadable(dir, 'folder', error);
   }
   const entries: Entry[] = [];
   let classified = 0;
-  for (const d of dirents) {
-    if (d.isFile()) entries.push(entry(d.name, 'file', null, false));
+  for (const [name, d] of dirents) {
+    if (d.isFile()) entries.push(entry(name, 'file', null, false));
     else if (d.isDirectory()) {
       // minibatch's own folder (run directories) is never data, even when a run's input holds it.
-      if (d.name !== OWN_FOLDER) entries.push(entry(d.name, 'dir', null, false));
+      if (name !== OWN_FOLDER) entries.push(entry(name, 'dir', null, false));
     }
     // Symbolic links, and entries whose type the file system did not report (DT_UNKNOWN).
     else if (d.isSymbolicLink() || isUnknown(d)) {
       if (++classified % STAT_RUN === 0) await nextTurn();
-      const s = statFollowing(childPath(dir, d.name));
-      if (s?.isFile() === true) entries.push(entry(d.name, 'file', s, true));
-      else if (s?.isDirectory() === true) entries.push(entry(d.name, 'dir', s, true));
+      const s = statFollowing(childPath(dir, name));
+      if (s?.isFile() === true) entries.push(entry(name, 'file', s, true));
+      else if (s?.isDirectory() === true) entries.push(entry(name, 'dir', s, true));
     }
     // Sockets, FIFOs, devices: not files a script can read as data.
   }
@@ -223,7 +231,7 @@ async function readEntries(dir: string, ahead: Promise<Dirent[]> | null): Promis
  * the rest of listing a file (bench/).
  */
 function compareEntries(a: Entry, b: Entry): number {
-  if (a.wide || b.wide) return Buffer.compare(Buffer.from(a.sortKey, 'utf8'), Buffer.from(b.sortKey, 'utf8'));
+  if (a.wide || b.wide) return Buffer.compare(fsEncode(a.sortKey), fsEncode(b.sortKey));
   return a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0;
 }
 
@@ -239,7 +247,7 @@ function entry(name: string, kind: 'file' | 'dir', stats: Stats | null, viaLink:
   return { name, sortKey, wide: WIDE.test(sortKey), kind, stats, viaLink };
 }
 
-function isUnknown(d: Dirent): boolean {
+function isUnknown(d: Dirent | Dirent<Buffer>): boolean {
   return !(d.isFile() || d.isDirectory() || d.isSymbolicLink() || d.isFIFO() || d.isSocket() ||
     d.isBlockDevice() || d.isCharacterDevice());
 }
@@ -251,7 +259,7 @@ function toItem(path: string, rel: string, stats: Stats): FileItem {
 /** `stat` following links; null when the target is gone (a dangling link, a link loop, a race). */
 function statFollowing(path: string): Stats | null {
   try {
-    return statSync(path, { throwIfNoEntry: false }) ?? null;
+    return statSync(fsPath(path), { throwIfNoEntry: false }) ?? null;
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ELOOP' || code === 'ENOTDIR') return null;
@@ -272,7 +280,8 @@ function statOrThrow(path: string): Stats {
 
 async function realpathOrThrow(path: string): Promise<string> {
   try {
-    return await realpath(path);
+    const at = fsPath(path);
+    return typeof at === 'string' ? await realpath(at) : fsDecode(await realpath(at, { encoding: 'buffer' }));
   } catch (error) {
     throw unreadable(path, 'folder', error);
   }

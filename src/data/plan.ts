@@ -16,6 +16,8 @@ export interface PlanInput {
   readonly path: string;
   /** The files an MLTable lists (absolute, in its order); null or absent: every file under `path`. */
   readonly files?: readonly string[] | null;
+  /** Folders under `path` that are not its data (this run's outputs and run directory): never listed. @default none */
+  readonly leftOut?: readonly string[];
 }
 
 /** How an input's files become mini-batches. */
@@ -68,7 +70,7 @@ export async function* planBatches(
     cutter.startInput(input.name);
     // Leaving the loop early (limit reached) closes the listing generator too.
     const files = input.files ?? null;
-    const listing = files === null ? listFileBatches(input.path) : listedFileBatches(files, input.path);
+    const listing = files === null ? listFileBatches(input.path, input.leftOut ?? []) : listedFileBatches(files, input.path);
     if (cutting.kind === 'partition') {
       const planned = cutter.addGroups(await groupByValues(listing, (rel) => cutting.valuesOf(input.name, rel)));
       if (planned.length > 0) yield planned;

@@ -66,7 +66,7 @@ export async function continueRun(opts: ContinueOptions, reporter: RunReporter):
       const go = fresh ? true : prepare(ledger, job, opts, paths, reporter);
       if (go !== true) return go;
       // The MLTables as they are now: a changed one plans (and reconciles) what it lists now.
-      const dataset = await resolveDataset(job);
+      const dataset = await resolveDataset(job, paths.root);
       // Settings first, then forget the old outcome: a run killed from here on has none, and
       // resumes with the settings given now.
       writeRunJson(paths, { ...runJson, job, ...(backend === undefined ? {} : { backend }) });

@@ -14,7 +14,7 @@ import { datasetInputs } from '../data/dataset.js';
 import { EXIT } from '../core/errors.js';
 import { unwritable } from './disk-error.js';
 import { judgeOutcome, type RunOutcome } from './outcome.js';
-import { writeAtomic } from './rundir.js';
+import { writeAtomic } from './atomic-file.js';
 import { writeRowsFile } from './rows-file.js';
 import { appendRowFile } from '../workers/worker-init.js';
 import { toThresholdCounts, type SchedulerResult } from './scheduler.js';

@@ -11,7 +11,8 @@ import type { LedgerCounts } from '../ledger/types.js';
 import { runPaths } from '../core/run-paths.js';
 import type { RunView } from '../report/run-view.js';
 import { recordedResult, runState } from './run-status.js';
-import { liveLockOwner, readRunJson, type LockOwner, type RunJson } from './rundir.js';
+import { lockHolder, type LockOwner } from './run-lock.js';
+import { readRunJson, type RunJson } from './rundir.js';
 
 /** A run directory as read from outside: what the reports read, with its whole saved job and lock owner. */
 export interface RunSnapshot extends RunView {
@@ -35,7 +36,7 @@ export function snapshotRun(dir: string, options: { readonly insight?: boolean }
   const paths = runPaths(resolve(dir));
   if (!existsSync(paths.root)) throw new RunDirConflictError(`${paths.root} does not exist`);
   const runJson = readRunJson(paths);
-  const owner = liveLockOwner(paths);
+  const owner = lockHolder(paths);
   const empty: RunSnapshot = { paths, runJson, state: runState(owner, null), owner, counts: NO_COUNTS, planningDone: false, recorded: null, insight: null };
   // Stopped (or still starting) before its ledger existed: nothing planned yet.
   if (!existsSync(paths.stateDb)) return empty;

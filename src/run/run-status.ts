@@ -10,7 +10,7 @@ import type { JobResult } from '../report/result.js';
 import type { RunDirStatus } from '../report/run-view.js';
 import type { RunSettings } from '../spec/types.js';
 import { OUTCOME_META_KEY } from './finalize.js';
-import type { LockOwner } from './rundir.js';
+import type { LockOwner } from './run-lock.js';
 import { toThresholdCounts } from './scheduler.js';
 import type { ThresholdBreach } from '../report/result.js';
 import { breachedThreshold } from './thresholds.js';

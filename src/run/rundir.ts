@@ -3,13 +3,17 @@
  * processes never drive one run, and saving the resolved job in `run.json` with paths inside the
  * directory stored relative to it, so that a run directory can be moved and resumed elsewhere.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { basename, join, sep } from 'node:path';
-import { EnvironmentError, RunDirConflictError } from '../core/errors.js';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { basename, dirname, join, sep } from 'node:path';
+import { EnvironmentError, MinibatchError, RunDirConflictError } from '../core/errors.js';
 import type { StoredRedisBackend } from './choose-backend.js';
 import type { ModuleSpec, ResolvedJob, RunSettings } from '../spec/types.js';
 import { runPaths, type RunPaths } from '../core/run-paths.js';
+import { writeAtomic } from './atomic-file.js';
+import { diskProblem } from './disk-error.js';
+import { drivenBy, lockHolder, lockRunDir, type LockOwner } from './run-lock.js';
+
+export { lockRunDir } from './run-lock.js';
 
 export const RUN_JSON_VERSION = 1;
 /** Stands for the run directory inside `run.json`. */
@@ -25,36 +29,69 @@ export interface RunJson {
   readonly backend?: StoredRedisBackend;
 }
 
-/** Creates a new run directory with its log folders. Refuses one that already holds a run. */
-export function createRunDir(root: string): RunPaths {
+/**
+ * Makes a new run directory and takes its lock, or refuses one that holds a run (or is being started
+ * by another process). Returns its paths and the lock's release function.
+ *
+ * The folder's contents are judged twice: before locking, so that a folder of someone else's files
+ * is never touched, and again under the lock, where no other `run` can be changing them.
+ */
+export function createRunDir(root: string): { paths: RunPaths; release: () => void } {
   const paths = runPaths(root);
+  refuseTaken(paths, false);
+  refusePseudoFileSystem(root);
+  try {
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw unwritableRunDir(root, error);
+  }
+  const release = lockRunDir(paths);
+  try {
+    refuseTaken(paths, true);
+    // A `run` killed before it wrote run.json: nothing of it can be resumed, and its process is gone
+    // (we hold the lock): the user's second `run` takes the folder over.
+    if (isUnstartedRun(paths)) {
+      for (const name of readdirSync(root)) {
+        if (name !== basename(paths.lockFile) && name !== basename(paths.ownerFile)) rmSync(join(root, name), { recursive: true, force: true });
+      }
+    }
+    for (const dir of [paths.workersDir, paths.stdoutDir, paths.stderrDir, paths.entryLogDir]) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    }
+    return { paths, release };
+  } catch (error) {
+    release();
+    throw error instanceof MinibatchError ? error : unwritableRunDir(root, error);
+  }
+}
+
+/**
+ * Throws when `paths.root` holds a run, or files that are not a run's start. `locked`: this process
+ * holds the lock, so nobody else drives the run.
+ */
+function refuseTaken(paths: RunPaths, locked: boolean): void {
+  const root = paths.root;
+  const holder = (): LockOwner | null => (locked ? null : lockHolder(paths));
   if (existsSync(paths.runJson) || existsSync(paths.stateDb)) {
     // Say who drives it, when someone does: that is what a user needs to know first.
-    const owner = liveLockOwner(paths);
+    const owner = holder();
     if (owner !== null) throw drivenBy(paths, owner);
     throw new RunDirConflictError(
       `${root} already holds a run; continue it with \`minibatch resume ${root}\`, ` +
         `or choose another --run-dir`,
     );
   }
-  if (isUnstartedRun(paths)) {
-    // A `run` killed before it wrote run.json: nothing of it can be resumed. Unless its process is
-    // still starting (its lock is live), the user's second `run` takes the folder over.
-    const owner = liveLockOwner(paths);
+  if (!existsSync(root) || isUnstartedRun(paths)) return;
+  if (!statSync(root).isDirectory() || readdirSync(root).some((name) => name !== basename(paths.lockFile))) {
+    // A run starting there this very moment has files the checks above saw half-made.
+    const owner = holder();
     if (owner !== null) throw drivenBy(paths, owner);
-    for (const name of readdirSync(root)) rmSync(join(root, name), { recursive: true, force: true });
-  }
-  if (existsSync(root) && (!statSync(root).isDirectory() || readdirSync(root).length > 0)) {
     // A run scatters logs/, outputs/ and its ledger in its folder: not among someone else's files.
     throw new RunDirConflictError(
       `${root} exists and is not an empty folder; give --run-dir a new or empty folder ` +
         `(by default runs go to .minibatch/runs/<run-id>)`,
     );
   }
-  for (const dir of [paths.workersDir, paths.stdoutDir, paths.stderrDir, paths.entryLogDir]) {
-    mkdirSync(dir, { recursive: true });
-  }
-  return paths;
 }
 
 /**
@@ -67,6 +104,7 @@ function isUnstartedRun(paths: RunPaths): boolean {
   const names = readdirSync(paths.root);
   const ours = (name: string): boolean =>
     name === basename(paths.lockFile) ||
+    name.startsWith(basename(paths.ownerFile)) ||
     name.startsWith(`${basename(paths.runJson)}.tmp-`) ||
     (name === basename(paths.logs) && onlyFolders(paths.logs));
   return names.length > 0 && names.every(ours);
@@ -121,19 +159,6 @@ function absolutize(value: unknown, root: string): unknown {
   return root + value.slice(RUN_DIR_TOKEN.length);
 }
 
-/** Writes a file aside, then renames it into place, so readers never see half of it. */
-export function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
-
-export interface LockOwner {
-  readonly pid: number;
-  readonly host: string;
-  readonly since: string;
-}
-
 /**
  * Removes a new run's directory in which nothing ran (its backend could not start, e.g. a code
  * snapshot over the cap): what the run wrote there, and the folder itself unless it existed before
@@ -145,79 +170,59 @@ export function discardRunDir(paths: RunPaths, keepFolder: boolean): void {
 }
 
 /**
- * Takes the run's lock, or says who holds it. A lock whose process is dead (on this host) is taken
- * over. Returns a release function.
+ * The run directory cannot be made here (a read-only or foreign working directory, a `--run-dir`
+ * under a file, a read-only file system): what and where, and the way out.
  */
-export function lockRunDir(paths: RunPaths): () => void {
-  const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(paths.lockFile, JSON.stringify(me) + '\n', { flag: 'wx' });
-      return () => {
-        try {
-          unlinkSync(paths.lockFile);
-        } catch {
-          // Already gone: nothing to release.
-        }
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new EnvironmentError('OUTPUT_UNWRITABLE', `cannot write ${paths.lockFile}: ${String(error)}`, {
-          cause: error,
-        });
-      }
-    }
-    const owner = readLockOwner(paths.lockFile);
-    if (owner !== null && owner.host === me.host && isAlive(owner.pid)) {
-      throw drivenBy(paths, owner);
-    }
-    if (owner !== null && owner.host !== me.host) {
-      throw new EnvironmentError(
-        'RUN_DIR_LOCKED',
-        `${paths.root} is locked by process ${owner.pid} on ${owner.host} (since ${owner.since}); ` +
-          `if that process is gone, delete ${paths.lockFile}`,
-      );
-    }
-    // A dead process's lock: take it over.
-    unlinkSync(paths.lockFile);
-  }
-  throw new EnvironmentError('RUN_DIR_LOCKED', `could not take the lock ${paths.lockFile}`);
-}
-
-/** The run is driven (or being started) by a live process: who, and what to do. */
-function drivenBy(paths: RunPaths, owner: LockOwner): EnvironmentError {
+function unwritableRunDir(root: string, error: unknown): EnvironmentError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const problem =
+    code === 'ENOTDIR' || code === 'EEXIST' ? `${nearestExisting(root)} is a file, not a folder` :
+    // mkdir reports ENOENT for a parent it could not make on a read-only file system, say why.
+    code === 'ENOENT' ? `${nearestExisting(root)} cannot hold new folders` :
+    diskProblem(error) ?? (error instanceof Error ? error.message : String(error));
   return new EnvironmentError(
-    'RUN_DIR_LOCKED',
-    `${paths.root} is being driven by process ${owner.pid} on ${owner.host} (since ${owner.since}); ` +
-      `wait for it to end, or stop it first (if no minibatch runs there any more, delete ${paths.lockFile})`,
+    'OUTPUT_UNWRITABLE',
+    `cannot create the run directory ${root}: ${problem}; give --run-dir a folder you can write, ` +
+      `or start minibatch from one (runs go to .minibatch/runs/ under the current directory)`,
+    { cause: error },
   );
 }
 
-/**
- * The process driving the run now (`minibatch status`): the lock's owner when it is alive on this
- * host, or on another host (which this one cannot check); null when the lock is free or stale.
- */
-export function liveLockOwner(paths: RunPaths): LockOwner | null {
-  const owner = readLockOwner(paths.lockFile);
-  if (owner === null) return null;
-  return owner.host !== hostname() || isAlive(owner.pid) ? owner : null;
-}
+/** File systems of the kernel's own (statfs magic numbers): a run there can never work, and /proc spins. */
+const PSEUDO_FILE_SYSTEMS: ReadonlyMap<number, string> = new Map([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x1cd1, 'devpts'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0x73636673, 'securityfs'],
+]);
 
-function readLockOwner(file: string): LockOwner | null {
+function refusePseudoFileSystem(root: string): void {
+  const at = nearestExisting(root);
+  let type: number;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as LockOwner;
+    type = statfsSync(at).type;
   } catch {
-    return null;
+    return; // mkdir will say what is wrong
+  }
+  const name = PSEUDO_FILE_SYSTEMS.get(type);
+  if (name !== undefined) {
+    throw new EnvironmentError(
+      'OUTPUT_UNWRITABLE',
+      `cannot create the run directory ${root}: ${at} is on ${name}, the kernel's own file system, which holds no files; ` +
+        `give --run-dir a folder on a disk`,
+    );
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** The deepest existing path on the way to `path`. */
+function nearestExisting(path: string): string {
+  let at = path;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  return at;
 }
 
 /** The default parent of run directories: `.minibatch/runs` under the current directory. */

@@ -18,7 +18,7 @@ import { binaryInterpreter, resolveInterpreter } from '../workers/interpreter.js
 import { openRunBackend, storeRedisBackend } from './choose-backend.js';
 import { executeRun, type ExecuteOptions } from './execute.js';
 import type { RunReporter } from './reporter.js';
-import { createRunDir, discardRunDir, lockRunDir, RUN_JSON_VERSION, writeRunJson } from './rundir.js';
+import { createRunDir, discardRunDir, RUN_JSON_VERSION, writeRunJson } from './rundir.js';
 
 export interface StartRunOptions {
   /** The resolved job (spec/). */
@@ -39,7 +39,7 @@ export interface StartRunOptions {
 export async function startRun(opts: StartRunOptions, reporter: RunReporter): Promise<JobResult> {
   const { job, runId, root, redis, ownProcesses } = opts;
   // A bad MLTable or partition key stops the run here, before it has a run directory.
-  const dataset = await resolveDataset(job);
+  const dataset = await resolveDataset(job, root);
   const plan = planDatasetBatches(dataset);
   // The probe (a Python start-up) runs while the run directory and its ledger are made, and an
   // interpreter that is a binary starts the workers meanwhile. A run whose interpreter cannot start
@@ -54,8 +54,7 @@ export async function startRun(opts: StartRunOptions, reporter: RunReporter): Pr
     await checkRedis(redis.target);
   }
   const existed = existsSync(root);
-  const paths = createRunDir(root);
-  const release = lockRunDir(paths);
+  const { paths, release } = createRunDir(root);
   killPoint('run-dir-locked');
   try {
     writeRunJson(paths, {

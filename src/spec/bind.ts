@@ -4,7 +4,7 @@
  * name, a bad value, a missing required input, a path that does not exist) is gathered into one
  * `UsageError`. Nothing is created here: unbound outputs are only named (under the run directory).
  */
-import { stat } from 'node:fs/promises';
+import { lstat, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { bindingPath } from './job.js';
@@ -58,9 +58,8 @@ export async function bindJob(req: BindRequest): Promise<ResolvedJob> {
         continue;
       }
       const path = bindingPath(binding);
-      if ((await stat(path).catch(() => null)) === null) {
-        problems.push(`${binding.origin}: input \`${decl.name}\`: ${path} does not exist`);
-      }
+      const unreachable = await whyUnreachable(path);
+      if (unreachable !== null) problems.push(`${binding.origin}: input \`${decl.name}\`: ${path} ${unreachable}`);
       inputs[decl.name] = path;
       continue;
     }
@@ -184,4 +183,20 @@ function missing(decl: InputDecl): string {
     return `input \`${decl.name}\` is required: bind it with --input ${shellQuote(`${decl.name}=PATH`)}${alt}, or under inputs: in a job file`;
   }
   return `parameter \`${decl.name}\` (${decl.type}) is required: bind it with --param ${shellQuote(`${decl.name}=VALUE`)}${alt}, or under parameters: in a job file`;
+}
+
+/** Why an input path cannot be read, in words (a loop is not "missing"); null when it can be. */
+async function whyUnreachable(path: string): Promise<string | null> {
+  try {
+    await stat(path);
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return 'is a loop of symbolic links (each points, in the end, back to itself): bind the real folder';
+    if (code === 'EACCES' || code === 'EPERM') return 'cannot be reached: permission denied';
+    if (code === 'ENOTDIR') return 'does not exist: a part of the path is a file, not a folder';
+    const link = await lstat(path).catch(() => null);
+    if (link?.isSymbolicLink() === true) return `is a symbolic link to ${await readlink(path)}, which does not exist`;
+    return 'does not exist';
+  }
 }

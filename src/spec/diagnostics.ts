@@ -3,7 +3,7 @@
  * fills: every problem is gathered (none stops the others), then reported sorted by position.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
-import type { Node, Pair } from 'yaml';
+import type { Node, Pair, YAMLMap } from 'yaml';
 import type { Diagnostic } from '../core/errors.js';
 import type { YamlFile } from './load.js';
 
@@ -27,7 +27,7 @@ export function positionAt(file: YamlFile, path: YamlPath, part: 'value' | 'key'
     if (isAlias(node)) node = node.resolve(file.doc);
     let next: unknown;
     if (isMap(node) && typeof step === 'string') {
-      const found = node.items.find((p) => isScalar(p.key) && String(p.key.value) === step);
+      const found = pairsByKey(node).get(step);
       if (found !== undefined) {
         pair = found;
         next = found.value;
@@ -43,6 +43,25 @@ export function positionAt(file: YamlFile, path: YamlPath, part: 'value' | 'key'
   const empty = node === null || (isScalar(node) && node.value === null && !node.source);
   if (empty && pair !== null) return startOf(file, pair.key);
   return startOf(file, node);
+}
+
+/**
+ * A mapping's pairs by key (the first of duplicates, as a search finds it), built once per
+ * mapping: a search per diagnostic made a mapping with thousands of unknown keys quadratic.
+ */
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+function pairsByKey(map: YAMLMap): Map<string, Pair> {
+  let index = pairIndex.get(map);
+  if (index === undefined) {
+    index = new Map();
+    for (const p of map.items) {
+      if (!isScalar(p.key)) continue;
+      const key = String(p.key.value);
+      if (!index.has(key)) index.set(key, p);
+    }
+    pairIndex.set(map, index);
+  }
+  return index;
 }
 
 function startOf(file: YamlFile, node: unknown): Position {

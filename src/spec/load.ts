@@ -5,9 +5,9 @@
  * never a stack trace: a missing file, a directory, a binary file, an empty file, malformed YAML,
  * duplicate keys, and aliases that expand exponentially (a "billion laughs" bomb).
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
-import { isAlias, isCollection, isMap, isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node } from 'yaml';
 import { SpecError } from '../core/errors.js';
 import type { Diagnostic } from '../core/errors.js';
@@ -30,10 +30,13 @@ export interface YamlFile {
 }
 
 /**
- * Aliases a document may expand before it counts as a bomb. A hand-written spec reuses an anchor
- * a few times; the bombs this stops expand billions. (The `yaml` package's `maxAliasCount`.)
+ * Values (scalars and collections) a document may hold once its aliases are expanded. A real spec
+ * holds hundreds, however many anchors it reuses; the "billion laughs" bombs this stops expand to
+ * billions. Bounding the expanded size, not the number of aliases, lets a spec alias freely.
  */
-export const MAX_ALIAS_COUNT = 100;
+export const MAX_EXPANDED_VALUES = 100_000;
+/** Bytes a spec or job file may have: hand-written ones have a few thousand. */
+export const MAX_SPEC_BYTES = 4 * 1024 * 1024;
 
 const EMPTY_HINT: Record<YamlKind, string> = {
   'module spec': 'a module spec is a YAML mapping (amlModuleIdentifier:, inputs:, implementation:, …)',
@@ -51,8 +54,17 @@ export async function readYamlFile(given: string, kind: YamlKind, cwd: string = 
 
   let bytes: Buffer;
   try {
+    // `/dev/zero` or a FIFO would be read forever; a spec is a small text file.
+    const stats = await stat(path);
+    if (!stats.isFile() && !stats.isDirectory()) {
+      throw fail(`cannot read the ${kind}: ${path} is not a regular file (a device, a pipe or a socket), and a ${kind} is a YAML file`);
+    }
+    if (stats.size > MAX_SPEC_BYTES) {
+      throw fail(`cannot read the ${kind}: it is ${stats.size.toLocaleString('en-US')} bytes, over the ${MAX_SPEC_BYTES.toLocaleString('en-US')} a ${kind} may have; is this the right file?`);
+    }
     bytes = await readFile(path);
   } catch (error) {
+    if (error instanceof SpecError) throw error;
     throw fail(await describeReadError(error, given, path, kind), 1, 1, error);
   }
   const text = decodeText(bytes);
@@ -78,17 +90,23 @@ export async function readYamlFile(given: string, kind: YamlKind, cwd: string = 
     throw fail(`the ${kind} is empty: ${EMPTY_HINT[kind]}`);
   }
 
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error) {
+  if (expandedSize(doc) > MAX_EXPANDED_VALUES) {
     const alias = firstAlias(doc);
     const { line, col } = alias === null ? { line: 1, col: 1 } : at(alias);
+    throw fail(
+      `the YAML aliases (*name) expand to more than ${MAX_EXPANDED_VALUES.toLocaleString('en-US')} values, as a "billion laughs" bomb does: ` +
+        `write the values out instead of aliasing aliases`,
+      line,
+      col,
+    );
+  }
+  let value: unknown;
+  try {
+    // Sized above: the parser's own alias count would refuse a spec that merely reuses an anchor often.
+    value = doc.toJS({ maxAliasCount: -1 });
+  } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    const message = why.startsWith('Excessive alias count')
-      ? `the YAML aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies, as a "billion laughs" bomb does: write the values out instead of aliasing aliases`
-      : `malformed YAML: ${lowerFirst(why)}`;
-    throw fail(message, line, col, error);
+    throw fail(`malformed YAML: ${lowerFirst(why)}`, 1, 1, error);
   }
 
   const warnings = doc.warnings.map(
@@ -185,6 +203,33 @@ function structuralProblems(doc: Document.Parsed, lines: LineCounter): { offset:
     },
   });
   return problems;
+}
+
+/**
+ * How many values the document holds with its aliases expanded, counted without expanding them:
+ * each node's size is computed once, so a bomb is measured in time linear in its text. A node
+ * that contains an alias to itself is infinite.
+ */
+function expandedSize(doc: Document.Parsed): number {
+  const sizes = new Map<unknown, number>();
+  const sizing = new Set<unknown>();
+  const sizeOf = (node: unknown): number => {
+    if (isAlias(node)) return sizeOf(node.resolve(doc));
+    if (!isCollection(node)) return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    if (sizing.has(node)) return Infinity;
+    sizing.add(node);
+    let size = 1;
+    for (const item of node.items) {
+      size += isPair(item) ? sizeOf(item.key) + sizeOf(item.value) : sizeOf(item);
+      if (size > MAX_EXPANDED_VALUES) break;
+    }
+    sizing.delete(node);
+    sizes.set(node, size);
+    return size;
+  };
+  return sizeOf(doc.contents);
 }
 
 function firstAlias(doc: Document.Parsed): number | null {

@@ -143,10 +143,12 @@ export function checkKeys(diags: Diagnostics, path: YamlPath, known: readonly st
   const value = valueAt(diags.file.value, path);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
   const present = Object.keys(value);
+  const presentSet = new Set(present);
+  const knownSet = new Set(known);
   const where = path.length === 0 ? 'at the top level' : `in ${formatPath(path)}`;
   for (const key of present) {
-    if (known.includes(key)) continue;
-    const suggestion = didYouMean(key, known, present);
+    if (knownSet.has(key)) continue;
+    const suggestion = didYouMean(key, known, presentSet);
     const hint = suggestion || ` (known keys: ${known.join(', ')})`;
     if (severity === 'error') {
       diags.error([...path, key], `unknown key \`${key}\` ${where}${hint}: a run would ignore it`, 'key');

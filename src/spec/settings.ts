@@ -65,6 +65,20 @@ function parseInteger(raw: unknown, min: number): Parsed<number> {
   return n >= min ? ok(n) : bad(`must be ${min} or more; found ${shown(raw)}`);
 }
 
+/**
+ * Worker processes a machine may be asked for: each is a Python interpreter (tens of MB), so 100,000
+ * would fork until memory or file descriptors run out. Far above any useful count on this machine.
+ */
+export const MAX_PROCESSES = Math.max(256, 16 * availableParallelism());
+
+function parseProcessCount(raw: unknown): Parsed<number> {
+  const n = parseInteger(raw, 1);
+  if (n.ok && n.value > MAX_PROCESSES) {
+    return bad(`must be at most ${MAX_PROCESSES} (16 per CPU, at least 256): each is a Python process; found ${shown(raw)}`);
+  }
+  return n;
+}
+
 /** A count where -1 (ParallelRunStep's "no limit") means null. */
 function parseLimit(raw: unknown): Parsed<number | null> {
   const n = parseInteger(raw, -1);
@@ -144,7 +158,7 @@ function parseGpus(raw: unknown): Parsed<GpuChoice> {
 /** One parser per setting, each returning the setting's resolved unit. */
 export const SETTING_PARSERS: { readonly [K in SettingName]: (raw: unknown) => Parsed<RunSettings[K]> } = {
   miniBatchSize: parseSize,
-  processCountPerNode: (raw) => parseInteger(raw, 1),
+  processCountPerNode: parseProcessCount,
   nodeCount: (raw) => parseInteger(raw, 1),
   runInvocationTimeoutMs: parseDuration,
   runMaxTry: (raw) => parseInteger(raw, 1),

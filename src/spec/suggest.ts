@@ -36,9 +36,11 @@ export function editDistance(a: string, b: string): number {
 export function closest(
   name: string,
   candidates: Iterable<string>,
-  exclude: Iterable<string> = [],
+  exclude: ReadonlySet<string> | Iterable<string> = [],
 ): string | null {
-  const excluded = new Set(exclude);
+  // A caller checking many names passes one Set: building it per name made validating a mapping
+  // quadratic in its unknown keys.
+  const excluded = exclude instanceof Set ? (exclude as ReadonlySet<string>) : new Set(exclude);
   const wanted = name.toLowerCase();
   const limit = Math.max(1, Math.floor(name.length / 3));
   let best: string | null = null;
@@ -55,7 +57,7 @@ export function closest(
 }
 
 /** ` (did you mean `X`?)`, or '' when nothing is close. */
-export function didYouMean(name: string, candidates: Iterable<string>, exclude: Iterable<string> = []): string {
+export function didYouMean(name: string, candidates: Iterable<string>, exclude: ReadonlySet<string> | Iterable<string> = []): string {
   const match = closest(name, candidates, exclude);
   return match === null ? '' : ` (did you mean \`${match}\`?)`;
 }

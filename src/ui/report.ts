@@ -3,7 +3,7 @@
  * with the outputs. `run`, `resume` and `retry-failed` write one into `logs/report.html` as they end.
  */
 import { dirname, relative, resolve, sep } from 'node:path';
-import { writeAtomic } from '../run/rundir.js';
+import { writeAtomic } from '../run/atomic-file.js';
 import { runPaths } from '../core/run-paths.js';
 import { buildPageData } from './data/page-data.js';
 import { reportHtml } from './page-html.js';

@@ -8,6 +8,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JobResult } from '../../src/report/result.js';
+import { runPaths } from '../../src/core/run-paths.js';
+import { lockRunDir } from '../../src/run/rundir.js';
 import { runCli } from '../helpers/cli.js';
 import { makeModule, moduleArgs, names, type TestModule } from '../helpers/module.js';
 
@@ -188,19 +190,22 @@ describe('minibatch run', () => {
   });
 
   it('takes over a --run-dir whose run was killed before run.json; refuses one whose start is alive', async () => {
-    // What `run` leaves when killed between locking its folder and writing run.json.
+    // What `run` leaves when killed between locking its folder and writing run.json: its log folders,
+    // its lock file and the note of who held it (the lock itself went with the process).
     const m = makeModule({ entry: 'ok', files: names(2), settings: { outputAction: 'append_row' } });
-    const leaveStart = (pid: number): void => {
-      mkdirSync(join(m.runDir, 'logs', 'sys', 'workers'), { recursive: true });
-      writeFileSync(join(m.runDir, 'run.lock'), JSON.stringify({ pid, host: hostname(), since: '2026-12-07T00:00:00Z' }) + '\n');
-    };
-    leaveStart(process.pid);
-    const live = await runCli(moduleArgs(m));
+    mkdirSync(join(m.runDir, 'logs', 'sys', 'workers'), { recursive: true });
+    const release = lockRunDir(runPaths(m.runDir));
+    let live;
+    try {
+      live = await runCli(moduleArgs(m));
+    } finally {
+      release();
+    }
     expect(live.exitCode).toBe(3);
     expect(live.stderr).toContain(`${m.runDir} is being driven by process ${process.pid} on ${hostname()}`);
 
     const dead = spawnSync('true').pid ?? 0;
-    leaveStart(dead);
+    writeFileSync(join(m.runDir, 'run.owner'), JSON.stringify({ pid: dead, host: hostname(), since: '2026-12-07T00:00:00Z' }) + '\n');
     const resume = await runCli(['resume', m.runDir]);
     expect(resume.exitCode).toBe(2);
     expect(resume.stderr).toContain(`${m.runDir} holds a run stopped before it began (no run.json): nothing to resume; start it again`);
@@ -208,7 +213,17 @@ describe('minibatch run', () => {
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     expect(readFileSync(join(m.out, 'parallel_run_step.txt'), 'utf8')).toBe(names(2).map((n) => `ok ${n} ${n.length}\n`).join(''));
-    expect(existsSync(join(m.runDir, 'run.lock'))).toBe(false);
+    expect(existsSync(join(m.runDir, 'run.owner'))).toBe(false);
+  });
+
+  it('takes over a --run-dir left by an older version killed before run.json (a pid in run.lock)', async () => {
+    const m = makeModule({ entry: 'ok', files: names(1) });
+    mkdirSync(join(m.runDir, 'logs', 'sys', 'workers'), { recursive: true });
+    const dead = spawnSync('true').pid ?? 0;
+    writeFileSync(join(m.runDir, 'run.lock'), JSON.stringify({ pid: dead, host: hostname(), since: '2026-12-07T00:00:00Z' }) + '\n');
+    const r = await runCli(moduleArgs(m));
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
   });
 
   it('refuses a --run-dir with a lock and a file of its own: it is not a run this tool started', async () => {

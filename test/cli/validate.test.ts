@@ -60,7 +60,7 @@ describe('minibatch validate', () => {
     const result = await runCli(['validate', 'unreadable/bomb.yaml'], { cwd: SPECS });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toBe(
-      'unreadable/bomb.yaml:2:8: the YAML aliases (*name) expand to more than 100 copies, as a "billion laughs" bomb does: write the values out instead of aliasing aliases\n',
+      'unreadable/bomb.yaml:2:8: the YAML aliases (*name) expand to more than 100,000 values, as a "billion laughs" bomb does: write the values out instead of aliasing aliases\n',
     );
   });
 

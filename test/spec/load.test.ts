@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/core/errors.js';
@@ -66,10 +69,29 @@ describe('reading a spec that is not readable YAML', () => {
     );
   });
 
+  it('a device or a pipe (/dev/zero), without reading it, and a file too large to be a spec', async () => {
+    const started = Date.now();
+    expect(await unreadable('/dev/zero')).toBe(
+      '/dev/zero:1:1: cannot read the module spec: /dev/zero is not a regular file (a device, a pipe or a socket), and a module spec is a YAML file',
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+    const big = join(mkdtempSync(join(tmpdir(), 'mb-big-')), 'big.yaml');
+    writeFileSync(big, `# ${'x'.repeat(5 * 1024 * 1024)}\n`);
+    expect(await unreadable(big)).toMatch(/cannot read the module spec: it is 5,242,883 bytes, over the 4,194,304 a module spec may have/);
+  });
+
+  it('many plain aliases of one anchor pass: it is the expanded size that is bounded, not the count', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mb-alias-'));
+    const aliases = Array.from({ length: 101 }, (_, i) => `  k${i}: *v\n`).join('');
+    writeFileSync(join(dir, 'many.yaml'), `anchor: &v {a: 1, b: [x, y]}\nuses:\n${aliases}`);
+    const file = await readYamlFile('many.yaml', 'module spec', dir);
+    expect(Object.keys((file.value as { uses: object }).uses)).toHaveLength(101);
+  });
+
   it('a YAML bomb (aliases that expand exponentially), quickly and at its first alias', async () => {
     const started = Date.now();
     expect(await unreadable('bomb.yaml')).toBe(
-      'bomb.yaml:2:8: the YAML aliases (*name) expand to more than 100 copies, as a "billion laughs" bomb does: write the values out instead of aliasing aliases',
+      'bomb.yaml:2:8: the YAML aliases (*name) expand to more than 100,000 values, as a "billion laughs" bomb does: write the values out instead of aliasing aliases',
     );
     expect(Date.now() - started).toBeLessThan(2000);
   });

@@ -85,7 +85,7 @@ export async function fetchSnapshot(redis: Redis, keys: RedisKeys, digest: strin
   if (sha256(archive) !== digest) throw corruptSnapshot(digest, 'its content does not match its digest');
 
   try {
-    await mkdir(resolve(cacheDir), { recursive: true });
+    await mkdir(resolve(cacheDir), { recursive: true, mode: 0o700 });
   } catch (error) {
     throw unwritableCache(cacheDir, error);
   }

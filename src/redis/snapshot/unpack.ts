@@ -28,20 +28,21 @@ export async function extractArchive(archive: Buffer, digest: string, destDir: s
   }
   const entries = readIndex(raw, digest);
 
-  await mkdir(destDir, { recursive: false });
+  // Owner-only: the cache is the user's alone (a module's code may hold credentials).
+  await mkdir(destDir, { recursive: false, mode: 0o700 });
   let offset = newline + 1;
   const links: Extract<SnapshotEntry, { type: 'symlink' }>[] = [];
   for (const entry of entries) {
     const abs = join(destDir, ...entry.path.split('/'));
     switch (entry.type) {
       case 'dir':
-        await mkdir(abs, { mode: 0o755 });
+        await mkdir(abs, { mode: 0o700 });
         break;
       case 'file': {
         const end = offset + entry.size;
         if (end > archive.length) throw corruptSnapshot(digest, 'it is truncated');
         await writeFile(abs, archive.subarray(offset, end), { flag: 'wx' });
-        await chmod(abs, entry.mode); // exact mode, whatever the umask
+        await chmod(abs, entry.mode & 0o700); // the owner's bits of the packed mode, whatever the umask
         offset = end;
         break;
       }

@@ -161,7 +161,7 @@ describeWithRedis('code snapshots in Redis', () => {
     keys = redisKeys(uniquePrefix('snapshot'));
   });
 
-  it('round-trips: a worker gets the same files, modes and links, even after the folder moved', async () => {
+  it('round-trips: a worker gets the same files, links and executable bits (owner-only), even after the folder moved', async () => {
     const root = join(scratch, 'mod');
     makeModule(root);
     const published = await publishSnapshot(redis, keys, root);
@@ -172,8 +172,11 @@ describeWithRedis('code snapshots in Redis', () => {
     const dir = await fetchSnapshot(redis, keys, published.digest, cache);
     expect(dir).toBe(join(cache, published.digest));
     expect(readFileSync(join(dir, 'score.py'), 'utf8')).toContain('def run');
-    expect(lstatSync(join(dir, 'bin/run.sh')).mode & 0o777).toBe(0o755);
-    expect(lstatSync(join(dir, 'score.py')).mode & 0o777).toBe(0o644);
+    // Owner-only, keeping the executable bit: the cache is the user's alone.
+    expect(lstatSync(join(dir, 'bin/run.sh')).mode & 0o777).toBe(0o700);
+    expect(lstatSync(join(dir, 'score.py')).mode & 0o777).toBe(0o600);
+    expect(lstatSync(dir).mode & 0o777).toBe(0o700);
+    expect(lstatSync(join(dir, 'empty')).mode & 0o777).toBe(0o700);
     expect(readlinkSync(join(dir, 'entry.py'))).toBe('score.py');
     expect(lstatSync(join(dir, 'empty')).isDirectory()).toBe(true);
     expect(() => lstatSync(join(dir, '.git'))).toThrow();
