@@ -59,7 +59,7 @@ describe('resolveJob', () => {
         '  settings.runMaxTry must be 1 or more; found `0`',
         '  settings.colour is not a setting; the settings are miniBatchSize, processCountPerNode, nodeCount, ' +
           'runInvocationTimeout, runMaxTry, errorThreshold, allowedFailedCount, allowedFailedPercent, outputAction, ' +
-          'appendRowFileName, appendRowFormat, loggingLevel, environmentVariables, initTimeout',
+          'appendRowFileName, appendRowFormat, loggingLevel, environmentVariables, initTimeout, partitionKeys, gpus',
         '  limit must be a whole number of mini-batches, 1 or more; found 0',
       ].join('\n'),
     );
