@@ -330,12 +330,22 @@ def count(result, items, fmt):
     return min(len(result), items), rows
 
 
-def call_run(entry, msg):
-    items = msg['items']  # a fresh list per message: run() may keep or change it
+def mini_batch_of(msg):
+    """What run() is given, and how many items it holds: the paths, or a table's rows as a DataFrame."""
+    table = msg.get('table')
+    if table is None:
+        items = msg['items']  # a fresh list per message: run() may keep or change it
+        return items, len(items)
+    import _minibatch_tabular  # beside this file; imports pandas
+    frame = _minibatch_tabular.read_slice(msg['items'][0], table)
+    return frame, len(frame)
+
+
+def call_run(entry, msg, mini_batch):
     if entry.two_args:
         ctx = msg['context']
-        return entry.run(items, MiniBatchContext(ctx['minibatch_index'], ctx.get('partition_key_value')))
-    return entry.run(items)
+        return entry.run(mini_batch, MiniBatchContext(ctx['minibatch_index'], ctx.get('partition_key_value')))
+    return entry.run(mini_batch)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -585,12 +595,12 @@ def serve():
 def serve_run(entry, msg, out, state):
     """Runs one mini-batch: the run-state file says so first; its answer is held (Channel)."""
     rid = msg['id']
-    items = len(msg['items'])  # counted before run() can change the list
     state.running(rid)
     started_at = int(time.time() * 1000)
     t0 = _clock()
     try:
-        succeeded, rows = count(call_run(entry, msg), items, entry.row_format)
+        mini_batch, items = mini_batch_of(msg)  # counted before run() can change the list
+        succeeded, rows = count(call_run(entry, msg, mini_batch), items, entry.row_format)
     except BadReturn as exc:
         out.later({'type': 'run_failed', 'id': rid, 'failure': 'bad_return',
                    'error': {'type': 'BadReturn', 'message': str(exc), 'traceback': ''}, 'startedAt': started_at,
@@ -644,7 +654,6 @@ def debug(request_path):
     with open(request_path, encoding='utf-8') as f:
         request = json.load(f)
     init, msg = request['init'], request['run']
-    items = len(msg['items'])
     say('importing %s and calling init()' % init['entry'])
     t0 = _clock()
     entry, error = start_entry(init, also_terminal=True)
@@ -653,13 +662,20 @@ def debug(request_path):
         if error['traceback']:
             print(error['traceback'], end='', file=sys.stderr, flush=True)
         return 1
+    try:
+        mini_batch, items = mini_batch_of(msg)
+    except BaseException as exc:
+        error = error_of(exc)
+        say('reading the mini-batch failed: %s: %s' % (error['type'], error['message']))
+        print(error['traceback'], end='', file=sys.stderr, flush=True)
+        return 1
     say('init done in %.0f ms; calling run() on mini-batch %d (%d items)%s'
         % ((_clock() - t0) * 1000, msg['context']['minibatch_index'], items,
            ' with a mini_batch_context' if entry.two_args else ''))
     status = 1
     t0 = _clock()
     try:
-        result = call_run(entry, msg)
+        result = call_run(entry, msg, mini_batch)
         if isinstance(result, types.GeneratorType):
             result = list(result)
             say('run() returned a generator; materialized, it holds:')

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { planJob } from '../data/dataset.js';
+import { tableTask } from '../run/table-task.js';
 import type { PlannedMiniBatch } from '../data/types.js';
 import { UsageError } from '../errors.js';
 import { runPaths } from '../report/layout.js';
@@ -60,6 +61,7 @@ async function debugCommand(target: string, opts: JobOptions & { miniBatch: stri
       attempt: 1,
       items: miniBatch.items.map((i) => i.path),
       context: { minibatch_index: index, partition_key_value: null },
+      table: tableTask(miniBatch, job.settings.inputFormat),
     },
     env: { ...userEnvironment(), ...entryEnvironment(job, { runId, workerId: WORKER, slot: 0 }) },
   });

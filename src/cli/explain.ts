@@ -6,7 +6,9 @@
  */
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { datasetInputs, planJob } from '../data/dataset.js';
+import { datasetInputs, planJob, tableBatchSize, type DatasetInput } from '../data/dataset.js';
+import { itemCount } from '../ledger/inputs.js';
+import { describeTableRead } from '../spec/input-format.js';
 import { defaultRunsRoot } from '../run/rundir.js';
 import { newRunId } from '../run/runId.js';
 import { entryCommand, entryEnvironment, shellJoin } from '../spec/render.js';
@@ -37,10 +39,13 @@ export interface Explanation {
   readonly command: string;
   readonly environment: Readonly<Record<string, string>>;
   readonly dataset: {
-    inputs: { name: string; path: string }[];
+    /** `readAs`: how the input is read (`files, 10 per mini-batch`, `csv, header in every file, …`). */
+    inputs: { name: string; path: string; readAs: string }[];
+    /** Files, and rows of tables. */
     items: number;
     miniBatches: number;
-    first: { index: number; input: string; key: string; items: string[] }[];
+    /** `rows`: a table's mini-batch's rows (its one item is the file and byte range); null for files. */
+    first: { index: number; input: string; key: string; items: string[]; rows: number | null }[];
   };
 }
 
@@ -90,15 +95,26 @@ export async function explain(job: ResolvedJob, runId: string, runDir: string): 
 }
 
 async function summarizeDataset(job: ResolvedJob): Promise<Explanation['dataset']> {
-  const dataset: Explanation['dataset'] = { inputs: datasetInputs(job), items: 0, miniBatches: 0, first: [] };
+  const inputs = datasetInputs(job).map((input) => ({ name: input.name, path: input.path, readAs: describeInput(job, input) }));
+  const dataset: Explanation['dataset'] = { inputs, items: 0, miniBatches: 0, first: [] };
   for await (const batch of planJob(job)) {
-    dataset.items += batch.items.length;
+    dataset.items += itemCount(batch);
     dataset.miniBatches += 1;
     if (dataset.first.length < SHOWN_MINI_BATCHES) {
-      dataset.first.push({ index: batch.index, input: batch.input, key: batch.key, items: batch.items.map((i) => i.rel) });
+      const slice = batch.slice;
+      const items = slice === null ? batch.items.map((i) => i.rel) : batch.items.map((i) => `${i.rel} bytes ${slice.start}-${slice.end}`);
+      dataset.first.push({ index: batch.index, input: batch.input, key: batch.key, items, rows: slice?.rows ?? null });
     }
   }
   return dataset;
+}
+
+/** How an input is read and cut, as explain shows it. */
+function describeInput(job: ResolvedJob, input: DatasetInput): string {
+  if (input.table === null) return `files, ${formatSetting('miniBatchSize', job.settings.miniBatchSize)} per mini-batch`;
+  const size = tableBatchSize(job);
+  const cut = size.unit === 'rows' ? `${size.rows} rows` : formatSetting('miniBatchSize', { unit: 'bytes', bytes: size.bytes });
+  return `table: ${describeTableRead(input.table)}; mini-batches of ${cut}`;
 }
 
 export function formatExplanation(e: Explanation): string {
@@ -140,13 +156,14 @@ export function formatExplanation(e: Explanation): string {
   out.push('', 'environment');
   for (const [name, value] of Object.entries(e.environment)) out.push(`  ${name}=${value}`);
   out.push('', 'dataset');
-  table(e.dataset.inputs.map((i) => [i.name, i.path]));
+  table(e.dataset.inputs.map((i) => [i.name, i.path, i.readAs]));
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   out.push(`  ${plural(e.dataset.items, 'item')} in ${plural(e.dataset.miniBatches, 'mini-batch')}`.replace(/mini-batchs/, 'mini-batches'));
   table(
     e.dataset.first.map((b) => {
       const more = b.items.length > SHOWN_ITEMS ? `, … (${b.items.length - SHOWN_ITEMS} more)` : '';
-      return [`mini-batch ${b.index}`, b.input, plural(b.items.length, 'item'), b.items.slice(0, SHOWN_ITEMS).join(', ') + more];
+      const count = b.rows === null ? plural(b.items.length, 'item') : plural(b.rows, 'row');
+      return [`mini-batch ${b.index}`, b.input, count, b.items.slice(0, SHOWN_ITEMS).join(', ') + more];
     }),
   );
   return `${out.join('\n')}\n`;

@@ -19,6 +19,7 @@ import { newRunId } from '../run/runId.js';
 import { killPoint } from '../run/test-hooks.js';
 import { MINIBATCH_VERSION } from '../version.js';
 import { binaryInterpreter, resolveInterpreter } from '../workers/interpreter.js';
+import { pandasFor } from '../run/pandas-check.js';
 import { addJobOptions, resolveJobFromCli, type JobOptions } from './options.js';
 import { printDiagnostics } from './validate.js';
 
@@ -56,7 +57,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
   // The probe (a Python start-up) runs while the run directory and its ledger are made, and an
   // interpreter that is a binary starts the workers meanwhile. A run whose interpreter cannot start
   // leaves no run directory behind.
-  const interpreter = ownProcesses === 0 ? Promise.resolve(null) : resolveInterpreter(job.settings.python);
+  const interpreter = ownProcesses === 0 ? Promise.resolve(null) : resolveInterpreter(job.settings.python).then(pandasFor(job));
   interpreter.catch(() => undefined); // awaited below, or moot when an earlier step throws
   const early = ownProcesses === 0 ? null : binaryInterpreter(job.settings.python);
 

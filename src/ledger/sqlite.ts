@@ -16,7 +16,7 @@ import { runPaths } from '../report/layout.js';
 import type { Rows, WorkerError } from '../workers/protocol.js';
 import { BulkStatement } from './bulk.js';
 import { CommitWriter, type CommitOptions } from './commits.js';
-import { encodeItems, InputTable, rootOf } from './inputs.js';
+import { encodePlanned, InputTable, itemCount, rootOf } from './inputs.js';
 import { readInsight, type InsightOptions, type LedgerInsight } from './insight.js';
 import { reconcilePlan } from './reconcile.js';
 import { parseRows, toMiniBatch, toTry } from './records.js';
@@ -211,7 +211,7 @@ export class Ledger {
           const first = mb.items[0];
           if (first === undefined) throw new Error(`ledger: mini-batch ${mb.index} has no items`);
           const input = this.#inputs.byName(mb.input) ?? this.#inputs.ensure(mb.input, rootOf(first));
-          values.push(mb.index, mb.key, input.id, encodeItems(mb.items), mb.items.length);
+          values.push(mb.index, mb.key, input.id, encodePlanned(mb), itemCount(mb));
         }
         this.#insertPlanned.run(values);
       }).immediate(),

@@ -3,7 +3,7 @@
  * Redis. The scheduler decides what runs, when, and how often (tries, thresholds); a backend only
  * runs one try of one mini-batch and reports its outcome as data.
  */
-import type { MiniBatchContext, Rows, WorkerError } from '../workers/protocol.js';
+import type { MiniBatchContext, Rows, TableTask, WorkerError } from '../workers/protocol.js';
 
 /** One try of one mini-batch. */
 export interface TryTask {
@@ -13,6 +13,8 @@ export interface TryTask {
   /** Absolute file paths. */
   readonly items: readonly string[];
   readonly context: MiniBatchContext;
+  /** A tabular mini-batch's rows and how to read them; null for files. */
+  readonly table: TableTask | null;
 }
 
 /** Why a try failed; retry decisions read this field, never `instanceof`. */

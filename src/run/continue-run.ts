@@ -6,7 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { filesPerMiniBatch, planJob, planJobBatches } from '../data/dataset.js';
+import { datasetInputs, filesPerMiniBatch, planJob, planJobBatches } from '../data/dataset.js';
 import { RunDirConflictError, UsageError } from '../errors.js';
 import { Ledger } from '../ledger/sqlite.js';
 import type { MiniBatchStatus } from '../ledger/types.js';
@@ -15,6 +15,7 @@ import { formatFinished, formatLeft, formatReconcile, formatThresholdStop } from
 import { formatSummary } from '../report/summary.js';
 import type { ResolvedJob, RunSettings } from '../spec/types.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
+import { pandasFor } from './pandas-check.js';
 import { executeRun } from './execute.js';
 import { OUTCOME_META_KEY } from './finalize.js';
 import { parseBackend, storableUrl, type RedisBackendChoice } from '../redis/cli-options.js';
@@ -51,7 +52,7 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
     // A rejected setting (an interpreter that is not there) must fail before run.json records it.
     const { redis, backend } = continuedBackend(runJson.backend, opts, paths);
     const processes = opts.processes ?? backend?.processes ?? job.settings.processCountPerNode;
-    const python = processes === 0 ? null : (await resolveInterpreter(job.settings.python)).executable;
+    const python = processes === 0 ? null : (await resolveInterpreter(job.settings.python).then(pandasFor(job))).executable;
     const fresh = Ledger.discardIfBlank(paths.root);
     // Killed before its ledger existed (right after run.json), or while creating it: nothing ran,
     // so plan from scratch.
@@ -186,7 +187,9 @@ function prepare(ledger: Ledger, job: ResolvedJob, opts: ContinueOptions, paths:
 async function completePlan(ledger: Ledger, job: ResolvedJob, always: boolean): Promise<void> {
   const planningWasDone = ledger.planningDone();
   if (planningWasDone && !always) return;
-  const changes = await ledger.reconcile(planJob(job), filesPerMiniBatch(job));
+  // New files of a file input are cut into mini-batches of its size; a table's are planned whole.
+  const files = datasetInputs(job).find((input) => input.table === null);
+  const changes = await ledger.reconcile(planJob(job), files === undefined ? 1 : filesPerMiniBatch(job, files.name));
   killPoint('reconciled');
   if (!planningWasDone) ledger.markPlanned(ledger.counts().miniBatches);
   process.stdout.write(`${formatReconcile(changes, planningWasDone)}\n`);

@@ -55,6 +55,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
     backend,
     settings: job.settings,
     plan: opts.plan,
+    tables: job.settings.inputFormat,
     onTry: (t, status) => tryLog.record(t, status),
   });
   const progress = new ProgressReporter({

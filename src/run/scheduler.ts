@@ -7,6 +7,9 @@ import type { PlannedMiniBatch } from '../data/types.js';
 import type { Commit, LedgerCounts, MiniBatchRecord, MiniBatchStatus, TryRecord } from '../ledger/types.js';
 import type { RunSettings } from '../spec/types.js';
 import type { Backend, TryOutcome, TryTask } from './backend.js';
+import { tableTask, taskItems } from './table-task.js';
+import { itemCount } from '../ledger/inputs.js';
+import type { TableRead } from '../data/table-format.js';
 import { killPoint } from './test-hooks.js';
 import { breachedThreshold, type ThresholdBreach } from './thresholds.js';
 
@@ -49,6 +52,8 @@ export interface SchedulerOptions {
   readonly onTry?: (record: TryRecord, status: MiniBatchStatus) => void;
   /** Items of planned mini-batches kept in memory for dispatch. @default FRESH_ITEMS_CAP */
   readonly freshItemsCap?: number;
+  /** How each table input is read (`inputFormat`). @default {} (files only) */
+  readonly tables?: Readonly<Record<string, TableRead>>;
 }
 
 export interface SchedulerResult {
@@ -191,7 +196,7 @@ export class Scheduler {
     this.opts.ledger.addPlanned(batch);
     killPoint('plan-flushed');
     this.handOver(batch);
-    for (const mb of batch) this.tally.items += mb.items.length;
+    for (const mb of batch) this.tally.items += itemCount(mb);
     this.tally.miniBatches += batch.length;
     this.tally.pending += batch.length;
     planned.buffer = [];
@@ -252,6 +257,7 @@ export class Scheduler {
         attempt: 1,
         items: mb.items.map((i) => i.path),
         context: { minibatch_index: mb.index, partition_key_value: null },
+        table: tableTask(mb, this.opts.tables),
       });
     }
   }
@@ -291,6 +297,7 @@ export class Scheduler {
       attempt: record.tries + 1,
       items: record.items.map((i) => i.path),
       context: { minibatch_index: record.index, partition_key_value: null },
+      table: tableTask(record, this.opts.tables),
     };
   }
 
@@ -307,7 +314,7 @@ export class Scheduler {
   }
 
   private commitOutcome(task: TryTask, outcome: TryOutcome): void {
-    const itemCount = task.items.length;
+    const itemCount = taskItems(task);
     if (outcome.kind === 'not_started') {
       // No try is charged; run it again unless the run is stopping (it then stays `not_run`).
       if (this.stopReason === null) this.retries.push(task);

@@ -5,6 +5,9 @@
  * protocol version. The Python side is `python/_minibatch_host.py`; keep both in step.
  */
 
+import type { TableRead } from '../data/table-format.js';
+import type { TableSlice } from '../data/types.js';
+
 export const PROTOCOL_VERSION = 3;
 
 /** An error raised in the worker, as Python reported it. */
@@ -29,6 +32,15 @@ export interface WorkerError {
 export type Rows =
   | { readonly kind: 'lines'; readonly lines: readonly string[] }
   | { readonly kind: 'table'; readonly columns: readonly string[]; readonly values: readonly (readonly unknown[])[] };
+
+/**
+ * A tabular mini-batch: which rows of its one file to read, and how (the worker host reads them
+ * itself into a pandas DataFrame: python/minibatch_tabular.py).
+ */
+export interface TableTask {
+  readonly read: TableRead;
+  readonly slice: TableSlice;
+}
 
 export interface MiniBatchContext {
   readonly minibatch_index: number;
@@ -72,9 +84,11 @@ export interface RunRequest {
    */
   readonly id: string;
   readonly attempt: number;
-  /** Absolute file paths (file dataset). */
+  /** Absolute file paths (file dataset); a table's one file. */
   readonly items: readonly string[];
   readonly context: MiniBatchContext;
+  /** A tabular mini-batch's rows; null for files. */
+  readonly table: TableTask | null;
 }
 
 export type ParentMessage =

@@ -17,7 +17,8 @@ export function encodeRun(run: RunRequest): string {
   const { context } = run;
   return (
     `{"type":"run","id":${JSON.stringify(run.id)},"attempt":${run.attempt},"items":${JSON.stringify(run.items)},` +
-    `"context":{"minibatch_index":${context.minibatch_index},"partition_key_value":${JSON.stringify(context.partition_key_value)}}}\n`
+    `"context":{"minibatch_index":${context.minibatch_index},"partition_key_value":${JSON.stringify(context.partition_key_value)}},` +
+    `"table":${run.table === null ? 'null' : JSON.stringify(run.table)}}\n`
   );
 }
 
