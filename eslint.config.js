@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layersPlugin } from './scripts/lint-layers.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.minibatch/', 'coverage/', 'bench/**/*.mjs', 'scripts/**/*.mjs'] },
@@ -18,4 +19,9 @@ export default tseslint.config(
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { layers: layersPlugin },
+    rules: { 'layers/imports-downward': 'error' },
+  },
 );

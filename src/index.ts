@@ -15,7 +15,7 @@ export {
   type Diagnostic,
   type ErrorCode,
   type ExitCode,
-} from './errors.js';
+} from './core/errors.js';
 export { loadSpec } from './spec/validate.js';
 export { resolveJobFromCli as resolveJob, type JobOptions } from './cli/options.js';
 export type {
@@ -32,4 +32,4 @@ export type {
   RunSettings,
 } from './spec/types.js';
 export type { JobResult, RunStatus } from './report/result.js';
-export { MINIBATCH_VERSION as version } from './version.js';
+export { MINIBATCH_VERSION as version } from './core/version.js';

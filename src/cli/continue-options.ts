@@ -4,7 +4,7 @@
  * instead of commander's bare "unknown option".
  */
 import { Option, type Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { parseProcesses } from '../redis/cli-options.js';
 import { CONTINUE_SETTINGS } from '../run/overrides.js';
 import type { RunSettings } from '../spec/types.js';

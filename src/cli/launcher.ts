@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
-import { cacheRoot, writeCacheFile } from '../cache-root.js';
+import { cacheRoot, writeCacheFile } from '../core/cache-root.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bundle = join(here, 'minibatch.cjs');

@@ -13,8 +13,9 @@
  * commander finds (an unknown option, a missing argument) exit 2.
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT, MinibatchError, SpecError } from '../errors.js';
-import { MINIBATCH_VERSION } from '../version.js';
+import { EXIT, MinibatchError, SpecError } from '../core/errors.js';
+import { armKillPoints, KILL_AT_ENV } from '../core/kill-points.js';
+import { MINIBATCH_VERSION } from '../core/version.js';
 import { register as registerDebug } from './debug.js';
 import { register as registerExplain } from './explain.js';
 import { register as registerResume } from './resume.js';
@@ -67,6 +68,9 @@ function reportError(error: unknown): number {
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
 });
+
+// Crash-safety tests name a kill point in the environment; this entry point alone reads it.
+armKillPoints(process.env[KILL_AT_ENV]);
 
 // No top-level await: the bundle is CommonJS, to be compiled with a code cache (launcher.ts).
 buildProgram()

@@ -5,8 +5,8 @@
  * user sees every mistake in one go.
  */
 import type { Command } from 'commander';
-import { SpecError, UsageError } from '../errors.js';
-import type { Diagnostic } from '../errors.js';
+import { SpecError, UsageError } from '../core/errors.js';
+import type { Diagnostic } from '../core/errors.js';
 import { bindJob } from '../spec/bind.js';
 import type { FlagBindings } from '../spec/bind.js';
 import { sortDiagnostics } from '../spec/diagnostics.js';

@@ -4,7 +4,7 @@
  */
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { MinibatchError } from '../errors.js';
+import { MinibatchError } from '../core/errors.js';
 import type { RunsRow } from '../report/runs-table.js';
 import { defaultRunsRoot } from '../run/rundir.js';
 

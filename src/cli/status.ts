@@ -3,7 +3,7 @@
  * the run is live or after. Without a run directory: the latest run under `./.minibatch/runs`.
  */
 import type { Command } from 'commander';
-import { RunDirConflictError } from '../errors.js';
+import { RunDirConflictError } from '../core/errors.js';
 import { defaultRunsRoot } from '../run/rundir.js';
 
 interface StatusOptions {

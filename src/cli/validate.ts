@@ -5,8 +5,8 @@
  */
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { formatDiagnostic } from '../errors.js';
-import type { Diagnostic } from '../errors.js';
+import { formatDiagnostic } from '../core/errors.js';
+import type { Diagnostic } from '../core/errors.js';
 import type { ModuleSpec } from '../spec/types.js';
 import { defaultRunsRoot } from '../run/rundir.js';
 import { bindJob, type FlagBindings } from '../spec/bind.js';

@@ -5,7 +5,7 @@
  * queue, then exit 0; a second signal stops them now (exit 130). Exit 3 when Redis cannot be used.
  */
 import type { Command } from 'commander';
-import { EXIT } from '../errors.js';
+import { EXIT } from '../core/errors.js';
 import { parsePrefix, parseProcesses } from '../redis/cli-options.js';
 import { resolveRedisTarget } from '../redis/url.js';
 
@@ -34,7 +34,7 @@ export async function workerCommand(url: string | undefined, opts: WorkerOptions
   // bullmq and ioredis load only here, not for every other command (see run-backend.ts); the
   // rest of the worker's modules, not on every start-up of `minibatch` either (see main.ts).
   const { Agent } = await import('../redis/agent.js');
-  const { cacheRoot } = await import('../cache-root.js');
+  const { cacheRoot } = await import('../core/cache-root.js');
   const { redisTiming } = await import('../redis/timing.js');
   const agent = new Agent({
     target: resolveRedisTarget(url ?? null),

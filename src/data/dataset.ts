@@ -3,7 +3,7 @@
  * `run` and `resume`, so that all three plan exactly the same way. An input with a declared format
  * (`inputFormat`) is a table (table-plan.ts); any other is a file dataset (plan.ts).
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { planBatches } from './plan.js';
 import type { TableRead } from './table-format.js';

@@ -12,7 +12,7 @@ import { statSync, type Dirent, type Stats } from 'node:fs';
 import { readdir, realpath } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import type { FileItem } from './types.js';
 
 /**

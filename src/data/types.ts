@@ -11,19 +11,9 @@ export interface FileItem {
   readonly mtimeMs: number;
 }
 
-/**
- * The rows of one table file that a tabular mini-batch holds: whole records, planned by offsets
- * and read by the worker itself (docs/TABULAR.md), so the data never passes through the orchestrator.
- */
-export interface TableSlice {
-  /** Byte offsets of the records in the file: [start, end). */
-  readonly start: number;
-  readonly end: number;
-  /** Records (rows) in the range; blank lines are not rows. */
-  readonly rows: number;
-  /** Byte range of the file's header record (after a BOM), read with every mini-batch; null when none. */
-  readonly header: readonly [start: number, end: number] | null;
-}
+import type { TableSlice } from '../core/table-format.js';
+
+export type { TableSlice };
 
 /** Consecutive items of one input. */
 export interface PlannedMiniBatch {

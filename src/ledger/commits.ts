@@ -7,7 +7,7 @@
  * and rows are written in the same transaction.
  */
 import type Database from 'better-sqlite3';
-import { killPoint } from '../run/test-hooks.js';
+import { killPoint } from '../core/kill-points.js';
 import { BulkStatement } from './bulk.js';
 import { storageError } from './storage-error.js';
 import type { Commit } from './types.js';

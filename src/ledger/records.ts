@@ -1,6 +1,6 @@
 /** Rows of `mini_batches` and `tries` as SQLite returns them, and their mapping to the ledger's types. */
-import type { Rows, WorkerError } from '../workers/protocol.js';
-import type { FailureKind } from '../run/backend.js';
+import type { Rows, WorkerError } from '../core/tries.js';
+import type { FailureKind } from '../core/tries.js';
 import { decodeItems, decodeSlice, type InputTable } from './inputs.js';
 import type { MiniBatchDetail, MiniBatchStatus, StoredTry } from './types.js';
 

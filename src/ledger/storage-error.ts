@@ -1,5 +1,5 @@
 /** Turns SQLite's write failures into errors a user can act on (issue 4: a full disk fails clearly). */
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError } from '../core/errors.js';
 
 const UNWRITABLE: Readonly<Record<string, string>> = {
   SQLITE_FULL: 'the disk is full',

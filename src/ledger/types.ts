@@ -4,8 +4,8 @@
  * written in the same transaction as its state (so rows are exactly once).
  */
 import type { FileItem, TableSlice } from '../data/types.js';
-import type { FailureKind } from '../run/backend.js';
-import type { Rows, WorkerError } from '../workers/protocol.js';
+import type { FailureKind } from '../core/tries.js';
+import type { Rows, WorkerError } from '../core/tries.js';
 
 /**
  * `pending`: not yet finished (never run, or failed tries left). `succeeded`: every item succeeded.

@@ -11,7 +11,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Redis } from 'ioredis';
-import { MinibatchError } from '../errors.js';
+import { MinibatchError } from '../core/errors.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
 import { checkRedis } from './check.js';
 import { createRedis } from './connection.js';

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { lstat, readFile, readdir, readlink, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 export const FORMAT = 'minibatch-snapshot';
 export const FORMAT_VERSION = 1;

@@ -11,7 +11,7 @@
  * another of its jobs; jobs still waiting are removed and resolve `not_started`; jobs that a
  * machine holds finish and are collected (graceful), or are left for a resume to collect (now).
  */
-import type { Backend, TryOutcome, TryTask } from '../run/backend.js';
+import type { Backend, TryOutcome, TryTask } from '../core/tries.js';
 import type { Collector } from './collector.js';
 import type { ClusterWatch } from './cluster.js';
 import type { RunQueue } from './collector.js';

@@ -4,7 +4,7 @@
  * §8) becomes a warning.
  */
 import { Redis } from 'ioredis';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError } from '../core/errors.js';
 import { serverOptions } from './connection.js';
 import { compareVersions, explainRedisError } from './explain.js';
 import type { RedisTarget } from './url.js';

@@ -4,7 +4,7 @@
  * once into resolved values (STYLE §2).
  */
 import { isIP } from 'node:net';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { DEFAULT_PREFIX, redisKeys } from './keys.js';
 import { resolveRedisTarget, type RedisTarget } from './url.js';
 

@@ -6,7 +6,7 @@
  * reported that they cannot, none serves, and no other is expected.
  */
 import type { Redis } from 'ioredis';
-import { RunFailedError } from '../errors.js';
+import { RunFailedError } from '../core/errors.js';
 import type { RunQueue } from './collector.js';
 import { parseBullWorker, type AgentIdentity } from './identity.js';
 import type { RedisKeys } from './keys.js';

@@ -12,7 +12,7 @@
 import type { Redis } from 'ioredis';
 import type { Job, Queue } from 'bullmq';
 import type { MiniBatchRecord } from '../ledger/types.js';
-import type { TryOutcome, TryTask } from '../run/backend.js';
+import type { TryOutcome, TryTask } from '../core/tries.js';
 import type { RedisKeys } from './keys.js';
 import { miniBatchJobId, parseMiniBatchJobId } from './keys.js';
 import { decodeOutcome, JOB_NAME, jobData, lostTry, type EncodedOutcome } from './payload.js';

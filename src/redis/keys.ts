@@ -14,7 +14,7 @@
  * Nothing here expires on its own: Redis must run with `maxmemory-policy noeviction`, and the
  * orchestrator deletes what it no longer needs.
  */
-export { MINIBATCH_VERSION } from '../version.js';
+export { MINIBATCH_VERSION } from '../core/version.js';
 
 export const DEFAULT_PREFIX = 'minibatch';
 

@@ -6,8 +6,8 @@
  * of the job: BullMQ copies a return value into its event stream as well.
  */
 import type { Redis } from 'ioredis';
-import type { TryOutcome, TryTask } from '../run/backend.js';
-import type { Rows, WorkerError } from '../workers/protocol.js';
+import type { TryOutcome, TryTask } from '../core/tries.js';
+import type { Rows, WorkerError } from '../core/tries.js';
 import type { RedisKeys } from './keys.js';
 
 /** The BullMQ job name of every mini-batch job (BullMQ requires one; ids tell jobs apart). */

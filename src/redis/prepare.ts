@@ -10,7 +10,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { runPaths, type RunPaths } from '../report/layout.js';
+import { runPaths, type RunPaths } from '../core/run-paths.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { explainFsError } from './fs-errors.js';
 

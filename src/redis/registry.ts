@@ -10,7 +10,7 @@
  */
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError } from '../core/errors.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { MINIBATCH_VERSION, REDIS_PROTOCOL_VERSION, isSnapshotDigest } from './keys.js';
 import type { RedisKeys } from './keys.js';

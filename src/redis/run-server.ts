@@ -12,10 +12,10 @@
 import type { Redis } from 'ioredis';
 import { Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import { RunFailedError } from '../errors.js';
-import type { RunPaths } from '../report/layout.js';
-import type { TryOutcome } from '../run/backend.js';
-import { workerInit } from '../run/worker-init.js';
+import { RunFailedError } from '../core/errors.js';
+import type { RunPaths } from '../core/run-paths.js';
+import type { TryOutcome } from '../core/tries.js';
+import { workerInit } from '../workers/worker-init.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { createLocalPool, type LocalPool } from '../workers/pool.js';
 import { describeCause, errorCode } from './explain.js';

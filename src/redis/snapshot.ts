@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import type { Redis } from 'ioredis';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError } from '../core/errors.js';
 import { explainFsError } from './fs-errors.js';
 import { packSnapshot, sha256 } from './archive.js';
 import type { PackedSnapshot, SnapshotOptions } from './archive.js';

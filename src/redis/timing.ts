@@ -4,7 +4,7 @@
  * seconds, not a minute. The orchestrator's queue settings travel to every worker machine in the
  * run's record (registry.ts), so setting them where the run starts is enough.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { DEFAULT_QUEUE_SETTINGS } from './registry.js';
 import type { QueueSettings } from './registry.js';
 

@@ -4,7 +4,7 @@
  */
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError } from '../core/errors.js';
 import { FORMAT, FORMAT_VERSION } from './archive.js';
 import type { SnapshotEntry } from './archive.js';
 

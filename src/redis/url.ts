@@ -4,7 +4,7 @@
  * printed: every message names the server by `target.display`, in which the password is `***`.
  */
 import { isIP } from 'node:net';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 /** Holds a Redis URL whose password stays out of the process list (`ps`), shell history and logs. */
 export const REDIS_URL_ENV = 'MINIBATCH_REDIS_URL';

@@ -8,7 +8,6 @@ import { appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as CliProgress from 'cli-progress';
 import type { LedgerCounts } from '../ledger/types.js';
-import type { SchedulerProgress } from '../run/scheduler.js';
 
 /** How often the bar is brought up to date (it redraws at most this often too). */
 const BAR_INTERVAL_MS = 200;
@@ -17,6 +16,14 @@ const LINE_INTERVAL_MS = 5_000;
 /** How often a line is appended to job_progress_overview.txt. */
 const OVERVIEW_INTERVAL_MS = 10_000;
 
+/** A live run's progress as the reporter reads it (`Scheduler.progress`). */
+export interface ProgressSnapshot {
+  readonly counts: LedgerCounts;
+  /** False while planning still streams: totals may grow. */
+  readonly planningDone: boolean;
+  readonly running: number;
+}
+
 export interface ProgressOptions {
   readonly overviewFile: string;
   /** Where the bar or lines go (stderr, so that stdout stays the summary). */
@@ -24,7 +31,7 @@ export interface ProgressOptions {
   /** Force lines even on a terminal (e.g. `--no-progress`). */
   readonly plain?: boolean;
   /** The run's progress now (`Scheduler.progress`), read on each timer. */
-  readonly source: () => SchedulerProgress;
+  readonly source: () => ProgressSnapshot;
 }
 
 export class ProgressReporter {
@@ -113,7 +120,7 @@ export class ProgressReporter {
     return seconds > 0 ? (doneItems(counts) - this.baseItems) / seconds : 0;
   }
 
-  private eta(p: SchedulerProgress): string {
+  private eta(p: ProgressSnapshot): string {
     const rate = this.rate(p.counts);
     if (rate <= 0 || !p.planningDone) return '-';
     const left = p.counts.items - doneItems(p.counts);

@@ -1,6 +1,6 @@
 /** `logs/readme.txt`: what each log of a run holds, for whoever opens the folder first. */
 import { writeFileSync } from 'node:fs';
-import type { RunPaths } from './layout.js';
+import type { RunPaths } from '../core/run-paths.js';
 
 const README = `What the logs of this minibatch run hold
 

@@ -3,10 +3,18 @@
  * people, and the summary the CLI prints. All three come from one `JobResult`.
  */
 import type { LedgerCounts, TryRecord } from '../ledger/types.js';
-import type { ThresholdBreach } from '../run/thresholds.js';
-import type { RunPaths } from './layout.js';
+import type { RunPaths } from '../core/run-paths.js';
 
 export type RunStatus = 'succeeded' | 'failed' | 'interrupted';
+
+/** A threshold a run exceeded (judged in run/thresholds.ts). */
+export interface ThresholdBreach {
+  readonly setting: 'errorThreshold' | 'allowedFailedCount' | 'allowedFailedPercent';
+  readonly limit: number;
+  readonly found: number;
+  /** One sentence a user reads: which threshold, by how much. */
+  readonly message: string;
+}
 
 export interface JobResult {
   readonly runId: string;

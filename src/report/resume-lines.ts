@@ -3,7 +3,7 @@
  * inputs, in counts, and what is left to run.
  */
 import type { LedgerCounts, ReconcileCounts } from '../ledger/types.js';
-import type { ThresholdBreach } from '../run/thresholds.js';
+import type { ThresholdBreach } from './result.js';
 import type { JobResult } from './result.js';
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;

@@ -1,18 +1,18 @@
 /** The table `minibatch runs` prints: one line per run, aligned columns. */
-import type { RunSnapshot } from '../run/inspect.js';
+import type { RunView } from './run-view.js';
 
 export interface RunsRow {
   readonly dir: string;
   readonly runId: string;
   readonly module: string;
   readonly createdAt: string;
-  /** A `RunState`, or `unreadable`. */
+  /** A `RunStatus`, or `unreadable`. */
   readonly state: string;
   /** e.g. `30/30 mini-batches, 2 failed`. */
   readonly counts: string;
 }
 
-export function runsRow(s: RunSnapshot): RunsRow {
+export function runsRow(s: RunView): RunsRow {
   const c = s.counts;
   const done = c.succeeded + c.partial + c.failed;
   const failed = c.failed + c.partial;

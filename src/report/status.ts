@@ -3,8 +3,7 @@
  * and most common errors, as text for people and as JSON (`--json`) for programs. Both come from
  * one `StatusReport`, built from a read-only snapshot of the run directory.
  */
-import type { RunSnapshot } from '../run/inspect.js';
-import type { RunState } from '../run/run-state.js';
+import type { RunStatus, RunView } from './run-view.js';
 import { formatDuration } from './result.js';
 
 export interface StatusReport {
@@ -12,7 +11,7 @@ export interface StatusReport {
   readonly runId: string;
   readonly module: { readonly name: string; readonly version: string };
   readonly createdAt: string;
-  readonly state: RunState;
+  readonly state: RunStatus;
   /** The process driving a running run. */
   readonly driver: { readonly pid: number; readonly host: string; readonly since: string } | null;
   /** `listing`: still planning (live); `stopped`: a crash cut planning short (resume finishes it). */
@@ -60,7 +59,7 @@ export interface StatusReport {
   readonly logs: string;
 }
 
-export function buildStatus(s: RunSnapshot, now: number = Date.now()): StatusReport {
+export function buildStatus(s: RunView, now: number = Date.now()): StatusReport {
   const c = s.counts;
   const insight = s.insight;
   const pendingItems = c.items - c.succeededItems - c.failedItems;
@@ -111,7 +110,7 @@ export function buildStatus(s: RunSnapshot, now: number = Date.now()): StatusRep
   };
 }
 
-function nextStep(s: RunSnapshot): string | null {
+function nextStep(s: RunView): string | null {
   const dir = s.paths.root;
   if (s.state === 'running') return null;
   const r = s.recorded;

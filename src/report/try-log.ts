@@ -9,7 +9,7 @@
  */
 import { appendFileSync, existsSync } from 'node:fs';
 import type { MiniBatchStatus, TryRecord } from '../ledger/types.js';
-import type { RunPaths } from './layout.js';
+import type { RunPaths } from '../core/run-paths.js';
 
 const CSV_HEADER =
   'mini_batch,attempt,worker,started_at,duration_ms,outcome,status,succeeded_items,failed_items,exit_code,signal,error_type\n';

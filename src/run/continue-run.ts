@@ -7,10 +7,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { datasetInputs, filesPerMiniBatch, planJob, planJobBatches } from '../data/dataset.js';
-import { RunDirConflictError, UsageError } from '../errors.js';
+import { RunDirConflictError, UsageError } from '../core/errors.js';
 import { Ledger } from '../ledger/sqlite.js';
 import type { MiniBatchStatus } from '../ledger/types.js';
-import { runPaths, type RunPaths } from '../report/layout.js';
+import { runPaths, type RunPaths } from '../core/run-paths.js';
 import { formatFinished, formatLeft, formatReconcile, formatThresholdStop } from '../report/resume-lines.js';
 import { formatSummary } from '../report/summary.js';
 import type { ResolvedJob, RunSettings } from '../spec/types.js';
@@ -19,11 +19,11 @@ import { pandasFor } from './pandas-check.js';
 import { executeRun } from './execute.js';
 import { OUTCOME_META_KEY } from './finalize.js';
 import { parseBackend, storableUrl, type RedisBackendChoice } from '../redis/cli-options.js';
-import { openRunBackend, storedRedisChoice, type StoredRedisBackend } from '../redis/run-backend.js';
+import { openRunBackend, storedRedisChoice, type StoredRedisBackend } from './choose-backend.js';
 import { overrideSettings } from './overrides.js';
 import { decideResume, recordedResult } from './run-state.js';
 import { lockRunDir, readRunJson, writeRunJson } from './rundir.js';
-import { killPoint } from './test-hooks.js';
+import { killPoint } from '../core/kill-points.js';
 
 export interface ContinueOptions {
   readonly mode: 'resume' | 'retry-failed';

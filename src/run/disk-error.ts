@@ -3,7 +3,7 @@
  * that a run on a full disk or a read-only output folder fail with a clear message, and that resume
  * completes it once fixed. Anything else is returned unchanged (a bug stays a bug).
  */
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError } from '../core/errors.js';
 
 const PROBLEMS: Readonly<Record<string, string>> = {
   ENOSPC: 'the disk is full',

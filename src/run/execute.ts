@@ -5,9 +5,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { PlannedMiniBatch } from '../data/types.js';
-import type { Backend } from './backend.js';
+import type { Backend } from '../core/tries.js';
 import { Ledger } from '../ledger/sqlite.js';
-import type { RunPaths } from '../report/layout.js';
+import type { RunPaths } from '../core/run-paths.js';
 import { ProgressReporter } from '../report/progress.js';
 import type { JobResult } from '../report/result.js';
 import { TryLog } from '../report/try-log.js';
@@ -15,7 +15,7 @@ import type { ResolvedJob } from '../spec/types.js';
 import { diskProblem, unwritable } from './disk-error.js';
 import { finalizeRun } from './finalize.js';
 import { Scheduler } from './scheduler.js';
-import { killPoint } from './test-hooks.js';
+import { killPoint } from '../core/kill-points.js';
 
 export interface ExecuteOptions {
   readonly job: ResolvedJob;

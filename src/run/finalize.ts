@@ -6,19 +6,19 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ledger } from '../ledger/sqlite.js';
-import type { RunPaths } from '../report/layout.js';
+import type { RunPaths } from '../core/run-paths.js';
 import { firstErrors, formatJobResult, miniBatchCounts, type JobResult } from '../report/result.js';
 import type { LedgerCounts } from '../ledger/types.js';
 import type { ResolvedJob, RunSettings } from '../spec/types.js';
-import { EXIT } from '../errors.js';
+import { EXIT } from '../core/errors.js';
 import { unwritable } from './disk-error.js';
 import { judgeOutcome, type RunOutcome } from './outcome.js';
 import { writeAtomic } from './rundir.js';
 import { writeRowsFile } from './rows-file.js';
-import { outputDataPath } from './worker-init.js';
+import { outputDataPath } from '../workers/worker-init.js';
 import { toThresholdCounts, type SchedulerResult } from './scheduler.js';
 import { breachedThreshold } from './thresholds.js';
-import { killPoint } from './test-hooks.js';
+import { killPoint } from '../core/kill-points.js';
 
 export interface FinalizeInput {
   readonly job: ResolvedJob;

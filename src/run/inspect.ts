@@ -4,27 +4,18 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RunDirConflictError } from '../errors.js';
-import type { LedgerInsight } from '../ledger/insight.js';
+import { RunDirConflictError } from '../core/errors.js';
 import { Ledger } from '../ledger/sqlite.js';
 import type { LedgerCounts } from '../ledger/types.js';
-import { runPaths, type RunPaths } from '../report/layout.js';
-import type { JobResult } from '../report/result.js';
-import { recordedResult, runState, type RunState } from './run-state.js';
+import { runPaths } from '../core/run-paths.js';
+import type { RunView } from '../report/run-view.js';
+import { recordedResult, runState } from './run-state.js';
 import { liveLockOwner, readRunJson, type LockOwner, type RunJson } from './rundir.js';
 
-export interface RunSnapshot {
-  readonly paths: RunPaths;
+/** A run directory as read from outside: what the reports read, with its whole saved job and lock owner. */
+export interface RunSnapshot extends RunView {
   readonly runJson: RunJson;
-  readonly state: RunState;
-  /** The live process driving the run, if any. */
   readonly owner: LockOwner | null;
-  readonly counts: LedgerCounts;
-  /** False while planning lists (live) or when a crash cut it short. */
-  readonly planningDone: boolean;
-  readonly recorded: JobResult | null;
-  /** Only with `insight: true`. */
-  readonly insight: LedgerInsight | null;
 }
 
 const NO_COUNTS: LedgerCounts = {

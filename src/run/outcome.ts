@@ -2,11 +2,11 @@
  * How a run ended, from what the scheduler reports (DESIGN §4): interrupted, failed (a threshold,
  * a fatal error, nothing succeeded), or succeeded (including an empty dataset).
  */
-import { EXIT } from '../errors.js';
+import { EXIT } from '../core/errors.js';
 import type { LedgerCounts } from '../ledger/types.js';
 import type { RunStatus } from '../report/result.js';
 import type { SchedulerResult } from './scheduler.js';
-import type { ThresholdBreach } from './thresholds.js';
+import type { ThresholdBreach } from '../report/result.js';
 
 export interface RunOutcome {
   readonly status: RunStatus;

@@ -5,8 +5,8 @@
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AppendRowFormat } from '../spec/types.js';
-import type { Rows } from '../workers/protocol.js';
-import { killPoint } from './test-hooks.js';
+import type { Rows } from '../core/tries.js';
+import { killPoint } from '../core/kill-points.js';
 
 export interface RowsFileResult {
   readonly rows: number;

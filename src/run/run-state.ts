@@ -7,17 +7,14 @@
 import type { Ledger } from '../ledger/sqlite.js';
 import type { LedgerCounts } from '../ledger/types.js';
 import type { JobResult } from '../report/result.js';
+import type { RunStatus } from '../report/run-view.js';
 import type { RunSettings } from '../spec/types.js';
 import { OUTCOME_META_KEY } from './finalize.js';
 import type { LockOwner } from './rundir.js';
 import { toThresholdCounts } from './scheduler.js';
-import { breachedThreshold, type ThresholdBreach } from './thresholds.js';
+import type { ThresholdBreach } from '../report/result.js';
+import { breachedThreshold } from './thresholds.js';
 
-/**
- * `running`: a live process holds the lock. `killed`: no process holds it and no outcome was
- * recorded (killed, crashed, the machine stopped). The others are the recorded outcome.
- */
-export type RunState = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'killed';
 
 /** The outcome finalize recorded in the ledger, or null (never finished, or continued since). */
 export function recordedResult(ledger: Ledger): JobResult | null {
@@ -25,7 +22,7 @@ export function recordedResult(ledger: Ledger): JobResult | null {
   return text === undefined ? null : (JSON.parse(text) as JobResult);
 }
 
-export function runState(owner: LockOwner | null, recorded: JobResult | null): RunState {
+export function runState(owner: LockOwner | null, recorded: JobResult | null): RunStatus {
   if (owner !== null) return 'running';
   return recorded === null ? 'killed' : recorded.status;
 }

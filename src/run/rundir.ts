@@ -6,10 +6,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join, sep } from 'node:path';
-import { EnvironmentError, RunDirConflictError } from '../errors.js';
-import type { StoredRedisBackend } from '../redis/run-backend.js';
+import { EnvironmentError, RunDirConflictError } from '../core/errors.js';
+import type { StoredRedisBackend } from './choose-backend.js';
 import type { ResolvedJob } from '../spec/types.js';
-import { runPaths, type RunPaths } from '../report/layout.js';
+import { runPaths, type RunPaths } from '../core/run-paths.js';
 
 export const RUN_JSON_VERSION = 1;
 /** Stands for the run directory inside `run.json`. */

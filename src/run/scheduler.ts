@@ -6,12 +6,14 @@
 import type { PlannedMiniBatch } from '../data/types.js';
 import type { Commit, LedgerCounts, MiniBatchRecord, MiniBatchStatus, TryRecord } from '../ledger/types.js';
 import type { RunSettings } from '../spec/types.js';
-import type { Backend, TryOutcome, TryTask } from './backend.js';
+import type { Backend, TryOutcome, TryTask } from '../core/tries.js';
+import type { ProgressSnapshot } from '../report/progress.js';
+import { killPoint } from '../core/kill-points.js';
+import type { ThresholdBreach } from '../report/result.js';
+import { breachedThreshold } from './thresholds.js';
 import { tableTask, taskItems } from './table-task.js';
 import { itemCount } from '../ledger/inputs.js';
-import type { TableRead } from '../data/table-format.js';
-import { killPoint } from './test-hooks.js';
-import { breachedThreshold, type ThresholdBreach } from './thresholds.js';
+import type { TableRead } from '../core/table-format.js';
 
 /** What the scheduler needs of the ledger; `Ledger` (src/ledger/sqlite.ts) is one. */
 export interface SchedulerLedger {
@@ -32,12 +34,6 @@ export type StopReason =
   /** Nothing more can run: every worker fails `init()`, planning failed, or the ledger cannot be written. */
   | { readonly kind: 'fatal'; readonly error: Error };
 
-export interface SchedulerProgress {
-  readonly counts: LedgerCounts;
-  /** False while planning still streams: totals may grow. */
-  readonly planningDone: boolean;
-  readonly running: number;
-}
 
 export interface SchedulerOptions {
   readonly ledger: SchedulerLedger;
@@ -380,7 +376,7 @@ export class Scheduler {
   }
 
   /** The run's counts now, for progress reports (read on their timers). */
-  progress(): SchedulerProgress {
+  progress(): ProgressSnapshot {
     return { counts: { ...this.tally }, planningDone: this.planningDone, running: this.running };
   }
 

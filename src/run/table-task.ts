@@ -1,8 +1,7 @@
 /** What a worker needs to read a tabular mini-batch itself: its rows' range and the input's format. */
-import type { TableRead } from '../data/table-format.js';
-import type { TableSlice } from '../data/types.js';
-import type { TableTask } from '../workers/protocol.js';
-import type { TryTask } from './backend.js';
+import type { TableRead } from '../core/table-format.js';
+import type { TableSlice } from '../core/table-format.js';
+import type { TableTask, TryTask } from '../core/tries.js';
 
 /** Items a try's mini-batch holds: files, or a table's rows. */
 export function taskItems(task: TryTask): number {

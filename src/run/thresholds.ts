@@ -2,6 +2,7 @@
  * Error thresholds (DESIGN §4), judged from counts alone so the scheduler, finalize and
  * `minibatch status` agree. Each fails the run only when strictly exceeded.
  */
+import type { ThresholdBreach } from '../report/result.js';
 import type { RunSettings } from '../spec/types.js';
 
 export interface ThresholdCounts {
@@ -12,13 +13,6 @@ export interface ThresholdCounts {
   readonly failedItems: number;
 }
 
-export interface ThresholdBreach {
-  readonly setting: 'errorThreshold' | 'allowedFailedCount' | 'allowedFailedPercent';
-  readonly limit: number;
-  readonly found: number;
-  /** One sentence a user reads: which threshold, by how much. */
-  readonly message: string;
-}
 
 type Limits = Pick<RunSettings, 'errorThreshold' | 'allowedFailedCount' | 'allowedFailedPercent'>;
 

@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { bindingPath } from './job.js';
 import type { Binding, Bindings, JobFile } from './job.js';
 import { findByName, snakeCase } from './names.js';
@@ -14,7 +14,7 @@ import { convertParam, rangeProblem } from './params.js';
 import { renderEntryArgs, shellQuote } from './render.js';
 import { resolveSettings } from './settings.js';
 import type { Parsed, SettingsLayer } from './settings.js';
-import type { TableRead } from '../data/table-format.js';
+import type { TableRead } from '../core/table-format.js';
 import { closest } from './suggest.js';
 import type { InputDecl, ModuleSpec, OutputDecl, ParamValue, ResolvedJob, RunSettings } from './types.js';
 

@@ -4,7 +4,7 @@
  * and on the command line (`--input-format NAME=csv,delimiter=;`). Parsed here into the `TableRead`
  * that planning and the worker host take (docs/TABULAR.md).
  */
-import type { HeaderMode, TableFormat, TableRead } from '../data/table-format.js';
+import type { HeaderMode, TableFormat, TableRead } from '../core/table-format.js';
 import type { Parsed } from './settings.js';
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });

@@ -13,8 +13,8 @@
  */
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { SpecError } from '../errors.js';
-import type { Diagnostic } from '../errors.js';
+import { SpecError } from '../core/errors.js';
+import type { Diagnostic } from '../core/errors.js';
 import { Diagnostics, formatPath, positionAt, sourceText, valueAt } from './diagnostics.js';
 import type { YamlPath } from './diagnostics.js';
 import { isMapping } from './load.js';

@@ -9,8 +9,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { isAlias, isCollection, isMap, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node } from 'yaml';
-import { SpecError } from '../errors.js';
-import type { Diagnostic } from '../errors.js';
+import { SpecError } from '../core/errors.js';
+import type { Diagnostic } from '../core/errors.js';
 
 /** What the file is, for messages. */
 export type YamlKind = 'module spec' | 'job file' | 'module spec or job file';

@@ -6,7 +6,7 @@
  * report each where it was written (a spec or job file position, or a flag).
  */
 import { availableParallelism } from 'node:os';
-import type { TableRead } from '../data/table-format.js';
+import type { TableRead } from '../core/table-format.js';
 import { describeTableRead, parseInputFormats } from './input-format.js';
 import type {
   AppendRowFormat,

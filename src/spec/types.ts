@@ -4,7 +4,7 @@
  * optional that has a default, durations are milliseconds, paths are absolute.
  */
 
-import type { TableRead } from '../data/table-format.js';
+import type { TableRead } from '../core/table-format.js';
 
 export type ParamType = 'String' | 'Integer' | 'Float' | 'Boolean' | 'Enum';
 export type ParamValue = string | number | boolean;

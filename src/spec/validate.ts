@@ -5,8 +5,8 @@
  */
 import { dirname } from 'node:path';
 import type { ZodType } from 'zod';
-import type { Diagnostic } from '../errors.js';
-import { SpecError } from '../errors.js';
+import type { Diagnostic } from '../core/errors.js';
+import { SpecError } from '../core/errors.js';
 import { checkInputs, checkOutputs, checkUniqueNames } from './declarations.js';
 import { Diagnostics, sourceText, valueAt } from './diagnostics.js';
 import { isMapping, readYamlFile } from './load.js';

@@ -12,8 +12,8 @@ import { execFile } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 
-import { cacheRoot, writeCacheFile } from '../cache-root.js';
-import { EnvironmentError } from '../errors.js';
+import { cacheRoot, writeCacheFile } from '../core/cache-root.js';
+import { EnvironmentError } from '../core/errors.js';
 
 export interface Interpreter {
   /** The interpreter's own `sys.executable`: what workers are started with. */

@@ -9,11 +9,12 @@
  */
 import { mkdir } from 'node:fs/promises';
 
-import { EnvironmentError, RunFailedError } from '../errors.js';
-import type { RunPaths } from '../report/layout.js';
-import type { Backend, BackendEvent, TryOutcome, TryTask } from '../run/backend.js';
+import { EnvironmentError, RunFailedError } from '../core/errors.js';
+import type { RunPaths } from '../core/run-paths.js';
+import type { Backend, BackendEvent, TryOutcome, TryTask } from '../core/tries.js';
 import { HOST_SCRIPT } from './host-script.js';
-import type { InitRequest, WorkerError } from './protocol.js';
+import type { WorkerError } from '../core/tries.js';
+import type { InitRequest } from './protocol.js';
 import { forkWorkers, type ForkedProcess } from './fork-server.js';
 import { closeLogs, KILL_GRACE_MS, PythonWorker, SHUTDOWN_TIMEOUT_MS, type LogFiles, type StopMode } from './python-worker.js';
 import type { Backlog } from './try-line.js';

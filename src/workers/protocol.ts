@@ -5,47 +5,9 @@
  * protocol version. The Python side is `python/_minibatch_host.py`; keep both in step.
  */
 
-import type { TableRead } from '../data/table-format.js';
-import type { TableSlice } from '../data/types.js';
+import type { MiniBatchContext, Rows, TableTask, WorkerError } from '../core/tries.js';
 
 export const PROTOCOL_VERSION = 3;
-
-/** An error raised in the worker, as Python reported it. */
-export interface WorkerError {
-  /** The exception's class name (`ValueError`), or a minibatch name (`BadReturn`, `Timeout`, `Crash`). */
-  readonly type: string;
-  readonly message: string;
-  /** The formatted traceback, or '' when there is none. */
-  readonly traceback: string;
-}
-
-/**
- * Rows returned by one `run()`, shaped for the job's `appendRowFormat` by the worker host.
- * `lines`: txt, one `str()` per item (a DataFrame row space-separated, no header, no index).
- * `table`: csv/jsonl, a header and one array of JSON values per row. A list of dicts takes its
- * header from the first dict; a DataFrame from its columns; anything else is one column `result`.
- * The host checks that every row of one result fits its header (else the try fails as `bad_return`);
- * whether headers agree across mini-batches is for the writer to judge. Cells are JSON values: numpy
- * scalars become numbers, NaN and NaT become null, anything else not JSON becomes its `str()`. An
- * empty list has `columns: []`.
- */
-export type Rows =
-  | { readonly kind: 'lines'; readonly lines: readonly string[] }
-  | { readonly kind: 'table'; readonly columns: readonly string[]; readonly values: readonly (readonly unknown[])[] };
-
-/**
- * A tabular mini-batch: which rows of its one file to read, and how (the worker host reads them
- * itself into a pandas DataFrame: python/minibatch_tabular.py).
- */
-export interface TableTask {
-  readonly read: TableRead;
-  readonly slice: TableSlice;
-}
-
-export interface MiniBatchContext {
-  readonly minibatch_index: number;
-  readonly partition_key_value: Readonly<Record<string, string>> | null;
-}
 
 /** What the worker host needs to start the entry script. */
 export interface InitRequest {

@@ -14,10 +14,11 @@ import { closeSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
-import type { BackendEvent, FailureKind, TryOutcome, TryTask } from '../run/backend.js';
+import type { BackendEvent, FailureKind, TryOutcome, TryTask } from '../core/tries.js';
 import { ForkedProcess, type WorkerProcess } from './fork-server.js';
 import { assertNever, PROTOCOL_VERSION } from './protocol.js';
-import type { InitRequest, WorkerError, WorkerMessage } from './protocol.js';
+import type { WorkerError } from '../core/tries.js';
+import type { InitRequest, WorkerMessage } from './protocol.js';
 import { monotonicMs, RunStateFile } from './run-state.js';
 import { faulthandlerDump, readTail } from './stderr-tail.js';
 import { TryLine, type Backlog, type Try } from './try-line.js';

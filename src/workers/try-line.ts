@@ -10,7 +10,7 @@
  * the host costs more than a trivial run() on a virtual machine (bench/). Lines decided on past
  * durations may hold slow tries (`backlog`); the pool rebalances by withdrawing some (`withdraw`).
  */
-import type { TryOutcome, TryTask } from '../run/backend.js';
+import type { TryOutcome, TryTask } from '../core/tries.js';
 import type { RunInProgress } from './run-state.js';
 
 /** Work a short run()'s line holds, in milliseconds of past run() durations (the default). */

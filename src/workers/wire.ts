@@ -3,7 +3,8 @@
  * line means a broken or foreign host (or user code writing to fd 4): the worker is then treated as
  * crashed, never trusted half-way.
  */
-import type { ParentMessage, Rows, RunRequest, WorkerError, WorkerMessage, WorkerMessageType } from './protocol.js';
+import type { Rows, WorkerError } from '../core/tries.js';
+import type { ParentMessage, RunRequest, WorkerMessage, WorkerMessageType } from './protocol.js';
 
 export function encodeMessage(message: ParentMessage): string {
   return JSON.stringify(message) + '\n';

@@ -2,8 +2,8 @@
  * The errors a user reads when a worker process dies or is killed (DESIGN §4, STYLE §3–§4): what
  * happened, to which mini-batch, with which exit code or signal, and the clue from its stderr.
  */
-import type { TryTask } from '../run/backend.js';
-import type { WorkerError } from './protocol.js';
+import type { TryTask } from '../core/tries.js';
+import type { WorkerError } from '../core/tries.js';
 
 /** Why the parent ended a process; null (in `Death`) means it died on its own: a crash. */
 export type Ending<Attempt> =

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MINIBATCH_VERSION } from '../../src/version.js';
+import { MINIBATCH_VERSION } from '../../src/core/version.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { makeModule, moduleArgs, names } from '../helpers/module.js';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { MINIBATCH_VERSION } from '../../src/version.js';
+import { MINIBATCH_VERSION } from '../../src/core/version.js';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
 
 let home: string;

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { listFileBatches, listFiles } from '../../src/data/list.js';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { collect, MTIME_S, nextValue, tempDir, writeTree } from './tree.js';
 
 /** The built listing (`npm test` builds first), for a child process that runs as `nobody`. */

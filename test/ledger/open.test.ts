@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RunDirConflictError } from '../../src/errors.js';
+import { RunDirConflictError } from '../../src/core/errors.js';
 import { Ledger } from '../../src/ledger/sqlite.js';
 import { numbered, tempDir, writeTree } from '../data/tree.js';
 import { peek, plan } from './helpers.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { EnvironmentError } from '../../src/errors.js';
+import { EnvironmentError } from '../../src/core/errors.js';
 import { checkRedis } from '../../src/redis/check.js';
 import { REDIS_URL_ENV, resolveRedisTarget } from '../../src/redis/url.js';
 import { describeWithRedis, startRedisServer } from '../helpers/redis-server.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { parseBackend, parsePrefix, parseProcesses, storableUrl } from '../../src/redis/cli-options.js';
 import { parseRedisUrl } from '../../src/redis/url.js';
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { beforeEach, expect, it } from 'vitest';
-import { EnvironmentError } from '../../src/errors.js';
+import { EnvironmentError } from '../../src/core/errors.js';
 import { createRedis } from '../../src/redis/connection.js';
 import { resolveRedisTarget } from '../../src/redis/url.js';
 import { MINIBATCH_VERSION, REDIS_PROTOCOL_VERSION, redisKeys } from '../../src/redis/keys.js';

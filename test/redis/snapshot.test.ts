@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EnvironmentError, UsageError } from '../../src/errors.js';
+import { EnvironmentError, UsageError } from '../../src/core/errors.js';
 import { createRedis } from '../../src/redis/connection.js';
 import { resolveRedisTarget } from '../../src/redis/url.js';
 import { redisKeys } from '../../src/redis/keys.js';

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KILL_POINTS } from '../../src/run/test-hooks.js';
+import { KILL_POINTS } from '../../src/core/kill-points.js';
 import { tempDir } from '../data/tree.js';
 import { callsOf, cli, cliKilledAfterCalls, committedIn, expectedRows, expectExit, fileNames, makeJob, rowsOf, type TestJob } from './helpers.js';
 

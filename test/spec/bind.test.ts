@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { bindJob } from '../../src/spec/bind.js';
 import type { FlagBindings } from '../../src/spec/bind.js';
 import type { Binding } from '../../src/spec/job.js';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SpecError } from '../../src/errors.js';
+import { SpecError } from '../../src/core/errors.js';
 import { readYamlFile } from '../../src/spec/load.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/specs/unreadable/', import.meta.url));

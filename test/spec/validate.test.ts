@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { formatDiagnostic } from '../../src/errors.js';
+import { formatDiagnostic } from '../../src/core/errors.js';
 import { readYamlFile } from '../../src/spec/load.js';
 import { validateSpec } from '../../src/spec/validate.js';
 

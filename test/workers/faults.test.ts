@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { RunFailedError } from '../../src/errors.js';
-import type { TryOutcome } from '../../src/run/backend.js';
+import { RunFailedError } from '../../src/core/errors.js';
+import type { TryOutcome } from '../../src/core/tries.js';
 import { isAlive, readText, poolsPerTest, task, until, type Sandbox, type TestPool } from './helpers.js';
 
 let box: Sandbox;

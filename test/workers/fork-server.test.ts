@@ -7,7 +7,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { TryOutcome } from '../../src/run/backend.js';
+import type { TryOutcome } from '../../src/core/tries.js';
 import { HOST_SCRIPT } from '../../src/workers/host-script.js';
 import { isAlive, poolsPerTest, readText, task, until, type Sandbox } from './helpers.js';
 

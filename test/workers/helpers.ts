@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 import { afterEach, beforeEach } from 'vitest';
 
-import { runPaths, type RunPaths } from '../../src/report/layout.js';
-import type { BackendEvent, TryOutcome, TryTask } from '../../src/run/backend.js';
+import { runPaths, type RunPaths } from '../../src/core/run-paths.js';
+import type { BackendEvent, TryOutcome, TryTask } from '../../src/core/tries.js';
 import { resolveInterpreter } from '../../src/workers/interpreter.js';
 import { createLocalPool, type LocalPool, type LocalPoolOptions } from '../../src/workers/pool.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { EnvironmentError } from '../../src/errors.js';
+import { EnvironmentError } from '../../src/core/errors.js';
 import { binaryInterpreter, checkPandas, resolveInterpreter } from '../../src/workers/interpreter.js';
 
 let dir: string;

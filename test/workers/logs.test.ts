@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { runPaths } from '../../src/report/layout.js';
+import { runPaths } from '../../src/core/run-paths.js';
 import { LocalPool } from '../../src/workers/pool.js';
 import { ENTRIES, python, poolsPerTest, type Sandbox } from './helpers.js';
 

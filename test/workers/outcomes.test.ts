@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import type { TryOutcome } from '../../src/run/backend.js';
+import type { TryOutcome } from '../../src/core/tries.js';
 import { ENTRIES, poolsPerTest, type Sandbox } from './helpers.js';
 
 let box: Sandbox;

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import type { TryOutcome } from '../../src/run/backend.js';
+import type { TryOutcome } from '../../src/core/tries.js';
 import { poolsPerTest, readText, task, type Sandbox, type TestPool } from './helpers.js';
 
 let box: Sandbox;

@@ -1,7 +1,7 @@
 /** The line of tries one worker holds (try-line.ts): prefetch depth, order, withdrawing. */
 import { describe, expect, it } from 'vitest';
 
-import type { TryOutcome } from '../../src/run/backend.js';
+import type { TryOutcome } from '../../src/core/tries.js';
 import { TryLine } from '../../src/workers/try-line.js';
 import { task } from './helpers.js';
 

@@ -1,11 +1,12 @@
 /**
- * A test-only way to crash the orchestrator at a named moment (issue 4, crash-safety tests):
+ * Kill points: a test-only way to crash the orchestrator at a named moment (the crash-safety tests).
  * `MINIBATCH_TEST_KILL_AT=<point>[:<n>]` makes the process SIGKILL itself the n-th time (default 1st)
  * it passes `point`. Planning and finalizing take milliseconds, so random kills almost never land
  * there; this hits each phase on purpose.
  *
- * The variable is read once, at start. Unset, `killPoint` is one comparison: it sits on per-mini-batch
- * paths (planning, dispatch, commits), so it must cost nothing a user would notice.
+ * Nothing is armed until the entry point calls `armKillPoints` (cli/main.ts reads the variable); a
+ * module importing this one reads no environment. Unarmed, `killPoint` is one comparison: it sits on
+ * per-mini-batch paths (planning, dispatch, commits), so it must cost nothing a user would notice.
  */
 
 /** Every point the orchestrator announces, in the order a run passes them. */
@@ -65,8 +66,14 @@ export function parseKillAt(raw: string | undefined): Armed | null {
   return { point, nth };
 }
 
-const armed = parseKillAt(process.env[KILL_AT_ENV]);
+let armed: Armed | null = null;
 let passes = 0;
+
+/** Arms the point `raw` names (`<point>[:<n>]`), or none when it is unset or empty. */
+export function armKillPoints(raw: string | undefined): void {
+  armed = parseKillAt(raw);
+  passes = 0;
+}
 
 /** SIGKILLs this process when it is the armed point's n-th pass; otherwise does nothing. */
 export function killPoint(point: KillPoint): void {

@@ -3,7 +3,44 @@
  * Redis. The scheduler decides what runs, when, and how often (tries, thresholds); a backend only
  * runs one try of one mini-batch and reports its outcome as data.
  */
-import type { MiniBatchContext, Rows, TableTask, WorkerError } from '../workers/protocol.js';
+import type { TableRead, TableSlice } from './table-format.js';
+
+/** An error raised in the worker, as Python reported it. */
+export interface WorkerError {
+  /** The exception's class name (`ValueError`), or a minibatch name (`BadReturn`, `Timeout`, `Crash`). */
+  readonly type: string;
+  readonly message: string;
+  /** The formatted traceback, or '' when there is none. */
+  readonly traceback: string;
+}
+
+/**
+ * Rows returned by one `run()`, shaped for the job's `appendRowFormat` by the worker host.
+ * `lines`: txt, one `str()` per item (a DataFrame row space-separated, no header, no index).
+ * `table`: csv/jsonl, a header and one array of JSON values per row. A list of dicts takes its
+ * header from the first dict; a DataFrame from its columns; anything else is one column `result`.
+ * The host checks that every row of one result fits its header (else the try fails as `bad_return`);
+ * whether headers agree across mini-batches is for the writer to judge. Cells are JSON values: numpy
+ * scalars become numbers, NaN and NaT become null, anything else not JSON becomes its `str()`. An
+ * empty list has `columns: []`.
+ */
+export type Rows =
+  | { readonly kind: 'lines'; readonly lines: readonly string[] }
+  | { readonly kind: 'table'; readonly columns: readonly string[]; readonly values: readonly (readonly unknown[])[] };
+
+export interface MiniBatchContext {
+  readonly minibatch_index: number;
+  readonly partition_key_value: Readonly<Record<string, string>> | null;
+}
+
+/**
+ * A tabular mini-batch: which rows of its one file to read, and how (the worker host reads them
+ * itself into a pandas DataFrame: python/_minibatch_tabular.py).
+ */
+export interface TableTask {
+  readonly read: TableRead;
+  readonly slice: TableSlice;
+}
 
 /** One try of one mini-batch. */
 export interface TryTask {

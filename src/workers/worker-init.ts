@@ -3,9 +3,9 @@
  * `init` message (DESIGN §5, §6).
  */
 import { dirname } from 'node:path';
-import type { RunPaths } from '../report/layout.js';
+import type { RunPaths } from '../core/run-paths.js';
 import type { ResolvedJob } from '../spec/types.js';
-import type { InitRequest } from '../workers/protocol.js';
+import type { InitRequest } from './protocol.js';
 
 export type WorkerInit = Omit<InitRequest, 'type' | 'entryLogFile' | 'agentName' | 'stateFile'>;
 

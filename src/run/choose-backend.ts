@@ -3,14 +3,14 @@
  * names a server. Both come back as the same small handle, so a command's code reads the same
  * either way: execute with `backend`, then `finish(result)`, and `close()` in a `finally`.
  */
-import type { RunPaths } from '../report/layout.js';
+import type { RunPaths } from '../core/run-paths.js';
 import type { JobResult } from '../report/result.js';
-import type { Backend } from '../run/backend.js';
-import { createLocalBackend } from '../run/local-backend.js';
+import type { Backend } from '../core/tries.js';
+import { createLocalBackend } from './local-backend.js';
 import type { ResolvedJob } from '../spec/types.js';
-import { parsePrefix, storableUrl, type RedisBackendChoice } from './cli-options.js';
-import type { CollectorLedger } from './collector.js';
-import { resolveRedisTarget } from './url.js';
+import { parsePrefix, storableUrl, type RedisBackendChoice } from '../redis/cli-options.js';
+import type { CollectorLedger } from '../redis/collector.js';
+import { resolveRedisTarget } from '../redis/url.js';
 
 /** What run.json records of a run on Redis, for `resume`. The password is never stored. */
 export interface StoredRedisBackend {
@@ -53,7 +53,7 @@ export async function openRunBackend(options: OpenRunBackendOptions): Promise<Ru
   }
   if (options.ledger === null) throw new Error('openRunBackend: the Redis backend needs the ledger');
   // Loaded only for a Redis run: bullmq and ioredis cost every other command ~0.3 s of start-up.
-  const { openRedisRun } = await import('./orchestrator.js');
+  const { openRedisRun } = await import('../redis/orchestrator.js');
   return openRedisRun({
     target: options.redis.target,
     prefix: options.redis.prefix,
