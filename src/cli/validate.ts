@@ -10,6 +10,7 @@ import type { Diagnostic } from '../core/errors.js';
 import type { ModuleSpec } from '../spec/types.js';
 import { defaultRunsRoot } from '../run/rundir.js';
 import { bindJob, type FlagBindings } from '../spec/bind.js';
+import { checkDataset } from '../data/dataset.js';
 import { loadTarget } from './options.js';
 
 const NO_FLAGS: FlagBindings = { inputs: [], parameters: [], outputs: [], settings: {}, limit: null };
@@ -24,7 +25,8 @@ export function register(program: Command): void {
       printDiagnostics(diagnostics);
       // A job file's bindings are checked as `run` would check them (names, values, paths), so
       // that "valid" means the job can start. Nothing is created.
-      if (job !== null) await bindJob({ spec, job, flags: NO_FLAGS, runDir: join(defaultRunsRoot(), 'validate') });
+      // A table's size and format are checked too (a byte size on files is refused here, not half-way).
+      if (job !== null) checkDataset(await bindJob({ spec, job, flags: NO_FLAGS, runDir: join(defaultRunsRoot(), 'validate') }));
       process.stdout.write(`${summary(target, spec)}\n`);
     });
 }

@@ -169,6 +169,14 @@ describe('tables: refused before anything runs', () => {
     expect(size.stderr).toContain("--input-format 'Data=csv'");
     expect(existsSync(job.runDir)).toBe(false);
 
+    const jobFile = join(job.root, 'job.yaml');
+    writeFileSync(jobFile, `module: ./module/module.yaml\ninputs: {Data: ./data}\nsettings: {miniBatchSize: 10KB}\n`);
+    const validate = await cli(['validate', jobFile]);
+    expectExit(validate, 2);
+    expect(validate.stderr).toContain('miniBatchSize 10240 bytes is a size, which applies to tabular data; input `Data` is files');
+    writeFileSync(jobFile, `module: ./module/module.yaml\ninputs: {Data: ./data}\nsettings: {miniBatchSize: 10KB, inputFormat: {Data: csv}}\n`);
+    expectExit(await cli(['validate', jobFile]), 0);
+
     const name = await cli(job.args(['--input-format', 'Dta=csv']));
     expectExit(name, 2);
     expect(name.stderr).toContain('inputFormat names `Dta`, which is not one of the dataset\'s inputs (did you mean `Data`?)');
