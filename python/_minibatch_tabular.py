@@ -9,6 +9,9 @@ Imported only when a mini-batch is a table: file datasets never import pandas.
 """
 
 import io
+import json
+import os
+import subprocess
 
 # MLTable's encoding names -> Python codecs. A BOM is skipped by the planner (the header starts after it).
 ENCODINGS = {
@@ -25,6 +28,8 @@ def read_slice(path, table):
     import pandas as pd
     read, part = table['read'], table['slice']
     fmt = read['format']
+    if fmt['kind'] == 'parquet':
+        return shaped(pd, read_parquet(pd, path, part['start'], part['end']), read, fmt, path)
     header = part['header']
     with open(path, 'rb') as f:
         head = b''
@@ -63,3 +68,48 @@ def shaped(pd, frame, read, fmt, path):
     if fmt['includePathColumn']:
         frame['Path'] = path
     return frame
+
+
+# The Node-side decoder (src/data/parquet-decode.ts), built beside this folder in the package.
+DECODER = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'dist', 'data', 'parquet-decode.js')
+
+
+def read_parquet(pd, path, start, end):
+    """Rows [start, end) of a Parquet file: with pyarrow when importable, else decoded by Node."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        return decode_with_node(pd, path, start, end)
+    parquet = pq.ParquetFile(path)
+    first, groups = 0, []
+    for i in range(parquet.num_row_groups):
+        rows = parquet.metadata.row_group(i).num_rows
+        if first < end and first + rows > start:
+            groups.append((i, first))
+        first += rows
+    frame = parquet.read_row_groups([i for i, _ in groups]).to_pandas()
+    offset = start - groups[0][1] if groups else 0
+    return frame.iloc[offset:offset + (end - start)].reset_index(drop=True)
+
+
+def decode_with_node(pd, path, start, end):
+    import numpy as np
+    node = os.environ.get('MINIBATCH_NODE') or 'node'
+    done = subprocess.run([node, DECODER, path, str(start), str(end)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if done.returncode != 0:
+        raise RuntimeError('decoding rows %d-%d of %s failed: %s' % (start, end, path, done.stderr.decode('utf-8', 'replace').strip()))
+    out = done.stdout
+    newline = out.index(b'\n')
+    head = json.loads(out[:newline])
+    at = newline + 1
+    columns = {}
+    for column in head['columns']:
+        data = out[at:at + column['bytes']]
+        at += column['bytes']
+        if column['dtype'] == 'json':
+            columns[column['name']] = pd.Series(json.loads(data), dtype=object) if head['rows'] else pd.Series([], dtype=object)
+        else:
+            columns[column['name']] = np.frombuffer(data, dtype=np.dtype(column['dtype']).newbyteorder('<'))
+    frame = pd.DataFrame(columns)
+    # JSON columns of numbers with nulls become float64 with NaN, as pandas reads them from Parquet.
+    return frame.infer_objects()

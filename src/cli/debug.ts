@@ -63,7 +63,7 @@ async function debugCommand(target: string, opts: JobOptions & { miniBatch: stri
       context: { minibatch_index: index, partition_key_value: null },
       table: tableTask(miniBatch, job.settings.inputFormat),
     },
-    env: { ...userEnvironment(), ...entryEnvironment(job, { runId, workerId: WORKER, slot: 0 }) },
+    env: { ...userEnvironment(), MINIBATCH_NODE: process.execPath, ...entryEnvironment(job, { runId, workerId: WORKER, slot: 0 }) },
   });
 }
 

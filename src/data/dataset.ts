@@ -7,6 +7,7 @@ import { UsageError } from '../core/errors.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { planBatches } from './plan.js';
 import type { TableRead } from './table-format.js';
+import { planParquet } from './parquet-plan.js';
 import { planTable, type TableBatchSize } from './table-plan.js';
 import type { PlannedMiniBatch } from './types.js';
 
@@ -51,20 +52,9 @@ export function tableBatchSize(job: ResolvedJob): TableBatchSize {
   return { unit: 'bytes', bytes: size.unit === 'bytes' ? size.bytes : size.count };
 }
 
-/**
- * Refuses, before anything runs, what planning would refuse half-way: a size on files, a table
- * format this build cannot read. Throws `UsageError` (exit 2).
- */
+/** Refuses, before anything runs, what planning would refuse half-way: a size on files. Throws `UsageError` (exit 2). */
 export function checkDataset(job: ResolvedJob): void {
-  for (const input of datasetInputs(job)) {
-    if (input.table === null) filesPerMiniBatch(job, input.name);
-    else if (input.table.format.kind === 'parquet') {
-      throw new UsageError(
-        `input \`${input.name}\` is declared parquet, which this build cannot read yet; convert it to csv or jsonl ` +
-          `(docs/TABULAR.md), or bind it as files without --input-format`,
-      );
-    }
-  }
+  for (const input of datasetInputs(job)) if (input.table === null) filesPerMiniBatch(job, input.name);
 }
 
 export async function* planJob(job: ResolvedJob): AsyncGenerator<PlannedMiniBatch> {
@@ -83,10 +73,13 @@ async function* planInputs(job: ResolvedJob): AsyncGenerator<PlannedMiniBatch[]>
     const limit = job.limit === null ? null : job.limit - next;
     if (limit !== null && limit <= 0) return;
     const first = next;
+    const table = input.table === null ? null : { name: input.name, path: input.path, read: input.table };
     const batches =
-      input.table === null
+      table === null
         ? planBatches([input], filesPerMiniBatch(job, input.name), limit)
-        : planTable({ name: input.name, path: input.path, read: input.table }, tableBatchSize(job), first, limit);
+        : table.read.format.kind === 'parquet'
+          ? planParquet(table, tableBatchSize(job), first, limit)
+          : planTable(table, tableBatchSize(job), first, limit);
     for await (const batch of batches) {
       // File inputs count from 0: their indexes follow the inputs before them.
       const planned = input.table === null && first > 0 ? batch.map((mb) => ({ ...mb, index: mb.index + first })) : batch;

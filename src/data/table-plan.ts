@@ -32,7 +32,7 @@ export async function* planTable(
   limit: number | null,
 ): AsyncGenerator<PlannedMiniBatch[]> {
   const format = input.read.format;
-  if (format.kind === 'parquet') throw new Error('planTable: parquet tables are refused before planning (table-check.ts)');
+  if (format.kind === 'parquet') throw new Error('planTable: a Parquet table is planned by planParquet (parquet-plan.ts)');
   let index = firstIndex;
   const end = limit === null ? Infinity : firstIndex + limit;
   for await (const files of listFileBatches(input.path)) {

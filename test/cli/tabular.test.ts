@@ -7,6 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../data/tree.js';
 import { cli, expectExit } from '../run/helpers.js';
@@ -136,6 +138,33 @@ describe.skipIf(!pandas)('tables (real pandas)', () => {
     expectExit(t, 0);
     const path = join(tsv.data, 'x.txt');
     expect(readFileSync(join(tsv.out, 'parallel_run_step.txt'), 'utf8')).toBe(`1 x y ${path}\n2 z ${path}\n`);
+  });
+
+  it('Parquet (snappy, gzip, uncompressed; several row groups) is cut on row groups and decoded without pyarrow', async () => {
+    const job = tableJob('parquet', 'table_echo', {});
+    const ids = Array.from({ length: 10 }, (_, i) => i);
+    const expected: { id: number; price: number | null; name: string }[] = [];
+    for (const [f, codec] of (['SNAPPY', 'GZIP', 'UNCOMPRESSED'] as const).entries()) {
+      const rows = ids.map((i) => ({ id: f * 100 + i, price: i === 3 ? null : i / 2, name: `n ${f} ${i}` }));
+      expected.push(...rows);
+      parquetWriteFile({
+        filename: join(job.data, `part-${f}.parquet`),
+        codec,
+        compressors: { GZIP: (input: Uint8Array) => new Uint8Array(gzipSync(input)) },
+        rowGroupSize: 4,
+        columnData: [
+          { name: 'id', data: Int32Array.from(rows.map((r) => r.id)), type: 'INT32' },
+          { name: 'price', data: rows.map((r) => r.price), type: 'DOUBLE', nullable: true },
+          { name: 'name', data: rows.map((r) => r.name), type: 'STRING' },
+        ],
+      });
+    }
+    const r = await cli(job.args(['--input-format', 'Data=parquet', '--mini-batch-size', '3rows', '--output-action', 'append_row', '--append-row-format', 'jsonl']));
+    expectExit(r, 0);
+    // Row groups of 4, 4, 2 rows cut into 3 rows at most: 2 + 2 + 1 mini-batches a file.
+    expect(r.stdout).toContain('mini-batches  15 succeeded, 0 partial, 0 failed, 0 not run (of 15)');
+    const got = readFileSync(join(job.out, 'parallel_run_step.txt'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    expect(got).toEqual(expected);
   });
 
   it('a run killed with SIGKILL mid-run resumes on a table: every row exactly once, in order', async () => {
