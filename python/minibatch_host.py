@@ -1,11 +1,12 @@
 """minibatch worker host: what minibatch starts (`<python> -u minibatch_host.py …`; the modes and the
-protocol are described in _minibatch_host.py, the host itself).
+protocol are described in _minibatch_host/__init__.py, the host itself).
 
-The host is imported as a module, not run as this script, so that Python caches its compiled code
+The host is imported as a package, not run as this script, so that Python caches its compiled code
 in __pycache__ beside it: compiling its ~750 lines again at every start cost ~9 ms of each run's
-start-up (issue 3). That cache is written even under PYTHONDONTWRITEBYTECODE (common in container
-images), which is about the user's code, not ours; where the folder cannot be written, Python
-compiles it as before.
+start-up. The modules worker mode needs are imported here, within that window; debug mode's own
+module is imported when it runs. That cache is written even under PYTHONDONTWRITEBYTECODE (common
+in container images), which is about the user's code, not ours; where the folder cannot be
+written, Python compiles it as before.
 """
 import sys
 

@@ -1,11 +1,11 @@
 /**
- * The flags of `resume` and `retry-failed` (issue 4): the settings that do not change what a run
+ * The flags of `resume` and `retry-failed` : the settings that do not change what a run
  * means. The others are declared too, hidden from help, so that giving one is refused with a reason
  * instead of commander's bare "unknown option".
  */
 import { Option, type Command } from 'commander';
 import { UsageError } from '../core/errors.js';
-import { parseProcesses } from '../redis/cli-options.js';
+import { parseProcesses } from '../redis/connection/cli-options.js';
 import { CONTINUE_SETTINGS } from '../run/overrides.js';
 import type { RunSettings } from '../spec/types.js';
 import { parseJobFlags, SETTING_FLAGS, type JobOptions } from './options.js';

@@ -1,6 +1,6 @@
 /**
  * `minibatch debug <spec|job> [bindings] [--mini-batch I]`: the loop ParallelRunStep users missed
- * most (issue 3). Runs `init()` and one mini-batch's `run()` in a single Python process attached to
+ * most. Runs `init()` and one mini-batch's `run()` in a single Python process attached to
  * the terminal, so `breakpoint()` and pdb work, then shows what `run()` returned and how it would
  * count. Outputs and logs go to a scratch run directory under `.minibatch/debug/`.
  */

@@ -2,7 +2,7 @@
  * `minibatch explain <spec|job> [bindings] [settings] [--json]`: the resolved job, without running
  * it or creating anything: the module, each binding, each setting and where it came from, the
  * entry's full command line (shell-quoted, ready to copy), the interpreter, the entry's
- * environment, and the dataset summary (issue 2).
+ * environment, and the dataset summary.
  */
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';

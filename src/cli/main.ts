@@ -9,7 +9,7 @@
  * once per job, and benchmarks compare its wall time with a Python process pool.
  *
  * Errors: a `MinibatchError` is printed as its message alone and sets `process.exitCode` to its
- * exit code (DESIGN §4); anything else is a bug, printed with its stack, exit 1. Usage errors that
+ * exit code (docs/ARCHITECTURE.md, "Tries"); anything else is a bug, printed with its stack, exit 1. Usage errors that
  * commander finds (an unknown option, a missing argument) exit 2.
  */
 import { Command, CommanderError } from 'commander';

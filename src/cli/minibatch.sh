@@ -7,7 +7,7 @@
 # there (as TLS-inspecting proxies require) that is ~40 ms of every command, a fifth of a small
 # run. minibatch needs those certificates only to reach a rediss:// server, so the setting is handed
 # over as MINIBATCH_EXTRA_CA_CERTS: the Redis connection trusts them itself
-# (src/redis/connection.ts), and the Python workers get NODE_EXTRA_CA_CERTS back
+# (src/redis/connection/connection.ts), and the Python workers get NODE_EXTRA_CA_CERTS back
 # (src/workers/user-env.ts).
 #
 # Two settings for V8, because a run's orchestrator shares the machine with its Python workers

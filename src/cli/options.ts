@@ -1,5 +1,5 @@
 /**
- * The flags that bind a job and override its settings, shared by `explain` and `run` (issue 2):
+ * The flags that bind a job and override its settings, shared by `explain` and `run` :
  * `addJobOptions` declares them on a command, `resolveJobFromCli` turns a target (a module spec or
  * a job file) and those flags into a `ResolvedJob`. Flag values are checked here, all at once, so a
  * user sees every mistake in one go.
@@ -51,7 +51,7 @@ type SettingFlag = {
   readonly help: string;
 };
 
-/** One flag per setting of DESIGN §4 (except environmentVariables, which is `--env`, repeatable). */
+/** One flag per run setting (except environmentVariables, which is `--env`, repeatable). */
 export const SETTING_FLAGS: readonly SettingFlag[] = [
   { flags: '--mini-batch-size <size>', option: 'miniBatchSize', setting: 'miniBatchSize', help: 'files per mini-batch; for tables bytes (1MB, 512KB, a bare number) or rows (1000rows) (default: 10 files, 1MB)' },
   { flags: '--processes <n>', option: 'processes', setting: 'processCountPerNode', help: 'worker processes per machine (default: CPU count)' },

@@ -1,5 +1,5 @@
 /**
- * `minibatch resume <run-dir> [settings]` (issue 4; DESIGN §7): continues a run that was interrupted
+ * `minibatch resume <run-dir> [settings]` (docs/ARCHITECTURE.md, "Run directory"): continues a run that was interrupted
  * or killed at any point, with the job saved in its run directory. Committed mini-batches are
  * skipped; changed input files run again; new ones are added at the end. A finished run changes
  * nothing and exits with its recorded code; one stopped by a threshold resumes once it is raised.

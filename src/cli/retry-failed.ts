@@ -1,5 +1,5 @@
 /**
- * `minibatch retry-failed <run-dir> [settings]` (issue 4): runs again, with fresh tries, the
+ * `minibatch retry-failed <run-dir> [settings]` : runs again, with fresh tries, the
  * mini-batches that failed, returned short, or were not run (a threshold stopped the run). Their new
  * rows replace the old; the rows file is written again in mini-batch order and the outcome judged
  * again.

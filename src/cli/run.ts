@@ -1,6 +1,6 @@
 /**
- * `minibatch run <spec|job> [bindings] [settings] [--run-dir DIR]`: a new run on this machine
- * (issue 3). Prints the run directory first, progress on stderr, then the summary; exits 0 when the
+ * `minibatch run <spec|job> [bindings] [settings] [--run-dir DIR]`: a new run on this machine.
+ * Prints the run directory first, progress on stderr, then the summary; exits 0 when the
  * run succeeded within its thresholds, 1 when it failed, 2 for bad input, 3 when it cannot run
  * here, 130 when interrupted.
  */
@@ -11,7 +11,7 @@ import { planJobBatches } from '../data/dataset.js';
 import { Ledger } from '../ledger/sqlite.js';
 import { writeLogsReadme } from '../report/readme.js';
 import { formatSummary } from '../report/summary.js';
-import { parseBackend, parseProcesses } from '../redis/cli-options.js';
+import { parseBackend, parseProcesses } from '../redis/connection/cli-options.js';
 import { openRunBackend, storeRedisBackend } from '../run/choose-backend.js';
 import { executeRun } from '../run/execute.js';
 import { createRunDir, defaultRunsRoot, discardRunDir, lockRunDir, RUN_JSON_VERSION, writeRunJson } from '../run/rundir.js';
@@ -63,7 +63,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
 
   if (redis !== null) {
     // A Redis that cannot be used fails the run before it has a run directory to leave behind.
-    const { checkRedis } = await import('../redis/check.js');
+    const { checkRedis } = await import('../redis/connection/check.js');
     await checkRedis(redis.target);
   }
   const existed = existsSync(root);
@@ -93,14 +93,14 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
       return made;
     };
     // The local pool starts its workers first, and the ledger is made while their Python starts up
-    // (the longest step of a run's start-up; bench/, issue 3). Redis's backend needs the ledger.
+    // (the longest step of a run's start-up; bench/). Redis's backend needs the ledger.
     if (redis !== null) createLedger();
     const python = early ?? (await interpreter.then((found) => found?.executable ?? null, nothingRan));
     const processes = ownProcesses ?? job.settings.processCountPerNode;
     const run = await openRunBackend({ job, paths, runId, ledger: made, redis, processes, python, resumed: false }).catch(nothingRan);
     // Its workers started, and then something else failed: they go, and so does the run directory.
     const abandon = async (error: unknown): Promise<never> => {
-      await run.backend.stop('now');
+      await run.executor.stop('now');
       await run.close();
       return nothingRan(error);
     };
@@ -118,7 +118,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
         runId,
         paths,
         ledger,
-        backend: run.backend,
+        executor: run.executor,
         plan,
         progressStream: process.stderr,
         plainProgress: !opts.progress,

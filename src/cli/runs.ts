@@ -1,5 +1,5 @@
 /**
- * `minibatch runs [--json]` (issue 4): the runs under `./.minibatch/runs`, oldest first: id, module,
+ * `minibatch runs [--json]` : the runs under `./.minibatch/runs`, oldest first: id, module,
  * when it started, its state and counts.
  */
 import { basename } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * `minibatch status [run-dir] [--json]` (issue 4): a run's state from its ledger, read-only, while
+ * `minibatch status [run-dir] [--json]` : a run's state from its ledger, read-only, while
  * the run is live or after. Without a run directory: the latest run under `./.minibatch/runs`.
  */
 import type { Command } from 'commander';

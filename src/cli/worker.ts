@@ -1,13 +1,13 @@
 /**
  * `minibatch worker [redis-url] [--processes N] [--once] [--python P] [--prefix P]`: serve runs
- * from Redis on this machine (issue 5). Forever by default; `--once` serves the runs running now
+ * from Redis on this machine. Forever by default; `--once` serves the runs running now
  * and exits 0. SIGTERM or Ctrl-C: the running mini-batches finish, prefetched ones go back to the
  * queue, then exit 0; a second signal stops them now (exit 130). Exit 3 when Redis cannot be used.
  */
 import type { Command } from 'commander';
 import { EXIT } from '../core/errors.js';
-import { parsePrefix, parseProcesses } from '../redis/cli-options.js';
-import { resolveRedisTarget } from '../redis/url.js';
+import { parsePrefix, parseProcesses } from '../redis/connection/cli-options.js';
+import { resolveRedisTarget } from '../redis/connection/url.js';
 
 interface WorkerOptions {
   readonly processes?: string;
@@ -33,9 +33,9 @@ export function register(program: Command): void {
 export async function workerCommand(url: string | undefined, opts: WorkerOptions): Promise<number> {
   // bullmq and ioredis load only here, not for every other command (see run-backend.ts); the
   // rest of the worker's modules, not on every start-up of `minibatch` either (see main.ts).
-  const { Agent } = await import('../redis/agent.js');
+  const { Agent } = await import('../redis/agent/agent.js');
   const { cacheRoot } = await import('../core/cache-root.js');
-  const { redisTiming } = await import('../redis/timing.js');
+  const { redisTiming } = await import('../redis/connection/timing.js');
   const agent = new Agent({
     target: resolveRedisTarget(url ?? null),
     prefix: parsePrefix(opts.prefix),

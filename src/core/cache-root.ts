@@ -1,7 +1,7 @@
 /**
  * This machine's cache folder for minibatch, owned by the user: compiled code of the command line
  * (cli/launcher.ts), interpreters already probed (workers/interpreter.ts), and on a Redis worker
- * machine, code snapshots and logs (redis/prepare.ts). Deleting it between runs costs only the time
+ * machine, code snapshots and logs (redis/agent/prepare.ts). Deleting it between runs costs only the time
  * it saves.
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * The error classes of minibatch. Each has a stable `code` (for programs and tests) and an
- * `exitCode` (DESIGN §4): 2 bad input, 3 cannot run here, 1 the run failed, 130 interrupted.
+ * `exitCode` (docs/ARCHITECTURE.md, "Tries"): 2 bad input, 3 cannot run here, 1 the run failed, 130 interrupted.
  *
  * The CLI prints a `MinibatchError` as its message alone; anything else is a bug and is
  * printed with its stack.

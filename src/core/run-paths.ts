@@ -1,5 +1,5 @@
 /**
- * The run directory's layout (DESIGN §7). Every path a run writes is named here, once.
+ * The run directory's layout (docs/ARCHITECTURE.md, "Run directory"). Every path a run writes is named here, once.
  */
 import { join } from 'node:path';
 

@@ -100,7 +100,7 @@ export type TryOutcome =
     };
 
 /** Lifecycle events a backend reports for logs and progress. */
-export type BackendEvent =
+export type WorkerEvent =
   | { readonly type: 'worker_started'; readonly worker: string; readonly pid: number }
   | { readonly type: 'worker_ready'; readonly worker: string; readonly durationMs: number }
   | { readonly type: 'worker_init_failed'; readonly worker: string; readonly error: WorkerError }
@@ -112,7 +112,7 @@ export type BackendEvent =
       readonly expected: boolean;
     };
 
-export interface Backend {
+export interface Executor {
   /**
    * Resolves when a try can be submitted without waiting behind others (a free slot, counting one
    * prefetched mini-batch per worker). Rejects with a `RunFailedError` when the backend can no

@@ -1,5 +1,5 @@
 /**
- * The content key of a mini-batch (issue 3; DESIGN §7): what resume matches committed mini-batches
+ * The content key of a mini-batch (docs/ARCHITECTURE.md, "Run directory"): what resume matches committed mini-batches
  * on, never their position. It covers the input's name and each item's relative path, size and
  * modification time, and not the input's absolute root, so data moved together with its binding
  * (or a run directory moved with data inside it) keeps its keys.
@@ -19,7 +19,7 @@ let sha256: ((text: string) => string) | null = null;
  * sha256 of a whole text, hex. Node ≥ 20.12 hashes in one call (`crypto.hash`), without the hash
  * object that cost more than the rest of planning a file (bench/); older ones build it.
  * node:crypto is loaded on the first key, not with the command line: its ~4 ms would delay the
- * start of a run's workers (bench/, issue 3).
+ * start of a run's workers (bench/).
  */
 function hashText(text: string): string {
   if (sha256 === null) {

@@ -1,5 +1,5 @@
 /**
- * Listing a file dataset (issue 3, "Data and planning"; DESIGN §2): every regular file under a
+ * Listing a file dataset (docs/ARCHITECTURE.md, "Flow"): every regular file under a
  * folder, in a deterministic order, streamed.
  *
  * Order: relative paths in UTF-8 byte order, a directory compared as `name/`. Walking depth-first
@@ -65,7 +65,7 @@ export async function* listFiles(root: string): AsyncGenerator<FileItem> {
 /**
  * `listFiles` in batches of up to STAT_RUN files, in the same order: what planning reads. The walk
  * itself is synchronous code (`Walk.take`); only reading a directory waits. A large async
- * generator costs more to optimize than listing 20,000 files does (bench/, issue 3).
+ * generator costs more to optimize than listing 20,000 files does (bench/).
  */
 export async function* listFileBatches(root: string): AsyncGenerator<FileItem[]> {
   const walk = await Walk.start(root);
@@ -90,7 +90,7 @@ class Walk {
   /**
    * The next directory in walk order, being read while this one's files are stat'ed: reading a
    * directory waits for the thread pool, and a walk that waited for each one left the main thread,
-   * which the scheduler shares, idle at every folder (bench/, issue 3). One folder ahead at most:
+   * which the scheduler shares, idle at every folder (bench/). One folder ahead at most:
    * memory still grows with the largest folder (two), not with the dataset.
    */
   private ahead: { readonly path: string; readonly dirents: Promise<Dirent[]> } | null = null;

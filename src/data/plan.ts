@@ -1,5 +1,5 @@
 /**
- * Planning a file dataset into mini-batches (issue 3; DESIGN §2): streamed, so the first
+ * Planning a file dataset into mini-batches (docs/ARCHITECTURE.md, "Flow"): streamed, so the first
  * mini-batch is yielded (and can be dispatched) before listing ends, and memory does not grow with
  * the number of files.
  */

@@ -1,5 +1,5 @@
 /**
- * Planning a table into mini-batches (DESIGN §3b; docs/TABULAR.md): each mini-batch is a range of
+ * Planning a table into mini-batches (docs/TABULAR.md): each mini-batch is a range of
  * whole records of one file, about `miniBatchSize` bytes (or N rows), never crossing a file. The
  * planner reads the files once to find record boundaries (table-records.ts) and keeps only offsets;
  * each worker reads its own range, with the file's header, so no row passes through the

@@ -1,7 +1,7 @@
 /**
  * One statement over many rows: `VALUES (…), (…)` with CHUNK rows at a time instead of a statement
  * per row. Inserting a small row costs SQLite (and better-sqlite3's call) less than running a
- * statement does: writing the plan of 20,000 mini-batches took a third less time (bench/, issue 3).
+ * statement does: writing the plan of 20,000 mini-batches took a third less time (bench/).
  * Commits of successes use it too, for their tries (commits.ts); their mini-batches are then updated
  * from those tries in one UPDATE … FROM, since an UPDATE … FROM VALUES was no faster than a row each.
  *

@@ -1,8 +1,8 @@
 /**
- * Batched commits (issue 3 "The ledger"): the scheduler hands over each try's outcome as it
+ * Batched commits: the scheduler hands over each try's outcome as it
  * happens; they are written together, in ONE transaction, within a fraction of a second. A
  * transaction per mini-batch would cost an fsync-bound write each; batching keeps the ledger cheap
- * per mini-batch. The price is DESIGN §4's: `run()` is at-least-once for what finished but was not
+ * per mini-batch. The price (docs/ARCHITECTURE.md, "Tries"): `run()` is at-least-once for what finished but was not
  * yet committed when the process died, while rows stay exactly once, since a mini-batch's state, try
  * and rows are written in the same transaction.
  */
@@ -108,7 +108,7 @@ export class CommitWriter {
 type PutRows = Database.Statement<[number, string]>;
 
 function prepareWrite(db: Database.Database): (commits: readonly Commit[]) => void {
-  // Only the committed try's rows count: replace, never add (DESIGN §4).
+  // Only the committed try's rows count: replace, never add (docs/ARCHITECTURE.md, "Tries").
   const putRows: PutRows = db.prepare(
     'INSERT INTO rows (idx, rows) VALUES (?, ?) ON CONFLICT (idx) DO UPDATE SET rows = excluded.rows',
   );
@@ -136,7 +136,7 @@ function everyFullSuccessOnce(commits: readonly Commit[]): boolean {
 
 /**
  * Any commits, one statement per try and one per mini-batch. Counts are final ones: a failed
- * mini-batch counts all its items as failed, a pending one (tries left) none (DESIGN §4).
+ * mini-batch counts all its items as failed, a pending one (tries left) none (docs/ARCHITECTURE.md, "Tries").
  */
 function prepareOneByOne(db: Database.Database, putRows: PutRows): (commits: readonly Commit[]) => void {
   // Anonymous parameters and no RETURNING: this runs once per mini-batch, and binding by name costs.
@@ -185,7 +185,7 @@ function prepareOneByOne(db: Database.Database, putRows: PutRows): (commits: rea
  * Full successes of distinct mini-batches (`everyFullSuccessOnce`): the tries are inserted many to
  * a statement, then their mini-batches are updated from them in ONE statement, with the same
  * result as `prepareOneByOne`. Half the cost per mini-batch: a statement per row, with a dozen
- * values bound, cost more than SQLite's work on the row (bench/, issue 3).
+ * values bound, cost more than SQLite's work on the row (bench/).
  */
 function prepareAllSucceeded(db: Database.Database, putRows: PutRows): (commits: readonly Commit[]) => void {
   const lastTry = db.prepare<[], number | null>('SELECT max(id) FROM tries').pluck();

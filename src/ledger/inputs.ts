@@ -1,6 +1,6 @@
 /**
  * Inputs and items as the ledger stores them. Each input's root is stored once (relative to the
- * run directory when inside it, DESIGN §7), and items as compact `[rel, size, mtimeMs]` triples, so
+ * run directory when inside it, docs/ARCHITECTURE.md, "Run directory"), and items as compact `[rel, size, mtimeMs]` triples, so
  * a million-file plan stays small and a moved run directory still finds data that moved with it.
  */
 import type Database from 'better-sqlite3';

@@ -1,5 +1,5 @@
 /**
- * The ledger read for `minibatch status` (issue 4): the slowest mini-batches, the most common errors,
+ * The ledger read for `minibatch status` : the slowest mini-batches, the most common errors,
  * and the recent pace of tries. Read-only queries, each bounded by a LIMIT, so that status stays
  * quick beside a live run of a million mini-batches.
  */

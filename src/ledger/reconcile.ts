@@ -1,5 +1,5 @@
 /**
- * Reconciling a fresh listing with the stored plan, for resume (issue 4; DESIGN §7): the stored plan
+ * Reconciling a fresh listing with the stored plan, for resume (docs/ARCHITECTURE.md, "Run directory"): the stored plan
  * is kept. A changed file invalidates only its own mini-batch; new files become new mini-batches at
  * the end; vanished files leave their mini-batch. Committed mini-batches are matched by content key,
  * never by position. A table's mini-batches are ranges of a file: when the file changed, its stored

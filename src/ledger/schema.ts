@@ -1,17 +1,17 @@
 /**
- * The ledger's schema (DESIGN §7; issue 3 "The ledger"). Versioned in `meta` so that a newer
+ * The ledger's schema (docs/ARCHITECTURE.md, "Run directory"). Versioned in `meta` so that a newer
  * minibatch can read an older run directory, and an older one refuses a newer file clearly.
  *
  * Tables:
  * - `meta(key, value)`: `app`, `schema_version`, `created_at`, and whatever the run records
  *   (`planning`, `planned_total`, the run's outcome...).
  * - `inputs(id, name, root)`: each input once; `root` relative to the run directory when inside it
- *   (so a run directory can be moved, DESIGN §7), absolute otherwise.
+ *   (so a run directory can be moved, docs/ARCHITECTURE.md, "Run directory"), absolute otherwise.
  * - `mini_batches`: the plan and each mini-batch's state. `items` is compact JSON
  *   `[[rel, size, mtimeMs], ...]`, relative to its input's root.
  * - `tries`: one row per finished try (processed_mini_batches.csv, job_error.txt), never rewritten.
  * - `rows`: each committed mini-batch's rows, replaced (never added to) by a later commit, written in
- *   the same transaction as its state: rows are exactly once (DESIGN §4).
+ *   the same transaction as its state: rows are exactly once (docs/ARCHITECTURE.md, "Tries").
  */
 import type Database from 'better-sqlite3';
 
@@ -51,7 +51,7 @@ CREATE TABLE mini_batches (
   generation       INTEGER NOT NULL DEFAULT 0
 );
 -- The index on key is built when the ledger is opened again (ensureKeyIndex): keys are hashes, and
--- keeping a B-tree of random keys while inserting tripled the cost of planning (bench/, issue 3).
+-- keeping a B-tree of random keys while inserting tripled the cost of planning (bench/).
 -- No index on status: every commit changes it, and the scheduler pages pending mini-batches from
 -- its cursor along the primary key, where they are dense.
 
@@ -82,7 +82,7 @@ CREATE TABLE rows (
  * the WAL, in the OS's page cache); only a power loss may lose the last ones, which resume redoes
  * (the WAL is written to disk in the background every fraction of a second: wal-sync.ts).
  * The WAL is copied back into the database every 4,096 pages (16 MB) instead of SQLite's 1,000:
- * commits rewrite the same few pages, and each copy-back writes them all again (bench/, issue 3).
+ * commits rewrite the same few pages, and each copy-back writes them all again (bench/).
  */
 export function applyPragmas(db: Database.Database, readonly: boolean): void {
   db.pragma('busy_timeout = 5000');
@@ -103,7 +103,7 @@ export function createSchema(db: Database.Database, now: number): void {
 }
 
 /**
- * The index resume matches content keys by (DESIGN §7). Built when a ledger is opened again (resume,
+ * The index resume matches content keys by (docs/ARCHITECTURE.md, "Run directory"). Built when a ledger is opened again (resume,
  * retry-failed), not while a new run plans or when its planning ends: keeping a B-tree of random
  * keys tripled the cost of planning, and building it costs ~1 µs a mini-batch that a run that is
  * never resumed does not need. Idempotent.

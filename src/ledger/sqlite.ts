@@ -1,6 +1,6 @@
 /**
  * The local ledger: `state.db` in the run directory, the single source of truth of a run
- * (DESIGN §7; issue 3 "The ledger"). Resume (issue 4) only has to read it: the plan with each
+ * (docs/ARCHITECTURE.md, "Run directory"). Resume only has to read it: the plan with each
  * input's root, every mini-batch's state and generation, every try, and committed rows.
  *
  * Methods are synchronous (better-sqlite3) and small. Commits are buffered and written in batches
@@ -47,7 +47,7 @@ let sqlite: typeof Database | null = null;
 /**
  * A connection to `file`. better-sqlite3 (its JavaScript and the native SQLite) is loaded on the
  * first one, not with the command line: `minibatch run` starts its workers first and makes its
- * ledger while their Python starts, and loading it cost ~8 ms of that start-up (bench/, issue 3).
+ * ledger while their Python starts, and loading it cost ~8 ms of that start-up (bench/).
  */
 function connect(file: string, options?: Database.Options): Database.Database {
   sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
@@ -99,7 +99,7 @@ export class Ledger {
   /**
    * Whether `runDir` has no ledger worth keeping: no `state.db`, or one whose creation was cut short
    * (a full disk, a kill between creating the file and its schema). Such a file holds nothing, so
-   * it is removed, and the run can start its ledger afresh (issue 4: resume after any crash).
+   * it is removed, and the run can start its ledger afresh (resume after any crash).
    */
   static discardIfBlank(runDir: string): boolean {
     const file = runPaths(resolve(runDir)).stateDb;
@@ -233,7 +233,7 @@ export class Ledger {
     return row === undefined ? undefined : toMiniBatch(row, this.#inputs);
   }
 
-  /** The mini-batch with this content key: what resume matches on (DESIGN §7). Indexed once the ledger is opened again. */
+  /** The mini-batch with this content key: what resume matches on (docs/ARCHITECTURE.md, "Run directory"). Indexed once the ledger is opened again. */
   byKey(key: string): MiniBatchDetail | undefined {
     this.flush();
     const row = this.#stmts.byKey.get(key);
@@ -241,7 +241,7 @@ export class Ledger {
   }
 
   /**
-   * Brings the stored plan in line with a fresh listing (resume, DESIGN §7), in one transaction:
+   * Brings the stored plan in line with a fresh listing (resume, docs/ARCHITECTURE.md, "Run directory"), in one transaction:
    * changed files reset their mini-batch (pending, fresh tries, new generation, rows dropped); new
    * files become new mini-batches after the last index; vanished files leave pending mini-batches
    * (a pending one left empty is dropped), committed ones keep their outcome. Plan the fresh listing
@@ -257,7 +257,7 @@ export class Ledger {
   }
 
   /**
-   * retry-failed (issue 4): mini-batches with one of `statuses` become pending with fresh tries, a
+   * retry-failed: mini-batches with one of `statuses` become pending with fresh tries, a
    * new generation, zero counts and no rows (their new rows replace the old). Returns how many.
    */
   resetForRetry(statuses: readonly MiniBatchStatus[]): number {
@@ -311,7 +311,7 @@ export class Ledger {
   /**
    * Copies the WAL back into state.db now, so that the close has little left to do: the scheduler
    * calls it while the workers stop, time its thread would otherwise spend waiting for them (bench/,
-   * issue 3). PASSIVE: it never waits for a reader (`minibatch status`). Best effort: a failure is
+   * ). PASSIVE: it never waits for a reader (`minibatch status`). Best effort: a failure is
    * met again, and reported, by the close.
    */
   checkpoint(): void {

@@ -1,4 +1,4 @@
-/** Turns SQLite's write failures into errors a user can act on (issue 4: a full disk fails clearly). */
+/** Turns SQLite's write failures into errors a user can act on (a full disk fails clearly). */
 import { EnvironmentError } from '../core/errors.js';
 
 const UNWRITABLE: Readonly<Record<string, string>> = {

@@ -88,7 +88,7 @@ export interface LedgerCounts {
   readonly tries: number;
 }
 
-/** What `reconcile` found comparing a fresh listing with the stored plan (DESIGN §7); resume prints it. */
+/** What `reconcile` found comparing a fresh listing with the stored plan (docs/ARCHITECTURE.md, "Run directory"); resume prints it. */
 export interface ReconcileCounts {
   /**
    * Stored mini-batches kept as they are: every file present and unchanged, or already committed

@@ -1,5 +1,5 @@
 /**
- * Writes the ledger's write-ahead log to disk in the background (issue 3).
+ * Writes the ledger's write-ahead log to disk in the background.
  *
  * With `synchronous = NORMAL` a commit reaches the WAL in the OS's page cache without an fsync
  * (schema.ts): it survives a kill of the process, not a power loss. Nothing wrote the WAL to disk
@@ -8,7 +8,7 @@
  * main thread (bench/). Here the WAL is fdatasync'ed on libuv's thread pool after commits, at most
  * every SYNC_MS, and a commit that comes sooner is synced once that time is up: every commit is on
  * disk within about SYNC_MS, so a power loss loses at most that much, which resume runs again
- * (DESIGN §4), and the close finds little left to write.
+ * (docs/ARCHITECTURE.md, "Tries"), and the close finds little left to write.
  */
 import { closeSync, fdatasync, openSync } from 'node:fs';
 

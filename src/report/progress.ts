@@ -2,7 +2,7 @@
  * Progress while a run is live: a bar on a terminal, a line every few seconds elsewhere, and the
  * lines of `logs/job_progress_overview.txt` (as ParallelRunStep wrote them). The reporter reads the
  * run's counts on its own timers (`source`); nothing is pushed to it per mini-batch, whose
- * bookkeeping is on the hot path of a run (bench/, issue 3).
+ * bookkeeping is on the hot path of a run (bench/).
  */
 import { appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,5 +1,5 @@
 /**
- * What `resume` and `retry-failed` say before they continue a run (issue 4): what changed in the
+ * What `resume` and `retry-failed` say before they continue a run: what changed in the
  * inputs, in counts, and what is left to run.
  */
 import type { LedgerCounts, ReconcileCounts } from '../ledger/types.js';

@@ -1,5 +1,5 @@
 /**
- * What `minibatch status` shows (issue 4): one run's state, counts, pace, ETA, slowest mini-batches
+ * What `minibatch status` shows: one run's state, counts, pace, ETA, slowest mini-batches
  * and most common errors, as text for people and as JSON (`--json`) for programs. Both come from
  * one `StatusReport`, built from a read-only snapshot of the run directory.
  */

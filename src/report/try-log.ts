@@ -2,7 +2,7 @@
  * Logs written as tries finish: `logs/sys/processed_mini_batches.csv` (one row per try, as
  * ParallelRunStep kept it) and `logs/job_error.txt` (every failed try, with its traceback).
  * A resumed run appends. CSV rows are gathered in memory and appended a few times a second: one
- * write per try cost more than the rest of a try's bookkeeping together (bench/, issue 3). Failed
+ * write per try cost more than the rest of a try's bookkeeping together (bench/). Failed
  * tries are rare and are written at once, so `tail -f job_error.txt` shows them as they happen.
  * The ledger stays the truth: these logs are for people, and a failed write (a full disk) is
  * remembered and reported once, never thrown mid-run.

@@ -5,12 +5,12 @@
  */
 import type { RunPaths } from '../core/run-paths.js';
 import type { JobResult } from '../report/result.js';
-import type { Backend } from '../core/tries.js';
-import { createLocalBackend } from './local-backend.js';
+import type { Executor } from '../core/tries.js';
+import { createLocalExecutor } from './local-executor.js';
 import type { ResolvedJob } from '../spec/types.js';
-import { parsePrefix, storableUrl, type RedisBackendChoice } from '../redis/cli-options.js';
-import type { CollectorLedger } from '../redis/collector.js';
-import { resolveRedisTarget } from '../redis/url.js';
+import { parsePrefix, storableUrl, type RedisBackendChoice } from '../redis/connection/cli-options.js';
+import type { CollectorLedger } from '../redis/orchestrator/collector.js';
+import { resolveRedisTarget } from '../redis/connection/url.js';
 
 /** What run.json records of a run on Redis, for `resume`. The password is never stored. */
 export interface StoredRedisBackend {
@@ -23,7 +23,7 @@ export interface StoredRedisBackend {
 }
 
 export interface RunBackend {
-  readonly backend: Backend;
+  readonly executor: Executor;
   finish(result: JobResult): Promise<void>;
   close(): Promise<void>;
 }
@@ -48,12 +48,12 @@ export async function openRunBackend(options: OpenRunBackendOptions): Promise<Ru
   const { job, paths, runId } = options;
   if (options.redis === null) {
     if (options.python === null) throw new Error('openRunBackend: the local backend needs an interpreter');
-    const backend = createLocalBackend(job, paths, runId, options.python);
-    return { backend, finish: () => Promise.resolve(), close: () => Promise.resolve() };
+    const executor = createLocalExecutor(job, paths, runId, options.python);
+    return { executor, finish: () => Promise.resolve(), close: () => Promise.resolve() };
   }
   if (options.ledger === null) throw new Error('openRunBackend: the Redis backend needs the ledger');
   // Loaded only for a Redis run: bullmq and ioredis cost every other command ~0.3 s of start-up.
-  const { openRedisRun } = await import('../redis/orchestrator.js');
+  const { openRedisRun } = await import('../redis/orchestrator/orchestrator.js');
   return openRedisRun({
     target: options.redis.target,
     prefix: options.redis.prefix,

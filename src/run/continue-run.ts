@@ -1,5 +1,5 @@
 /**
- * Continuing a run in its run directory (issue 4; DESIGN §7): `resume` (what was left) and
+ * Continuing a run in its run directory (docs/ARCHITECTURE.md, "Run directory"): `resume` (what was left) and
  * `retry-failed` (what failed, with fresh tries). Both lock the directory, run the job saved in
  * `run.json` (with the settings a user may change), bring the stored plan up to date, then execute
  * on the existing ledger: committed mini-batches are skipped by the ledger's state, never re-run.
@@ -18,10 +18,10 @@ import { resolveInterpreter } from '../workers/interpreter.js';
 import { pandasFor } from './pandas-check.js';
 import { executeRun } from './execute.js';
 import { OUTCOME_META_KEY } from './finalize.js';
-import { parseBackend, storableUrl, type RedisBackendChoice } from '../redis/cli-options.js';
+import { parseBackend, storableUrl, type RedisBackendChoice } from '../redis/connection/cli-options.js';
 import { openRunBackend, storedRedisChoice, type StoredRedisBackend } from './choose-backend.js';
 import { overrideSettings } from './overrides.js';
-import { decideResume, recordedResult } from './run-state.js';
+import { decideResume, recordedResult } from './run-status.js';
 import { lockRunDir, readRunJson, writeRunJson } from './rundir.js';
 import { killPoint } from '../core/kill-points.js';
 
@@ -85,7 +85,7 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
           runId: runJson.runId,
           paths,
           ledger,
-          backend: run.backend,
+          executor: run.executor,
           plan: fresh ? planJobBatches(job) : null,
           progressStream: process.stderr,
           plainProgress: opts.plainProgress,
@@ -107,8 +107,8 @@ export async function continueRun(opts: ContinueOptions): Promise<number> {
 }
 
 /**
- * The backend a continued run uses: a local run stays local; a run on Redis continues there
- * (issue 5), on the server `--backend` names (with its password, or at a new address), else the
+ * The backend a continued run uses: a local run stays local; a run on Redis continues there,
+ * on the server `--backend` names (with its password, or at a new address), else the
  * stored one with its password from MINIBATCH_REDIS_URL. Returns what run.json is to store.
  */
 function continuedBackend(
@@ -181,7 +181,7 @@ function prepare(ledger: Ledger, job: ResolvedJob, opts: ContinueOptions, paths:
 }
 
 /**
- * Brings the stored plan in line with a fresh listing (DESIGN §7). `resume` always does (changed
+ * Brings the stored plan in line with a fresh listing (docs/ARCHITECTURE.md, "Run directory"). `resume` always does (changed
  * files run again, new files are added); retry-failed only finishes a plan that a crash cut short.
  */
 async function completePlan(ledger: Ledger, job: ResolvedJob, always: boolean): Promise<void> {

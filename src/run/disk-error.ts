@@ -1,6 +1,6 @@
 /**
- * File-system failures a user can fix (a full disk, a read-only folder), told as such: issue 4 asks
- * that a run on a full disk or a read-only output folder fail with a clear message, and that resume
+ * File-system failures a user can fix (a full disk, a read-only folder), told as such: a run on
+ * a full disk or a read-only output folder fails with a clear message, and resume
  * completes it once fixed. Anything else is returned unchanged (a bug stays a bug).
  */
 import { EnvironmentError } from '../core/errors.js';

@@ -1,11 +1,11 @@
 /**
- * One execution of a job in a run directory: the ledger, a backend, the scheduler,
+ * One execution of a job in a run directory: the ledger, an executor, the scheduler,
  * progress, Ctrl-C, then finalize. `minibatch run` calls it for a new run; `resume` and
  * `retry-failed` call it on an existing ledger.
  */
 import { mkdirSync } from 'node:fs';
 import type { PlannedMiniBatch } from '../data/types.js';
-import type { Backend } from '../core/tries.js';
+import type { Executor } from '../core/tries.js';
 import { Ledger } from '../ledger/sqlite.js';
 import type { RunPaths } from '../core/run-paths.js';
 import { ProgressReporter } from '../report/progress.js';
@@ -22,8 +22,8 @@ export interface ExecuteOptions {
   readonly runId: string;
   readonly paths: RunPaths;
   readonly ledger: Ledger;
-  /** Runs the tries: the local pool (`createLocalBackend`) or Redis. Stopped by the scheduler. */
-  readonly backend: Backend;
+  /** Runs the tries: the local pool (`createLocalExecutor`) or Redis. Stopped by the scheduler. */
+  readonly executor: Executor;
   /** Streamed into the ledger while dispatching (`planJobBatches`); null when the ledger holds the whole plan. */
   readonly plan: AsyncIterable<readonly PlannedMiniBatch[]> | null;
   /** Where progress goes (stderr). */
@@ -42,17 +42,17 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
     try {
       mkdirSync(output, { recursive: true });
     } catch (error) {
-      // The backend's workers are starting: stop them, or they keep this process alive.
-      await opts.backend.stop('now');
+      // The executor's workers are starting: stop them, or they keep this process alive.
+      await opts.executor.stop('now');
       throw unwritable(`the output folder ${output}`, error, opts.resumeHint);
     }
   }
   const startedAt = new Date();
-  const backend = opts.backend;
+  const executor = opts.executor;
   const tryLog = new TryLog(paths);
   const scheduler = new Scheduler({
     ledger,
-    backend,
+    executor,
     settings: job.settings,
     plan: opts.plan,
     tables: job.settings.inputFormat,
@@ -74,7 +74,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
       );
       scheduler.requestStop({ kind: 'interrupted' });
     } else {
-      void backend.stop('now');
+      void executor.stop('now');
     }
   };
   if (opts.handleSignals) {

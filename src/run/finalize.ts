@@ -1,5 +1,5 @@
 /**
- * Finalize (DESIGN §2): the append_row file in mini-batch order, the outcome judged, and the job
+ * Finalize (docs/ARCHITECTURE.md, "Flow"): the append_row file in mini-batch order, the outcome judged, and the job
  * result written for people and programs. The outcome is also recorded in the ledger, so that
  * resuming a finished run changes nothing and exits with it.
  */
@@ -135,7 +135,7 @@ type RowsAttempt =
 
 /**
  * The rows file, or the failed outcome of a full or read-only output folder: the rows stay in the
- * ledger, so a resume once it is fixed writes the file whole (issue 4).
+ * ledger, so a resume once it is fixed writes the file whole.
  */
 function tryWriteRows(rowsFile: string, input: FinalizeInput): RowsAttempt {
   const settings = input.job.settings;

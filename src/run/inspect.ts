@@ -1,5 +1,5 @@
 /**
- * Reading a run directory from outside (issue 4: `status`, `runs`): its saved job, who drives it,
+ * Reading a run directory from outside (`status`, `runs`): its saved job, who drives it,
  * and its ledger, opened read-only so that it works beside a live run and never changes a thing.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { Ledger } from '../ledger/sqlite.js';
 import type { LedgerCounts } from '../ledger/types.js';
 import { runPaths } from '../core/run-paths.js';
 import type { RunView } from '../report/run-view.js';
-import { recordedResult, runState } from './run-state.js';
+import { recordedResult, runState } from './run-status.js';
 import { liveLockOwner, readRunJson, type LockOwner, type RunJson } from './rundir.js';
 
 /** A run directory as read from outside: what the reports read, with its whole saved job and lock owner. */

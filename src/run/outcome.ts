@@ -1,5 +1,5 @@
 /**
- * How a run ended, from what the scheduler reports (DESIGN §4): interrupted, failed (a threshold,
+ * How a run ended, from what the scheduler reports (docs/ARCHITECTURE.md, "Tries"): interrupted, failed (a threshold,
  * a fatal error, nothing succeeded), or succeeded (including an empty dataset).
  */
 import { EXIT } from '../core/errors.js';
@@ -16,7 +16,7 @@ export interface RunOutcome {
   /**
    * The run stopped before its end (interrupted, or a fatal error such as a full disk) and
    * `minibatch resume` continues it. A run judged on its whole plan is final; one stopped by a
-   * threshold resumes only when the threshold is raised (issue 4).
+   * threshold resumes only when the threshold is raised.
    */
   readonly resumable: boolean;
 }

@@ -1,5 +1,5 @@
 /**
- * Settings a continued run may change (issue 4): `resume` and `retry-failed` run the job saved in
+ * Settings a continued run may change: `resume` and `retry-failed` run the job saved in
  * `run.json`, with flags for what does not change its meaning (processes, timeouts, tries,
  * thresholds, logging, the interpreter). What depends on the machine is resolved again here.
  */
@@ -33,7 +33,7 @@ export function overrideSettings(job: ResolvedJob, overrides: Partial<RunSetting
     settings[name] = value;
     sources[name] = 'flag';
   }
-  // DESIGN §7: the CPU count is resolved again on each machine.
+  // docs/ARCHITECTURE.md, "Run directory": the CPU count is resolved again on each machine.
   if (sources.processCountPerNode === 'default') settings.processCountPerNode = availableParallelism();
   if (sources.initTimeoutMs === 'default') settings.initTimeoutMs = 3 * (settings.runInvocationTimeoutMs as number) + 30_000;
   return { ...job, settings: settings as unknown as RunSettings, settingSources: sources };

@@ -1,5 +1,5 @@
 /**
- * The append_row output file (DESIGN §4): the committed rows of every mini-batch, in mini-batch
+ * The append_row output file (docs/ARCHITECTURE.md, "Tries"): the committed rows of every mini-batch, in mini-batch
  * order, written aside and renamed into place so that the file appears whole or not at all.
  */
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';

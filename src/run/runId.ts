@@ -4,7 +4,7 @@
  * listing of `.minibatch/runs/` reads oldest to newest.
  *
  * The digits need not be unguessable, only unlikely to repeat: Math.random, not node:crypto, whose
- * loading (~4 ms) would delay the start of a run's workers (bench/, issue 3).
+ * loading (~4 ms) would delay the start of a run's workers (bench/).
  */
 
 export function newRunId(now: Date = new Date()): string {

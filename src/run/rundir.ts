@@ -1,5 +1,5 @@
 /**
- * The run directory (DESIGN §7): creating it, locking it so two processes never drive one run,
+ * The run directory (docs/ARCHITECTURE.md, "Run directory"): creating it, locking it so two processes never drive one run,
  * and saving the resolved job in `run.json` with paths inside the directory stored relative to it,
  * so that a run directory can be moved and resumed elsewhere.
  */
@@ -21,7 +21,7 @@ export interface RunJson {
   readonly createdAt: string;
   readonly minibatchVersion: string;
   readonly job: ResolvedJob;
-  /** Absent: the local backend. A run on Redis: its server (no password), key prefix, own processes (issue 5). */
+  /** Absent: the local backend. A run on Redis: its server (no password), key prefix, own processes. */
   readonly backend?: StoredRedisBackend;
 }
 
@@ -29,7 +29,7 @@ export interface RunJson {
 export function createRunDir(root: string): RunPaths {
   const paths = runPaths(root);
   if (existsSync(paths.runJson) || existsSync(paths.stateDb)) {
-    // Say who drives it, when someone does: that is what a user needs to know first (issue 4).
+    // Say who drives it, when someone does: that is what a user needs to know first.
     const owner = liveLockOwner(paths);
     if (owner !== null) throw drivenBy(paths, owner);
     throw new RunDirConflictError(

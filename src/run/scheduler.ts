@@ -1,12 +1,12 @@
 /**
- * The scheduler: streams the plan into the ledger, leases pending mini-batches to a backend's
- * slots, decides retries, commits every try, and stops on thresholds or on request (DESIGN §2, §4).
- * It knows nothing of processes or Redis: a `Backend` runs tries and reports outcomes as data.
+ * The scheduler: streams the plan into the ledger, leases pending mini-batches to an executor's
+ * slots, decides retries, commits every try, and stops on thresholds or on request (docs/ARCHITECTURE.md, "Flow", "Tries").
+ * It knows nothing of processes or Redis: an `Executor` runs tries and reports outcomes as data.
  */
 import type { PlannedMiniBatch } from '../data/types.js';
 import type { Commit, LedgerCounts, MiniBatchRecord, MiniBatchStatus, TryRecord } from '../ledger/types.js';
 import type { RunSettings } from '../spec/types.js';
-import type { Backend, TryOutcome, TryTask } from '../core/tries.js';
+import type { Executor, TryOutcome, TryTask } from '../core/tries.js';
 import type { ProgressSnapshot } from '../report/progress.js';
 import { killPoint } from '../core/kill-points.js';
 import type { ThresholdBreach } from '../report/result.js';
@@ -37,7 +37,7 @@ export type StopReason =
 
 export interface SchedulerOptions {
   readonly ledger: SchedulerLedger;
-  readonly backend: Backend;
+  readonly executor: Executor;
   readonly settings: Pick<
     RunSettings,
     'runMaxTry' | 'errorThreshold' | 'allowedFailedCount' | 'allowedFailedPercent'
@@ -67,7 +67,7 @@ const PAGE = 256;
 /**
  * Items (file paths) of the mini-batches a fresh run hands from the planner to dispatch in memory,
  * without reading them back from the ledger (which costs a flush and a parse per mini-batch;
- * bench/, issue 3). Past this many waiting, the rest are read from the ledger as a resumed run's
+ * bench/). Past this many waiting, the rest are read from the ledger as a resumed run's
  * are: memory stays bounded by items, whatever the mini-batch size.
  */
 const FRESH_ITEMS_CAP = 32_768;
@@ -103,7 +103,7 @@ export class Scheduler {
   private readFromLedger: boolean;
   private running = 0;
   private wake: (() => void) | null = null;
-  private backendStopped: Promise<void> | null = null;
+  private executorStopped: Promise<void> | null = null;
   /** Planned mini-batches not yet written to the ledger, and how many were planned in all. */
   private readonly planned: { buffer: PlannedMiniBatch[]; lastFlush: number; total: number };
 
@@ -118,15 +118,15 @@ export class Scheduler {
   /** Ask the run to stop; the first reason wins. Running tries finish (or time out). */
   requestStop(reason: StopReason): void {
     if (this.stopReason === null) this.stopReason = reason;
-    // Stop the backend now, not when dispatch next gets a slot: prefetched tries are withdrawn
-    // and a worker still in a long init() is not waited for (DESIGN §4: nothing new starts).
-    this.backendStopped ??= this.opts.backend.stop('graceful');
+    // Stop the executor now, not when dispatch next gets a slot: prefetched tries are withdrawn
+    // and a worker still in a long init() is not waited for (docs/ARCHITECTURE.md, "Tries": nothing new starts).
+    this.executorStopped ??= this.opts.executor.stop('graceful');
     this.poke();
   }
 
   async run(): Promise<SchedulerResult> {
     // A resumed run may be past a threshold already (killed right after the try that tripped it):
-    // then nothing new starts (DESIGN §4).
+    // then nothing new starts (docs/ARCHITECTURE.md, "Tries").
     const tripped = breachedThreshold(this.opts.settings, toThresholdCounts(this.tally), false);
     if (tripped !== null) this.requestStop({ kind: 'threshold', breach: tripped });
     const planning = this.opts.plan === null ? Promise.resolve() : this.streamPlan(this.opts.plan);
@@ -134,7 +134,7 @@ export class Scheduler {
       await this.dispatch();
     } finally {
       // A stop ends planning too; graceful stop turns prefetched tries into `not_started`.
-      const stopped = this.backendStopped ?? this.opts.backend.stop('graceful');
+      const stopped = this.executorStopped ?? this.opts.executor.stop('graceful');
       // While the workers stop, the ledger is written back into its file, which its close would
       // otherwise do after them; once their shutdown messages have left (on a later tick).
       await new Promise((resolve) => setImmediate(resolve));
@@ -202,7 +202,7 @@ export class Scheduler {
 
   /** The dispatch loop: its waits only. What happens between them is synchronous (`submitNext`). */
   private async dispatch(): Promise<void> {
-    const { backend } = this.opts;
+    const { executor } = this.opts;
     for (;;) {
       if (this.stopReason !== null) return;
       // Work first, then a slot: a run with nothing left must not wait for a worker (a replacement
@@ -213,7 +213,7 @@ export class Scheduler {
         continue;
       }
       try {
-        await backend.waitForSlot();
+        await executor.waitForSlot();
       } catch (error) {
         this.requestStop({ kind: 'fatal', error: asError(error) });
         return;
@@ -222,17 +222,17 @@ export class Scheduler {
     }
   }
 
-  /** Hands the next task to the backend; its outcome is committed when it settles. */
+  /** Hands the next task to the executor; its outcome is committed when it settles. */
   private submitNext(): void {
     if (this.stopReason !== null) return;
     const task = this.nextTask();
     if (task === null) return;
     this.running++;
-    void this.opts.backend.submit(task).then((outcome) => this.onOutcome(task, outcome), this.onLost);
+    void this.opts.executor.submit(task).then((outcome) => this.onOutcome(task, outcome), this.onLost);
     killPoint('dispatched');
   }
 
-  /** A backend must report failures as outcomes; a rejection is a bug or a lost backend. */
+  /** An executor must report failures as outcomes; a rejection is a bug or a lost executor. */
   private readonly onLost = (error: unknown): void => {
     this.running--;
     this.requestStop({ kind: 'fatal', error: asError(error) });

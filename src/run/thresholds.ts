@@ -1,5 +1,5 @@
 /**
- * Error thresholds (DESIGN §4), judged from counts alone so the scheduler, finalize and
+ * Error thresholds (docs/ARCHITECTURE.md, "Tries"), judged from counts alone so the scheduler, finalize and
  * `minibatch status` agree. Each fails the run only when strictly exceeded.
  */
 import type { ThresholdBreach } from '../report/result.js';
@@ -18,7 +18,7 @@ type Limits = Pick<RunSettings, 'errorThreshold' | 'allowedFailedCount' | 'allow
 
 /**
  * The first threshold the counts exceed, or null. `allowedFailedPercent` is judged only when
- * `allDispatched`, since a percentage of a plan still growing means nothing (DESIGN §4).
+ * `allDispatched`, since a percentage of a plan still growing means nothing (docs/ARCHITECTURE.md, "Tries").
  */
 export function breachedThreshold(
   limits: Limits,

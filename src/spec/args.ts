@@ -1,5 +1,5 @@
 /**
- * `implementation.parallel.args` (DESIGN §3): literals, placeholders (`{inputPath: N}`,
+ * `implementation.parallel.args` : literals, placeholders (`{inputPath: N}`,
  * `{inputValue: N}`, `{outputPath: N}`) and optional groups (a nested list, dropped whole when a
  * placeholder in it names an optional input left unset).
  */

@@ -1,5 +1,5 @@
 /**
- * Binding a job (issue 2): a path for each input port, a value for each parameter, a path for each
+ * Binding a job: a path for each input port, a value for each parameter, a path for each
  * output, and the run settings, from a job file and flags (flags win). Every problem (an unknown
  * name, a bad value, a missing required input, a path that does not exist) is gathered into one
  * `UsageError`. Nothing is created here: unbound outputs are only named (under the run directory).

@@ -1,5 +1,5 @@
 /**
- * `inputs` and `outputs` of a module spec (DESIGN §3): data ports and the five parameter types,
+ * `inputs` and `outputs` of a module spec: data ports and the five parameter types,
  * each with the rules of its kind; names unique, without reserved characters.
  */
 import type { Diagnostics, YamlPath } from './diagnostics.js';

@@ -1,6 +1,6 @@
 /**
  * `implementation.parallel.amlEnvironment` / `image`. minibatch builds no environments: it runs the
- * entry with the interpreter the user chooses (DESIGN §5). So an Azure ML environment is accepted
+ * entry with the interpreter the user chooses (docs/ARCHITECTURE.md, "Entry script"). So an Azure ML environment is accepted
  * as written and reduced to what minibatch uses (`python.interpreterPath`, `environmentVariables`);
  * the dependencies it declares are listed once, as a note, so nobody believes they were installed.
  */

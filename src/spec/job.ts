@@ -1,5 +1,5 @@
 /**
- * Job files (issue 2): a module spec plus its bindings and settings, recognised by a top-level
+ * Job files: a module spec plus its bindings and settings, recognised by a top-level
  * `module:` key. Paths in a job file are relative to the job file's folder.
  *
  * ```yaml

@@ -1,7 +1,7 @@
 /**
  * Names of inputs and outputs. A name may contain spaces (`Data Input 1`); on the command line and
  * in job files it may also be written in snake_case (`data_input_1`), as Azure's SDK did, which is
- * why `_` is reserved in names (DESIGN §3).
+ * why `_` is reserved in names.
  */
 
 /** Characters a declared name must not contain. */

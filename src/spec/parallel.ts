@@ -1,5 +1,5 @@
 /**
- * `implementation.parallel` (DESIGN §3): the environment, `inputData`, `outputData`, `entry`,
+ * `implementation.parallel` : the environment, `inputData`, `outputData`, `entry`,
  * `args` and `settings`.
  */
 import { readdir, stat } from 'node:fs/promises';

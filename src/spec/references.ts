@@ -1,6 +1,6 @@
 /**
  * Names that `inputData`, `outputData` and `args` placeholders mention must be declared, with the
- * right kind (DESIGN §3): a data port for inputData and {inputPath}, a parameter for {inputValue},
+ * right kind: a data port for inputData and {inputPath}, a parameter for {inputValue},
  * an output for outputData and {outputPath}.
  */
 import type { Diagnostics, YamlPath } from './diagnostics.js';

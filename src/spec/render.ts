@@ -1,5 +1,5 @@
 /**
- * What the entry script receives (DESIGN §3, §5): its argv (rendered `args`, then
+ * What the entry script receives (docs/ARCHITECTURE.md, "Entry script"): its argv (rendered `args`, then
  * `--output <outputData path>`) as an array, never a shell string, and its environment. Plus
  * shell quoting, for showing a command a user can copy (never for running one).
  */
@@ -54,7 +54,7 @@ function renderOne(arg: ArgTemplate, bound: Bound): string | null {
   }
 }
 
-/** The entry's `sys.argv[1:]`: rendered args, then `--output <outputData path>` (DESIGN §5). */
+/** The entry's `sys.argv[1:]`: rendered args, then `--output <outputData path>` (docs/ARCHITECTURE.md, "Entry script"). */
 export function renderEntryArgs(spec: ModuleSpec, bound: Bound): string[] {
   const output = bound.outputs[spec.outputData];
   if (output === undefined) throw new Error(`internal error: outputData \`${spec.outputData}\` is not bound`);
@@ -75,7 +75,7 @@ export function entryCommand(job: ResolvedJob, interpreter: string): string[] {
 export const RESERVED_ENV = ['AZUREML_BI_OUTPUT_PATH', 'MINIBATCH_RUN_ID', 'MINIBATCH_WORKER_ID', 'MINIBATCH_WORKER_SLOT'] as const;
 
 /**
- * The variables the entry gets on top of the inherited environment (DESIGN §5), in display order.
+ * The variables the entry gets on top of the inherited environment (docs/ARCHITECTURE.md, "Entry script"), in display order.
  * `environmentVariables` may set `PYTHONFAULTHANDLER` but not the run's identity.
  */
 export function entryEnvironment(

@@ -1,5 +1,5 @@
 /**
- * Run settings (DESIGN §4): parsing one value (from YAML or from a flag) into the units of
+ * Run settings (docs/ARCHITECTURE.md, "Tries"): parsing one value (from YAML or from a flag) into the units of
  * `RunSettings`, the defaults, and the precedence flag > job file > spec > default.
  *
  * Parsers return a problem phrase instead of throwing, so callers can gather every problem and
@@ -49,8 +49,8 @@ export function parseDuration(raw: unknown): Parsed<number> {
 const UNITS_BYTES: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 /**
- * `10` (files, or bytes of a table), `512KB`, `1MB`, `2GB` (bytes, powers of 1024; DESIGN §4), or
- * `1000rows` (rows of a table).
+ * `10` (files, or bytes of a table), `512KB`, `1MB`, `2GB` (bytes, powers of 1024), or `1000rows`
+ * (rows of a table): docs/TABULAR.md.
  */
 export function parseSize(raw: unknown): Parsed<MiniBatchSize> {
   const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : null;
@@ -201,7 +201,7 @@ export interface SettingsLayer {
   readonly values: Partial<RunSettings>;
 }
 
-/** DESIGN §4's defaults. `initTimeoutMs` is derived from the resolved run timeout (see resolveSettings). */
+/** The settings' defaults (ParallelRunStep's). `initTimeoutMs` is derived from the resolved run timeout (see resolveSettings). */
 export function defaultSettings(): Omit<RunSettings, 'initTimeoutMs'> {
   return {
     miniBatchSize: { unit: 'items', count: 10 },

@@ -97,7 +97,7 @@ export type MiniBatchSize =
   | { readonly unit: 'bytes'; readonly bytes: number }
   | { readonly unit: 'rows'; readonly rows: number };
 
-/** Run settings, resolved (DESIGN §4). Every field is set. */
+/** Run settings, resolved (docs/ARCHITECTURE.md, "Tries"). Every field is set. */
 export interface RunSettings {
   /** Files per mini-batch; for tabular data, rows or bytes. @default 10 files / 1MB tabular */
   readonly miniBatchSize: MiniBatchSize;

@@ -1,5 +1,5 @@
 /**
- * Validating a module spec (DESIGN §3, issue 2): every problem is found in one pass and reported
+ * Validating a module spec: every problem is found in one pass and reported
  * at once, sorted by position; the result is a `ModuleSpec`, parsed once, that nothing downstream
  * needs to check again.
  */

@@ -1,5 +1,5 @@
 /**
- * `minibatch debug` (issue 3): `init()` and one `run()` in a single Python process attached to the
+ * `minibatch debug` : `init()` and one `run()` in a single Python process attached to the
  * terminal, so `breakpoint()` and pdb work; the host prints what `run()` returned and how it would
  * be counted (python/minibatch_host.py, `--debug`).
  */

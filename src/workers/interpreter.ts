@@ -1,5 +1,5 @@
 /**
- * Resolving the Python interpreter (DESIGN §5): the configured command is run once per machine to
+ * Resolving the Python interpreter (docs/ARCHITECTURE.md, "Entry script"): the configured command is run once per machine to
  * learn its own `sys.executable`, which workers are then started with. A pyenv shim is a bash script
  * that costs ~100 ms per start and `realpath` does not see through it; a virtualenv's
  * `bin/python` stays as it is (it is how the venv is activated).
@@ -158,7 +158,7 @@ function checkPythonVersion(executable: string, version: string): string | null 
 }
 
 /**
- * pandas's version as `executable` imports it; tabular data needs it (DESIGN §5), and its absence
+ * pandas's version as `executable` imports it; tabular data needs it (docs/ARCHITECTURE.md, "Entry script"), and its absence
  * is reported before a run starts. Throws `EnvironmentError('INTERPRETER_UNAVAILABLE')`.
  */
 export async function checkPandas(executable: string): Promise<string> {

@@ -1,17 +1,17 @@
 /**
- * The local backend: `processCountPerNode` persistent Python workers on this machine (DESIGN §5–§6,
- * issue 3 "Workers"). Each worker has a slot 0…N−1 that its replacement inherits, one running and
+ * The local backend: `processCountPerNode` persistent Python workers on this machine (docs/ARCHITECTURE.md, "Entry script", "Host channels",
+ * ). Each worker has a slot 0…N−1 that its replacement inherits, one running and
  * prefetched tries; a worker that crashes, times out or fails `init()` is replaced. After
  * 3 × N init failures in a row the pool gives up and says why.
  *
- * The scheduler drives it through `Backend`: `await waitForSlot()`, then `submit(task)` (not awaited
+ * The scheduler drives it through `Executor`: `await waitForSlot()`, then `submit(task)` (not awaited
  * before the next `waitForSlot`), and `stop()` at the end.
  */
 import { mkdir } from 'node:fs/promises';
 
 import { EnvironmentError, RunFailedError } from '../core/errors.js';
 import type { RunPaths } from '../core/run-paths.js';
-import type { Backend, BackendEvent, TryOutcome, TryTask } from '../core/tries.js';
+import type { Executor, WorkerEvent, TryOutcome, TryTask } from '../core/tries.js';
 import { HOST_SCRIPT } from './host-script.js';
 import type { WorkerError } from '../core/tries.js';
 import type { InitRequest } from './protocol.js';
@@ -21,7 +21,7 @@ import type { Backlog } from './try-line.js';
 import { userEnvironment } from './user-env.js';
 import { WorkerLog } from './worker-log.js';
 
-/** Init failures in a row, per worker process, before the pool gives up (issue 3). */
+/** Init failures in a row, per worker process, before the pool gives up. */
 export const INIT_FAILURES_PER_WORKER = 3;
 
 /** How often an idle worker looks again at another's line that was not too long yet (`rebalance`). */
@@ -53,7 +53,7 @@ export interface LocalPoolOptions {
   /** SIGTERM → SIGKILL grace. @default KILL_GRACE_MS (2 s) */
   readonly killGraceMs?: number;
   /** Lifecycle events, for progress and logs. @default none */
-  readonly onEvent?: (event: BackendEvent) => void;
+  readonly onEvent?: (event: WorkerEvent) => void;
   /**
    * Whether an idle worker takes back half of another's waiting line (`rebalance`). Off where the
    * pool is fed a few tries at a time from elsewhere (a Redis worker machine): withdrawn tries would
@@ -103,7 +103,7 @@ export async function createLocalPool(options: LocalPoolOptions): Promise<LocalP
   return new LocalPool(options);
 }
 
-export class LocalPool implements Backend {
+export class LocalPool implements Executor {
   private state: PoolState = 'running';
   private readonly slots: Slot[] = [];
   private readonly queue: Queued[] = [];
@@ -116,7 +116,7 @@ export class LocalPool implements Backend {
   /** A later look while a worker is idle beside a line that is not (yet) too long: its run in progress may be slow. */
   private recheck: NodeJS.Timeout | null = null;
   private readonly baseEnv: NodeJS.ProcessEnv;
-  private readonly onEvent: (event: BackendEvent) => void;
+  private readonly onEvent: (event: WorkerEvent) => void;
 
   /** Starts the workers (each creates its log folders if missing); they become ready in the background. */
   constructor(private readonly options: LocalPoolOptions) {
@@ -129,7 +129,7 @@ export class LocalPool implements Backend {
       PYTHONIOENCODING: 'utf-8:backslashreplace',
       ...userEnvironment(),
       ...userEnv,
-      // The contract's variables win over the user's (DESIGN §5).
+      // The contract's variables win over the user's (docs/ARCHITECTURE.md, "Entry script").
       AZUREML_BI_OUTPUT_PATH: options.init.outputDir,
       MINIBATCH_RUN_ID: options.runId,
       PYTHONFAULTHANDLER: '1',
@@ -264,7 +264,7 @@ export class LocalPool implements Backend {
    * A deep line of tries that are still short is left alone: it ends within about the prefetch
    * target anyway, and its host is usually further along it than its answers, which come in groups,
    * tell. Withdrawing those cost a cancel, an answer and a second send each, and happened dozens of
-   * times a second whenever planning fell behind (bench/, issue 3).
+   * times a second whenever planning fell behind (bench/).
    */
   private rebalance(): void {
     if (this.state !== 'running' || !this.slots.some((slot) => slot.worker.state === 'idle')) return;
@@ -330,7 +330,7 @@ export class LocalPool implements Backend {
     });
   }
 
-  /** Too many init failures in a row: nothing can run here. DESIGN §4: exit 1, with the traceback. */
+  /** Too many init failures in a row: nothing can run here. docs/ARCHITECTURE.md, "Tries": exit 1, with the traceback. */
   private fail(slot: Slot, error: WorkerError): void {
     const n = this.slots.length;
     const since = this.everReady ? 'since a worker was last ready' : 'and no worker ever became ready';

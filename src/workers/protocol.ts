@@ -1,5 +1,5 @@
 /**
- * The parent ↔ worker protocol (DESIGN §6): JSON lines on two extra pipes, fd 3 parent→worker and
+ * The parent ↔ worker protocol (docs/ARCHITECTURE.md, "Host channels"): JSON lines on two extra pipes, fd 3 parent→worker and
  * fd 4 worker→parent, so that whatever user code prints on stdout/stderr goes to its log files
  * unparsed. Messages are a discriminated union on `type`; the first message (`hello`) carries the
  * protocol version. The Python side is `python/_minibatch_host.py`; keep both in step.

@@ -1,6 +1,6 @@
 /**
- * One Python worker process (DESIGN §5–§6): spawn, init, one running try and prefetched ones
- * try, timeouts, crashes, stop. Its lifecycle is one explicit state (STYLE §6):
+ * One Python worker process (docs/ARCHITECTURE.md, "Entry script", "Host channels"): spawn, init, one running try and prefetched ones
+ * try, timeouts, crashes, stop. Its lifecycle is one explicit state:
  *
  *   starting ──ready──► idle ◄──result──► busy
  *      │                 │                 │
@@ -14,7 +14,7 @@ import { closeSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
-import type { BackendEvent, FailureKind, TryOutcome, TryTask } from '../core/tries.js';
+import type { WorkerEvent, FailureKind, TryOutcome, TryTask } from '../core/tries.js';
 import { ForkedProcess, type WorkerProcess } from './fork-server.js';
 import { assertNever, PROTOCOL_VERSION } from './protocol.js';
 import type { WorkerError } from '../core/tries.js';
@@ -29,7 +29,7 @@ import type { WorkerLog } from './worker-log.js';
 export type WorkerState = 'starting' | 'idle' | 'busy' | 'stopping' | 'exited';
 export type StopMode = 'graceful' | 'now';
 
-/** SIGTERM, then SIGKILL after this (DESIGN §6). Python dies on SIGTERM at once, after faulthandler's dump. */
+/** SIGTERM, then SIGKILL after this (docs/ARCHITECTURE.md, "Host channels"). Python dies on SIGTERM at once, after faulthandler's dump. */
 export const KILL_GRACE_MS = 2_000;
 /** How long `shutdown()` may take in a graceful stop before the worker is killed. */
 export const SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -57,7 +57,7 @@ export interface PythonWorkerOptions {
   readonly killGraceMs: number;
   /** The work a line of short runs holds, in ms (try-line.ts). @default PREFETCH_TARGET_MS */
   readonly prefetchTargetMs?: number;
-  readonly onEvent: (event: BackendEvent) => void;
+  readonly onEvent: (event: WorkerEvent) => void;
   /** It can take more tries now (it became ready, or a try finished). */
   readonly onCapacity: () => void;
   /**
@@ -263,7 +263,7 @@ export class PythonWorker {
 
   private spawn(logs: LogFiles): void {
     const { options } = this;
-    // detached: its own process group, so a timeout kills what run() started too (DESIGN §6).
+    // detached: its own process group, so a timeout kills what run() started too (docs/ARCHITECTURE.md, "Host channels").
     const child = spawn(options.python, ['-u', options.hostScript], {
       stdio: ['ignore', logs.stdout, logs.stderr, 'pipe', 'pipe'],
       detached: true,
@@ -430,7 +430,7 @@ export class PythonWorker {
   /**
    * Armed while tries are held. Fires when the try in progress may have timed out, and re-arms for
    * the moment it would: the timeout counts from when the run started (the run-state file), not
-   * from dispatch (DESIGN §6), so a prefetched try waits free. With no run in progress, a run that
+   * from dispatch (docs/ARCHITECTURE.md, "Host channels"), so a prefetched try waits free. With no run in progress, a run that
    * starts later cannot time out within a full timeout from now.
    */
   private armRunTimer(delayMs: number): void {
@@ -523,7 +523,7 @@ export class PythonWorker {
     }, this.options.shutdownTimeoutMs);
   }
 
-  /** The whole group: what user code started dies with it (DESIGN §6). */
+  /** The whole group: what user code started dies with it (docs/ARCHITECTURE.md, "Host channels"). */
   private killGroup(signal: NodeJS.Signals): void {
     if (this.pid <= 0) {
       // Not forked yet: its fork server is what runs (fork-server.ts). Never -0 or -1: those
@@ -556,7 +556,7 @@ export class PythonWorker {
     this.process = null;
     // Closed at the latest now. A worker its fork server forked but was killed before reporting is
     // alive, in a group of its own, with a pid never heard of: the hang-up of its pipes is what
-    // ends it (its watchdog, DESIGN §6), and open pipes would keep this process from exiting.
+    // ends it (its watchdog, docs/ARCHITECTURE.md, "Host channels"), and open pipes would keep this process from exiting.
     this.input?.destroy();
     this.output?.destroy();
     this.output = null;

@@ -1,6 +1,6 @@
 /**
  * A worker's run-state file: which run its host is in, and since when. The host writes it before
- * each `run()` through a shared mapping (`RunState` in python/_minibatch_host.py): 16 bytes, the run's
+ * each `run()` through a shared mapping (`RunStateFile` in python/_minibatch_host/serving.py): 16 bytes, the run's
  * id and its start in ms of the monotonic clock, as two little-endian doubles. The id is negated
  * once that run has ended and the host waits for its next message, its answers sent; 0 before the
  * first run.

@@ -1,6 +1,6 @@
 /**
  * What a dead worker last wrote to its stderr log: the best clue to a crash, and, after a timeout,
- * where `run()` was stuck (the host registers faulthandler on SIGTERM, DESIGN §6).
+ * where `run()` was stuck (the host registers faulthandler on SIGTERM, docs/ARCHITECTURE.md, "Host channels").
  */
 import { open } from 'node:fs/promises';
 import { dirname, sep } from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * The tries one worker holds, in the order its host takes them: the running one, then those
- * waiting prefetched behind it (DESIGN §6). The host answers runs in order, so a result is always
+ * waiting prefetched behind it (docs/ARCHITECTURE.md, "Host channels"). The host answers runs in order, so a result is always
  * about the head; a `cancel`, though, is answered as soon as the host reads it, whatever waits
  * before that try.
  *

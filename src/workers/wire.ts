@@ -1,5 +1,5 @@
 /**
- * Encoding and parsing of the JSON-lines protocol (DESIGN §6). The host is ours, so a malformed
+ * Encoding and parsing of the JSON-lines protocol (docs/ARCHITECTURE.md, "Host channels"). The host is ours, so a malformed
  * line means a broken or foreign host (or user code writing to fd 4): the worker is then treated as
  * crashed, never trusted half-way.
  */

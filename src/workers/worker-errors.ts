@@ -1,5 +1,5 @@
 /**
- * The errors a user reads when a worker process dies or is killed (DESIGN §4, STYLE §3–§4): what
+ * The errors a user reads when a worker process dies or is killed (docs/ARCHITECTURE.md, "Tries", –§4): what
  * happened, to which mini-batch, with which exit code or signal, and the clue from its stderr.
  */
 import type { TryTask } from '../core/tries.js';

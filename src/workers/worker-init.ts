@@ -1,6 +1,6 @@
 /**
  * What a worker needs to know of a job, derived once from the resolved job: the fields of the
- * `init` message (DESIGN §5, §6).
+ * `init` message (docs/ARCHITECTURE.md, "Entry script", "Host channels").
  */
 import { dirname } from 'node:path';
 import type { RunPaths } from '../core/run-paths.js';

@@ -1,5 +1,5 @@
 /**
- * A worker slot's lifecycle log, `logs/sys/workers/<worker>.txt` (DESIGN §7): start with pid, ready,
+ * A worker slot's lifecycle log, `logs/sys/workers/<worker>.txt` (docs/ARCHITECTURE.md, "Run directory"): start with pid, ready,
  * init failures with their tracebacks, timeouts and kills, exits with code or signal, replacements.
  * Every process a slot has had appends here, so one file tells the slot's whole story.
  */

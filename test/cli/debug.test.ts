@@ -1,4 +1,4 @@
-/** `minibatch debug`: init() and one run() in the foreground, then how it would count (issue 3). */
+/** `minibatch debug`: init() and one run() in the foreground, then how it would count. */
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { makeModule, names } from '../helpers/module.js';

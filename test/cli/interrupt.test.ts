@@ -1,7 +1,7 @@
 /**
  * Ctrl-C as a terminal sends it: SIGINT to the whole process group. Once: running mini-batches
  * finish, nothing new starts, exit 130. Twice: the workers are killed now. Either way no try is
- * charged for what was stopped, and the ledger stays consistent (issue 3).
+ * charged for what was stopped, and the ledger stays consistent.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * No orphaned Python processes, ever (issue 3): when the orchestrator is killed with SIGKILL, the
+ * No orphaned Python processes, ever: when the orchestrator is killed with SIGKILL, the
  * processes that run() started go too, not only the worker hosts.
  */
 import { spawn } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * What a user watches while a run goes (issue 3, "The command line"): a progress bar on a
+ * What a user watches while a run goes: a progress bar on a
  * terminal, progress lines elsewhere, and `logs/job_progress_overview.txt` either way.
  */
 import { spawn } from 'node:child_process';

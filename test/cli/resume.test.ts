@@ -1,5 +1,5 @@
 /**
- * `minibatch resume` (issue 4) as a user meets it: a finished run changes nothing, flags that would
+ * `minibatch resume` as a user meets it: a finished run changes nothing, flags that would
  * change the run are refused, a threshold stop resumes only once raised, changed and new inputs are
  * counted and run, overrides land in run.json.
  */

@@ -1,5 +1,5 @@
 /**
- * `minibatch retry-failed` (issue 4): only what failed, returned short or was not run runs again,
+ * `minibatch retry-failed` : only what failed, returned short or was not run runs again,
  * with fresh tries; the new rows replace the old, in mini-batch order; the outcome is judged again.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

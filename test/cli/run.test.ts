@@ -1,6 +1,6 @@
 /**
  * `minibatch run` end to end, as a user runs it: the built CLI, real Python workers, a real
- * ledger; assertions on exit codes, output files, job results and logs (issue 3).
+ * ledger; assertions on exit codes, output files, job results and logs.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';

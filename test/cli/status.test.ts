@@ -1,5 +1,5 @@
 /**
- * `minibatch status` and `minibatch runs` (issue 4): a run seen from outside, read-only, while it is
+ * `minibatch status` and `minibatch runs` : a run seen from outside, read-only, while it is
  * live (and a second driver refused, naming the process), after it was killed, and once done; the
  * most common errors with counts and where to read them.
  */

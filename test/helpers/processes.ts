@@ -1,6 +1,6 @@
 /**
  * Whether a process is still there, for tests that check nothing is left behind (no orphaned
- * Python processes, ever: issue 3, DESIGN §6).
+ * Python processes, ever: , docs/ARCHITECTURE.md, "Host channels").
  */
 import { existsSync, readFileSync } from 'node:fs';
 

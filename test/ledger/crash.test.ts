@@ -1,5 +1,5 @@
 /**
- * What survives `kill -9` (DESIGN §7): a child process plans and commits through the real Ledger;
+ * What survives `kill -9` (docs/ARCHITECTURE.md, "Run directory"): a child process plans and commits through the real Ledger;
  * the test kills it mid-way and reopens the file. Only whole transactions may be there: every
  * committed mini-batch has its try and its rows, nothing else has either, and commits land in whole
  * flushes.

@@ -36,7 +36,7 @@ afterEach(() => {
 const reconcile = (root = data): Promise<ReconcileCounts> => ledger.reconcile(planFiles([{ name: 'data', path: root }], SIZE, null), SIZE);
 const itemsOf = (index: number): string[] | undefined => ledger.record(index)?.items.map((i) => i.rel);
 
-describe('reconcile (resume, DESIGN §7)', () => {
+describe('reconcile (resume)', () => {
   it('changes nothing when nothing changed', async () => {
     const keys = [0, 1, 2, 3].map((i) => ledger.record(i)?.key);
     expect(await reconcile()).toEqual({ ...NOTHING, unchanged: 4 });

@@ -1,5 +1,5 @@
 /**
- * Many machines through Redis, end to end (issue 5): an orchestrator that runs no Python itself
+ * Many machines through Redis, end to end: an orchestrator that runs no Python itself
  * (`--processes 0`) and `minibatch worker` processes started from other folders, as on other
  * machines. What a user sees: rows exactly once and in order, exit codes, which worker ran what, and
  * that a dead machine or a killed orchestrator loses nothing.
@@ -155,7 +155,7 @@ describeWithRedis('many machines through Redis', () => {
     // Started with Python of its own, killed after its 3rd commit.
     const first = await runCli(redisRunArgs(m, server, ['--processes', '1']), { env: { ...env, MINIBATCH_TEST_KILL_AT: 'committed:3' } });
     expect(first.signal).toBe('SIGKILL');
-    // Its own worker may still run what it had prefetched; it exits within seconds (DESIGN §6).
+    // Its own worker may still run what it had prefetched; it exits within seconds (docs/ARCHITECTURE.md, "Host channels").
     const own = new Set(readCalls(m.calls).map((c) => c.pid));
     await until(() => [...own].every((pid) => !isAlive(pid)), 'the killed orchestrator’s worker to exit', 10_000);
     // It joins the run at once: the run is still registered, waiting for its orchestrator.

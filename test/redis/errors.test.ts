@@ -1,5 +1,5 @@
 /**
- * Clear errors for what a user gets wrong with Redis (issue 5): a wrong or missing password, a
+ * Clear errors for what a user gets wrong with Redis: a wrong or missing password, a
  * wrong URL, a run published by another minibatch version, inputs a worker machine cannot read.
  * Exit codes: 3 when Redis cannot be used, 2 for a malformed flag. A password never shows.
  */
@@ -7,8 +7,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { redisKeys } from '../../src/redis/keys.js';
-import { RunRegistry } from '../../src/redis/registry.js';
+import { redisKeys } from '../../src/redis/store/keys.js';
+import { RunRegistry } from '../../src/redis/store/registry.js';
 import type { ResolvedJob } from '../../src/spec/types.js';
 import { runCli } from '../helpers/cli.js';
 import { makeModule, moduleArgs, names } from '../helpers/module.js';

@@ -1,5 +1,5 @@
 /**
- * Faults a run on Redis survives, and settings that mean what they mean locally (issue 5): a Redis
+ * Faults a run on Redis survives, and settings that mean what they mean locally: a Redis
  * restart loses nothing, an evicting Redis and missing machines are warnings, a threshold empties
  * the queue, and timeouts and retries count the same tries as the local backend.
  */

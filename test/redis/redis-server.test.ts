@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { createRedis } from '../../src/redis/connection.js';
-import { resolveRedisTarget } from '../../src/redis/url.js';
+import { createRedis } from '../../src/redis/connection/connection.js';
+import { resolveRedisTarget } from '../../src/redis/connection/url.js';
 import { describeWithRedis, startRedisServer, uniquePrefix } from '../helpers/redis-server.js';
 
 describeWithRedis('the test redis-server', () => {

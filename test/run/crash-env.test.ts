@@ -1,5 +1,5 @@
 /**
- * Crashes beyond the orchestrator alone (issue 4): a worker killed mid-batch together with the
+ * Crashes beyond the orchestrator alone: a worker killed mid-batch together with the
  * orchestrator (SIGKILL to the whole process group), and a killed run directory copied elsewhere and
  * resumed there. Each loses nothing: the rows are all there, once, in order, and no committed
  * mini-batch runs again.
@@ -34,7 +34,7 @@ describe.concurrent('crashes around the orchestrator', () => {
     while (committedIn(runDir).size < 2 || callsOf(job).length < 4) await sleep(20);
     const calls = readFileSync(job.calls, 'utf8').trim().split('\n');
     const busyWorker = Number(calls.at(-1)?.split(' ')[1]);
-    // The orchestrator's group, and the busy worker's (workers lead their own groups, DESIGN §6).
+    // The orchestrator's group, and the busy worker's (workers lead their own groups, docs/ARCHITECTURE.md, "Host channels").
     process.kill(-busyWorker, 'SIGKILL');
     process.kill(-pid, 'SIGKILL');
     expect(await exited).toBe('SIGKILL');

@@ -1,5 +1,5 @@
 /**
- * Crash safety (issue 4; DESIGN §7): the orchestrator is killed with SIGKILL at named points of
+ * Crash safety (docs/ARCHITECTURE.md, "Run directory"): the orchestrator is killed with SIGKILL at named points of
  * planning, dispatch and finalize (`MINIBATCH_TEST_KILL_AT`), and at random moments; each time it is
  * resumed until done. Whatever the moment, the rows are an uninterrupted run's (same rows, same
  * order, none twice), no committed mini-batch's `run()` is called again, and every point was reached.

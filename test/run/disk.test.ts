@@ -1,5 +1,5 @@
 /**
- * A full disk and a read-only output folder (issue 4): the run fails with a message that says what
+ * A full disk and a read-only output folder: the run fails with a message that says what
  * and what to do, and `resume` once it is fixed completes, losing nothing and running no committed
  * mini-batch again. CI runs as root, which `chmod` does not stop, so the tests mount small or
  * read-only tmpfs file systems. On a machine where `mount` is not permitted they are skipped with the

@@ -26,7 +26,7 @@ describe('Scheduler', () => {
       const tries: number[] = [];
       const scheduler = new Scheduler({
         ledger,
-        backend: p.pool,
+        executor: p.pool,
         settings: { runMaxTry: 1, errorThreshold: -1, allowedFailedCount: null, allowedFailedPercent: null },
         plan: planBatches([{ name: 'data', path: box.data }], 2, null),
         onTry: (t) => tries.push(t.miniBatch),

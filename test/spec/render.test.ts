@@ -43,7 +43,7 @@ describe('rendering args', () => {
     ]);
   });
 
-  it('ends the entry args with --output <outputData path> (DESIGN §5)', () => {
+  it('ends the entry args with --output <outputData path> ', () => {
     const spec = { args: [{ kind: 'literal', value: '-v' }], outputData: 'Scores' } as unknown as ModuleSpec;
     expect(renderEntryArgs(spec, bound)).toEqual(['-v', '--output', '/out/scores']);
   });
@@ -61,7 +61,7 @@ describe('shell quoting for display', () => {
 });
 
 describe('the entry environment', () => {
-  it('is DESIGN §5’s variables, then environmentVariables, which cannot replace the run’s identity', () => {
+  it('is the entry script’s variables, then environmentVariables, which cannot replace the run’s identity', () => {
     const job = {
       module: { outputData: 'Scores' },
       outputs: { Scores: '/out/scores' },

@@ -95,7 +95,7 @@ describe('other settings', () => {
 });
 
 describe('precedence: flag > job file > spec > default', () => {
-  it('defaults are DESIGN §4', () => {
+  it('defaults are ParallelRunStep’s', () => {
     const { settings, sources } = resolveSettings([]);
     expect(settings).toEqual({
       miniBatchSize: { unit: 'items', count: 10 },

@@ -1,5 +1,5 @@
 /**
- * `minibatch debug` (issue 3): init() and one run() in the foreground, then what run() returned and
+ * `minibatch debug` : init() and one run() in the foreground, then what run() returned and
  * how it would be counted.
  */
 import { execFile } from 'node:child_process';

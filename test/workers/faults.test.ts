@@ -1,5 +1,5 @@
 /**
- * Faults (issue 3, "Faults"): timeouts counted from a run's start, crashes, replacement in the same
+ * Faults: timeouts counted from a run's start, crashes, replacement in the same
  * slot, init failures and the pool's 3 × N rule. Each is an outcome or an error a user can act on.
  */
 import { describe, expect, it } from 'vitest';

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach } from 'vitest';
 
 import { runPaths, type RunPaths } from '../../src/core/run-paths.js';
-import type { BackendEvent, TryOutcome, TryTask } from '../../src/core/tries.js';
+import type { WorkerEvent, TryOutcome, TryTask } from '../../src/core/tries.js';
 import { resolveInterpreter } from '../../src/workers/interpreter.js';
 import { createLocalPool, type LocalPool, type LocalPoolOptions } from '../../src/workers/pool.js';
 
@@ -55,13 +55,13 @@ export async function sandbox(): Promise<Sandbox> {
 
 export interface TestPool {
   readonly pool: LocalPool;
-  readonly events: BackendEvent[];
+  readonly events: WorkerEvent[];
   /** Resolves with the first event matching `predicate` (already seen or still to come). */
-  readonly event: <T extends BackendEvent['type']>(
+  readonly event: <T extends WorkerEvent['type']>(
     type: T,
-    predicate?: (e: Extract<BackendEvent, { type: T }>) => boolean,
+    predicate?: (e: Extract<WorkerEvent, { type: T }>) => boolean,
     timeoutMs?: number,
-  ) => Promise<Extract<BackendEvent, { type: T }>>;
+  ) => Promise<Extract<WorkerEvent, { type: T }>>;
   /** `waitForSlot()` then `submit()`, as the scheduler does. */
   readonly run: (items: readonly string[], miniBatch?: number, attempt?: number) => Promise<TryOutcome>;
   /** PIDs of every worker process started so far. */
@@ -73,7 +73,7 @@ export async function startPool(
   entry: string,
   overrides: Partial<Omit<LocalPoolOptions, 'init'>> & { init?: Partial<LocalPoolOptions['init']> } = {},
 ): Promise<TestPool> {
-  const events: BackendEvent[] = [];
+  const events: WorkerEvent[] = [];
   const listeners = new Set<() => void>();
   const { init, ...rest } = overrides;
   const pool = await createLocalPool({
@@ -106,11 +106,11 @@ export async function startPool(
   const event: TestPool['event'] = (type, predicate = () => true, timeoutMs = 20_000) =>
     new Promise((resolve, reject) => {
       const check = (): boolean => {
-        const found = events.find((e) => e.type === type && predicate(e as Extract<BackendEvent, { type: typeof type }>));
+        const found = events.find((e) => e.type === type && predicate(e as Extract<WorkerEvent, { type: typeof type }>));
         if (found === undefined) return false;
         listeners.delete(check);
         clearTimeout(timer);
-        resolve(found as Extract<BackendEvent, { type: typeof type }>);
+        resolve(found as Extract<WorkerEvent, { type: typeof type }>);
         return true;
       };
       const timer = setTimeout(() => {

@@ -1,4 +1,4 @@
-/** Resolving the interpreter once to its own sys.executable (DESIGN §5), and the pandas check. */
+/** Resolving the interpreter once to its own sys.executable (docs/ARCHITECTURE.md, "Entry script"), and the pandas check. */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';

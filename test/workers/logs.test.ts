@@ -1,4 +1,4 @@
-/** What the run directory's logs hold for workers (DESIGN §7). */
+/** What the run directory's logs hold for workers (docs/ARCHITECTURE.md, "Run directory"). */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 

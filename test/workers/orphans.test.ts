@@ -1,5 +1,5 @@
 /**
- * No orphaned Python processes, ever (issue 3, DESIGN §6): a worker whose orchestrator died exits by
+ * No orphaned Python processes, ever (docs/ARCHITECTURE.md, "Host channels"): a worker whose orchestrator died exits by
  * itself within seconds, even while run() is busy.
  */
 import { spawn } from 'node:child_process';

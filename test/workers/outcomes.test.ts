@@ -1,6 +1,6 @@
 /**
  * What each kind of entry script's run() becomes: a TryOutcome with counts, rows and errors as a
- * user reads them (DESIGN §4–§5).
+ * user reads them (docs/ARCHITECTURE.md, "Tries", "Entry script").
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -143,7 +143,7 @@ describe('run() outcomes', () => {
     expect(outcome.rows).toEqual({ kind: 'table', columns: ['result'], values: [['ok a 1']] });
   });
 
-  it('gives the worker the environment, argv and working directory of DESIGN §5 (env.py)', async () => {
+  it('gives the worker the environment, argv and working directory an entry script expects (env.py)', async () => {
     const { run } = await poolFor('env.py', {
       init: { rowFormat: 'table', args: ['--scale', '2', '--output', '/out'] },
       env: { MY_SETTING: 'on', MINIBATCH_RUN_ID: 'user cannot override this' },

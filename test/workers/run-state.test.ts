@@ -1,5 +1,5 @@
 /**
- * The run-state file (run-state.ts, `RunState` in the host): which run a worker's host is in and since
+ * The run-state file (run-state.ts, `RunStateFile` in the host): which run a worker's host is in and since
  * when, written through a shared mapping; its id negated once the run has ended and the host waits
  * for its pipe. The pool charges deaths and timeouts by it, and judges what a worker has left to run.
  */

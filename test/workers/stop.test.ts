@@ -1,5 +1,5 @@
 /**
- * Stopping (Backend.stop, issue 3 "Ctrl-C"): graceful lets running tries finish and withdraws
+ * Stopping (Executor.stop): graceful lets running tries finish and withdraws
  * prefetched ones; immediate kills now. Either way no try is charged for what was stopped.
  */
 import { describe, expect, it } from 'vitest';

@@ -3,8 +3,8 @@ import { rootCertificates } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { serverOptions } from '../../src/redis/connection.js';
-import { resolveRedisTarget } from '../../src/redis/url.js';
+import { serverOptions } from '../../src/redis/connection/connection.js';
+import { resolveRedisTarget } from '../../src/redis/connection/url.js';
 import { extraCaCertificates, userEnvironment } from '../../src/workers/user-env.js';
 
 describe('userEnvironment: what an entry script sees', () => {

@@ -1,4 +1,4 @@
-/** The protocol's framing and validation (DESIGN §6). */
+/** The protocol's framing and validation (docs/ARCHITECTURE.md, "Host channels"). */
 import { describe, expect, it } from 'vitest';
 
 import type { RunRequest } from '../../src/workers/protocol.js';

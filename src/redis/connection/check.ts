@@ -1,0 +1,117 @@
+/**
+ * The start-up check of a Redis: every way of failing becomes an `EnvironmentError` that says what
+ * is wrong and how to fix it, and what works but is unsafe (an evicting `maxmemory-policy`, DESIGN
+ * §8) becomes a warning.
+ */
+import { Redis } from 'ioredis';
+import { EnvironmentError } from '../../core/errors.js';
+import { serverOptions } from './connection.js';
+import { compareVersions, explainRedisError } from './explain.js';
+import type { RedisTarget } from './url.js';
+
+/** What `checkRedis` found on a server that works. */
+export interface RedisCheck {
+  /** `redis_version` from INFO, or null when INFO is not allowed. */
+  readonly serverVersion: string | null;
+  /** `maxmemory-policy`, or null when it could not be read. */
+  readonly maxmemoryPolicy: string | null;
+  /** Things that work but should be fixed, each a sentence to print as a warning. */
+  readonly warnings: readonly string[];
+}
+
+/** BullMQ's floor (RedisConnection.minimumVersion) and its recommendation. */
+const MINIMUM_VERSION = '5.0.0';
+const RECOMMENDED_VERSION = '6.2.0';
+
+/**
+ * Connects once (no retries), authenticates, selects the database and PINGs, then reads the
+ * server's version and `maxmemory-policy`. Throws `EnvironmentError('REDIS_UNAVAILABLE')` whose
+ * message says what failed (refused, unknown host, timeout, password required, wrong password,
+ * no such database, not Redis, TLS) and how to fix it. Returns warnings for a policy other than
+ * `noeviction` (docs/ARCHITECTURE.md, "Many machines": an evicting Redis may drop queued mini-batches and results).
+ */
+export async function checkRedis(
+  target: RedisTarget,
+  options: { readonly connectTimeoutMs?: number } = {},
+): Promise<RedisCheck> {
+  const errors: Error[] = [];
+  const client = new Redis({
+    ...serverOptions(target),
+    // Selected below, so that a missing database is an error rather than ioredis' silent db 0.
+    db: 0,
+    connectTimeout: options.connectTimeoutMs ?? 5_000,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    // A refused socket never emits 'close' after end(): ioredis' 2 s wait would delay the exit.
+    disconnectTimeout: 100,
+  });
+  client.on('error', (error: Error) => errors.push(error));
+  try {
+    try {
+      await client.connect();
+      await client.ping();
+      if (target.db !== 0) await client.select(target.db);
+    } catch (error) {
+      // ioredis rejects with "Connection is closed"; the reason came as an 'error' event.
+      const cause = errors.find(isReplyError) ?? errors.at(-1) ?? asError(error);
+      throw new EnvironmentError('REDIS_UNAVAILABLE', explainRedisError(cause, target), { cause });
+    }
+    const info = await readInfo(client);
+    const warnings: string[] = [];
+    if (info.version !== null && compareVersions(info.version, MINIMUM_VERSION) < 0) {
+      throw new EnvironmentError(
+        'REDIS_UNAVAILABLE',
+        `Redis at ${target.display} is version ${info.version}; minibatch (through BullMQ) needs ` +
+          `${MINIMUM_VERSION} or newer. Upgrade the server.`,
+      );
+    }
+    if (info.version !== null && compareVersions(info.version, RECOMMENDED_VERSION) < 0) {
+      warnings.push(`Redis at ${target.display} is version ${info.version}; BullMQ recommends ${RECOMMENDED_VERSION} or newer.`);
+    }
+    if (info.policy === null) {
+      warnings.push(
+        `could not read maxmemory-policy of Redis at ${target.display} (INFO and CONFIG GET are refused); ` +
+          `make sure it is noeviction, or Redis may evict queued mini-batches and results when memory runs short.`,
+      );
+    } else if (info.policy !== 'noeviction') {
+      warnings.push(
+        `Redis at ${target.display} has maxmemory-policy ${info.policy}; minibatch needs noeviction, or Redis ` +
+          `may evict queued mini-batches and results when memory runs short. Fix: redis-cli -h ${target.host} ` +
+          `-p ${target.port} CONFIG SET maxmemory-policy noeviction (and set it in redis.conf to keep it).`,
+      );
+    }
+    return { serverVersion: info.version, maxmemoryPolicy: info.policy, warnings };
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function readInfo(client: Redis): Promise<{ version: string | null; policy: string | null }> {
+  let version: string | null = null;
+  let policy: string | null = null;
+  try {
+    const text = (await client.info('server')) + (await client.info('memory'));
+    version = /^redis_version:(.+)$/m.exec(text)?.[1]?.trim() ?? null;
+    policy = /^maxmemory_policy:(.+)$/m.exec(text)?.[1]?.trim() ?? null;
+  } catch {
+    // INFO may be renamed or refused by an ACL on managed Redis; CONFIG GET is the other way in.
+  }
+  if (policy === null) {
+    try {
+      const reply: unknown = await client.config('GET', 'maxmemory-policy');
+      if (Array.isArray(reply) && typeof reply[1] === 'string') policy = reply[1];
+    } catch {
+      // Both refused: checkRedis says it could not tell.
+    }
+  }
+  return { version, policy };
+}
+
+function isReplyError(error: Error): boolean {
+  return error.name === 'ReplyError';
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
