@@ -100,7 +100,7 @@ const EDGE_CASES: Record<string, string | Buffer> = {
   'e.csv': `id,name,score\n${Array.from({ length: 20 }, (_, i) => `${i + 7},n${i},${i / 4}`).join('\n')}\n`,
 };
 
-describe.concurrent.skipIf(!pandas)('tables (real pandas)', () => {
+describe.skipIf(!pandas)('tables (real pandas)', { concurrent: true }, () => {
   it('a CSV folder with every awkward case reads as pandas reads each whole file, cut into 40-byte mini-batches', async () => {
     const job = tableJob('edge', 'table_echo', EDGE_CASES);
     const r = await cli(job.args(['--input-format', 'Data=csv', '--mini-batch-size', '40', '--output-action', 'append_row', '--append-row-format', 'jsonl']));
