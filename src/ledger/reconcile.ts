@@ -62,8 +62,8 @@ export async function reconcilePlan(
         CREATE INDEX temp.stored_files_by_rel ON stored_files (input, rel);
         CREATE INDEX temp.stored_files_by_idx ON stored_files (idx, pos);`);
       judgeStored(db, inputs, tally);
-      dropStaleSlices(db, tally);
-      appendNew(db, inputs, miniBatchSize, appendSlices(db, inputs, nextIndex, tally), tally);
+      const stale = dropStaleSlices(db);
+      appendNew(db, inputs, miniBatchSize, appendSlices(db, inputs, nextIndex, stale, tally), tally);
     }).immediate();
     return tally;
   } finally {
@@ -197,26 +197,50 @@ function judgeStored(db: Database.Database, inputs: InputTable, tally: Tally): v
 /** A stored mini-batch that is not a table's slice (whose one item holds an object after its mtime). */
 const NOT_TABLE = "json_type(items, '$[0][3]') IS NOT 'object'";
 
-/** A table's stored slices the fresh plan lacks (their file changed or vanished) leave the plan, with their rows. */
-function dropStaleSlices(db: Database.Database, tally: Tally): void {
+/**
+ * A table's stored slices the fresh plan lacks (their file changed or vanished) leave the plan, with
+ * their rows. Returns their files (`input NUL rel`): fresh slices of those files run again.
+ */
+function dropStaleSlices(db: Database.Database): Set<string> {
   const stale = `SELECT idx FROM mini_batches WHERE json_type(items, '$[0][3]') = 'object' AND idx NOT IN (SELECT idx FROM temp.seen)`;
+  const files = db
+    .prepare<[], string>(`SELECT DISTINCT i.name || char(0) || (m.items ->> '$[0][0]') FROM mini_batches m JOIN inputs i ON i.id = m.input_id WHERE m.idx IN (${stale})`)
+    .pluck()
+    .all();
   db.prepare(`DELETE FROM rows WHERE idx IN (${stale})`).run();
-  tally.removed += db.prepare(`DELETE FROM mini_batches WHERE idx IN (${stale})`).run().changes;
+  db.prepare(`DELETE FROM mini_batches WHERE idx IN (${stale})`).run();
+  return new Set(files);
 }
 
-/** Fresh table slices not stored become mini-batches from `nextIndex`, in plan order; returns the next index. */
-function appendSlices(db: Database.Database, inputs: InputTable, nextIndex: number, tally: Tally): number {
+/**
+ * Fresh table slices not stored become mini-batches from `nextIndex`, in plan order; returns the
+ * next index. A file with stale slices counts as changed, one without as new, and a stale file
+ * without fresh slices as vanished.
+ */
+function appendSlices(db: Database.Database, inputs: InputTable, nextIndex: number, stale: ReadonlySet<string>, tally: Tally): number {
   const insert = db.prepare('INSERT INTO mini_batches (idx, key, input_id, items, item_count) VALUES (?, ?, ?, ?, ?)');
   let index = nextIndex;
   const rows = db.prepare<[], { input: string; key: string; items: string; item_count: number }>(
     'SELECT input, key, items, item_count FROM temp.fresh_slices ORDER BY ord',
   );
+  const seen = new Set<string>();
   for (const s of rows.all()) {
     const known = inputs.byName(s.input);
     if (known === undefined) throw new Error(`ledger: new slices of input ${s.input}, which has no root`);
     insert.run(index++, s.key, known.id, s.items, s.item_count);
-    tally.added++;
+    const [[rel = '']] = JSON.parse(s.items) as [[string]];
+    const file = `${s.input}\0${rel}`;
+    const first = !seen.has(file);
+    seen.add(file);
+    if (stale.has(file)) {
+      tally.changed++;
+      if (first) tally.changedFiles++;
+    } else {
+      tally.added++;
+      if (first) tally.newFiles++;
+    }
   }
+  for (const file of stale) if (!seen.has(file)) tally.vanishedFiles++;
   return index;
 }
 

@@ -178,6 +178,18 @@ describe.skipIf(!pandas)('tables (real pandas)', { concurrent: true }, () => {
     expect(readFileSync(join(job.out, 'parallel_run_step.txt'), 'utf8')).toBe(`id,name,double\n${rows.join('\n')}\n`);
   });
 
+  it('resume after a table file changed: its old mini-batches and rows go, its rows now run again at the end', async () => {
+    const rows = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => `${from + i},r${from + i}`);
+    const job = tableJob('changed', 'table_echo', { 'a.csv': `id,name\n${rows(0, 50).join('\n')}\n`, 'b.csv': `id,name\n${rows(50, 60).join('\n')}\n` });
+    const args = job.args(['--input-format', 'Data=csv', '--mini-batch-size', '20rows', '--output-action', 'append_row', '--append-row-format', 'csv']);
+    expectExit(await cli(args, { MINIBATCH_TEST_KILL_AT: 'scheduled' }), 'SIGKILL');
+    writeFileSync(join(job.data, 'a.csv'), `id,name\n${rows(0, 51).join('\n')}\n`);
+    const resumed = await cli(['resume', job.runDir, '--no-progress']);
+    expectExit(resumed, 0);
+    expect(resumed.stdout).toContain('inputs changed since the run was planned: 1 file changed (3 mini-batches will run again)');
+    expect(readFileSync(join(job.out, 'parallel_run_step.txt'), 'utf8')).toBe(`id,name\n${[...rows(50, 60), ...rows(0, 51)].join('\n')}\n`);
+  });
+
   it('explain shows how each input is read and its first mini-batches as byte ranges', async () => {
     const job = tableJob('explain', 'table_echo', { 'e.csv': EDGE_CASES['e.csv'] ?? '' });
     const spec = join(job.root, 'module', 'module.yaml');
