@@ -52,9 +52,26 @@ export function tableBatchSize(job: ResolvedJob): TableBatchSize {
   return { unit: 'bytes', bytes: size.unit === 'bytes' ? size.bytes : size.count };
 }
 
-/** Refuses, before anything runs, what planning would refuse half-way: a size on files. Throws `UsageError` (exit 2). */
+/**
+ * Refuses, before anything runs, what planning would refuse half-way (a size on files), and table
+ * reads this build does not honour yet (`skip`, `take`, a partition format on a table) rather than
+ * ignore them. Throws `UsageError` (exit 2).
+ */
 export function checkDataset(job: ResolvedJob): void {
-  for (const input of datasetInputs(job)) if (input.table === null) filesPerMiniBatch(job, input.name);
+  for (const input of datasetInputs(job)) {
+    if (input.table === null) {
+      filesPerMiniBatch(job, input.name);
+      continue;
+    }
+    const unsupported = [
+      input.table.skipRows !== 0 ? 'skip' : null,
+      input.table.takeRows !== null ? 'take' : null,
+      input.table.partitionFormat !== null ? 'extract_columns_from_partition_format' : null,
+    ].filter((x): x is string => x !== null);
+    if (unsupported.length > 0) {
+      throw new UsageError(`input \`${input.name}\` asks for ${unsupported.join(', ')} on a table, which this build does not support yet: remove it`);
+    }
+  }
 }
 
 export async function* planJob(job: ResolvedJob): AsyncGenerator<PlannedMiniBatch> {
