@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../core/errors.js';
-import { planDatasetBatches, resolveDataset } from '../data/dataset.js';
+import { planDatasetBatches, resolveDataset, tableReads } from '../data/dataset.js';
 import { Ledger } from '../ledger/sqlite.js';
 import { writeLogsReadme } from '../report/readme.js';
 import { formatSummary } from '../report/summary.js';
@@ -20,6 +20,7 @@ import { newRunId } from '../run/runId.js';
 import { killPoint } from '../core/kill-points.js';
 import { MINIBATCH_VERSION } from '../core/version.js';
 import { binaryInterpreter, resolveInterpreter } from '../workers/interpreter.js';
+import { pandasFor } from '../run/pandas-check.js';
 import { addJobOptions, resolveJobFromCli, type JobOptions } from './options.js';
 import { rememberRun } from '../core/known-runs.js';
 import { colorsFor } from '../report/colors.js';
@@ -73,7 +74,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
   // The probe (a Python start-up) runs while the run directory and its ledger are made, and an
   // interpreter that is a binary starts the workers meanwhile. A run whose interpreter cannot start
   // leaves no run directory behind.
-  const interpreter = ownProcesses === 0 ? Promise.resolve(null) : resolveInterpreter(job.settings.python);
+  const interpreter = ownProcesses === 0 ? Promise.resolve(null) : resolveInterpreter(job.settings.python).then(pandasFor(dataset));
   interpreter.catch(() => undefined); // awaited below, or moot when an earlier step throws
   const early = ownProcesses === 0 ? null : binaryInterpreter(job.settings.python);
 
@@ -141,6 +142,7 @@ export async function runCommand(target: string, opts: RunOptions): Promise<numb
         executor: run.executor,
         plan,
         context: dataset.context,
+        tables: tableReads(dataset),
         progressStream: process.stderr,
         plainProgress: !opts.progress,
         handleSignals: true,
