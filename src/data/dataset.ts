@@ -2,11 +2,12 @@
  * A job's dataset: the bound `inputData` ports, resolved (an MLTable read and its files listed) and
  * then planned into mini-batches. Shared by `explain`, `run`, `resume` and `debug`, so that all of
  * them plan exactly the same way. Resolving comes first and on its own, so that a bad MLTable or a
- * bad partition key stops a run before it has a run directory or a worker. An input with a declared
- * format (`inputFormat`) is a table (table-plan.ts, parquet-plan.ts); any other is a file dataset (plan.ts).
+ * bad partition key stops a run before it has a run directory or a worker. An input is a table
+ * (table-plan.ts, parquet-plan.ts) when its MLTable has a read transformation or it has a declared
+ * format (`inputFormat`); any other is a file dataset (plan.ts).
  */
 import { SpecError, UsageError } from '../core/errors.js';
-import { Diagnostics } from '../spec/diagnostics.js';
+import { Diagnostics, type YamlPath } from '../spec/diagnostics.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { partitionPlan, type MakeContext } from './partition.js';
 import { planBatches, type Cutting, type PlanInput } from './plan.js';
@@ -85,9 +86,7 @@ export async function resolveDataset(job: ResolvedJob): Promise<Dataset> {
   const inputs: DatasetInput[] = [];
   for (const { name, path } of datasetInputs(job)) {
     const mltable = await readMLTable(path);
-    if (mltable?.source.kind === 'table') refuseTable(name, mltable);
-    const table = job.settings.inputFormat[name] ?? null;
-    if (table !== null) checkTable(name, table);
+    const table = tableOf(name, mltable, job.settings.inputFormat[name] ?? null);
     inputs.push({ name, path, mltable, files: mltable?.source.files ?? null, table });
   }
   const files = inputs.filter((input) => input.table === null);
@@ -147,6 +146,40 @@ export async function* planDatasetBatches(dataset: Dataset): AsyncGenerator<Plan
 const plainContext: MakeContext = (index) => ({ minibatch_index: index, partition_key_value: null, dataset_root: null });
 
 /**
+ * How input `name` is read as a table, if it is one: by its MLTable's read transformation, or by
+ * `inputFormat` (over every file under its path, or the files its MLTable lists). What this build
+ * does not honour on a table is refused rather than ignored: at its MLTable line when it comes from
+ * one. Throws `SpecError` (MLTABLE_INVALID) or `UsageError`, both exit 2.
+ */
+function tableOf(name: string, mltable: LoadedMLTable | null, format: TableRead | null): TableRead | null {
+  if (mltable === null) {
+    if (format !== null) checkTable(name, format);
+    return format;
+  }
+  const { definition, source } = mltable;
+  if (source.kind === 'files') {
+    if (format === null) return null;
+    // The MLTable's partition format would make columns of a table: not honoured, so refused.
+    if (source.partitionFormat !== null) {
+      refuseInMLTable(mltable, definition.partitionFormatAt ?? [], `extract_columns_from_partition_format on input \`${name}\`, which inputFormat reads as a table, ${NOT_YET}`);
+    }
+    checkTable(name, format);
+    return format;
+  }
+  const read = definition.read;
+  if (format !== null) {
+    throw new UsageError(
+      `input \`${name}\` is a table by its MLTable's \`${read?.name ?? 'read transformation'}\` (${definition.yaml.display}) and by inputFormat too: ` +
+        `give its format in one place (remove \`${name}\` from --input-format / inputFormat, or the read transformation from the MLTable)`,
+    );
+  }
+  refuseUnhonoured(name, mltable, source.read);
+  return source.read;
+}
+
+const NOT_YET = 'which this build does not support on a table yet: remove it';
+
+/**
  * Table reads this build does not honour yet (`skip`, `take`, a partition format on a table) are
  * refused rather than ignored.
  */
@@ -161,6 +194,45 @@ function checkTable(name: string, table: TableRead): void {
   }
 }
 
+/**
+ * An MLTable's read that planning or the worker cannot honour, refused at its line: `skip` and
+ * `take` (rows of the whole table), a partition format (columns from the paths), a header taken
+ * from the first file only, and utf16/utf32 (whose records cannot be found by bytes). The worker
+ * honours keep_columns, drop_columns, convert_column_types and include_path_column
+ * (python/_minibatch_host/tabular.py).
+ */
+function refuseUnhonoured(name: string, loaded: LoadedMLTable, read: TableRead): void {
+  const { definition } = loaded;
+  const d = new Diagnostics(definition.yaml);
+  const stepAt = (step: string): YamlPath => {
+    const i = definition.steps.findIndex((s) => s.name === step);
+    return i < 0 ? [] : ['transformations', i, step];
+  };
+  const on = `on input \`${name}\`, a table (\`${definition.read?.name ?? 'read'}\`)`;
+  if (read.skipRows !== 0) d.error(stepAt('skip'), `skip ${read.skipRows} ${on}, ${NOT_YET}, or skip those rows in run()`);
+  if (read.takeRows !== null) d.error(stepAt('take'), `take ${read.takeRows} ${on}, ${NOT_YET}, or use --limit (mini-batches) to try a few`);
+  if (read.partitionFormat !== null) {
+    d.error(definition.partitionFormatAt ?? [], `extract_columns_from_partition_format ${on}, ${NOT_YET}`);
+  }
+  const format = read.format;
+  // The read step's place is its list item; its options are under its name.
+  const optionAt = (option: string): YamlPath => (definition.read === null ? [] : [...definition.read.at, definition.read.name, option]);
+  if (format.kind === 'delimited' && format.header === 'from_first_file') {
+    d.error(optionAt('header'), `header: from_first_file ${on}, which this build does not support on a table yet: use all_files_same_headers (each file's own first line is its header)`);
+  }
+  if (format.kind === 'delimited' && (format.encoding === 'utf16' || format.encoding === 'utf32')) {
+    d.error(optionAt('encoding'), `encoding: ${format.encoding} ${on} cannot be cut into mini-batches by bytes: convert the files to utf8`);
+  }
+  const problems = d.sorted();
+  if (problems.length > 0) throw new SpecError('MLTABLE_INVALID', problems);
+}
+
+function refuseInMLTable(loaded: LoadedMLTable, at: YamlPath, message: string): never {
+  const d = new Diagnostics(loaded.definition.yaml);
+  d.error(at, message);
+  throw new SpecError('MLTABLE_INVALID', d.sorted());
+}
+
 async function readMLTable(path: string): Promise<LoadedMLTable | null> {
   const file = findMLTable(path);
   if (file === null) return null;
@@ -168,21 +240,4 @@ async function readMLTable(path: string): Promise<LoadedMLTable | null> {
   // plain folders starts without it.
   const { loadMLTable } = await import('./mltable/load.js');
   return loadMLTable(file);
-}
-
-/**
- * A tabular MLTable is refused until tabular datasets are planned (byte ranges of the files, read
- * by the workers): running its files as a file dataset would hand run() paths where it expects a
- * DataFrame.
- */
-function refuseTable(name: string, loaded: LoadedMLTable): never {
-  const { definition } = loaded;
-  const d = new Diagnostics(definition.yaml);
-  d.error(
-    definition.read?.at ?? [],
-    `\`${definition.read?.name ?? 'a read transformation'}\` makes input \`${name}\` a table, and tabular MLTable inputs need tabular dataset support ` +
-      `(run() given a pandas DataFrame), which this build of minibatch does not have yet; remove the read ` +
-      `transformation to run the listed files as a file dataset (run() then gets their paths)`,
-  );
-  throw new SpecError('MLTABLE_INVALID', d.sorted());
 }

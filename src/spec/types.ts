@@ -152,6 +152,7 @@ export interface RunSettings {
    * as processes): found with `nvidia-smi -L`, none, or these device ids. @default detect
    */
   readonly gpus: GpuChoice;
+  /**
    * Inputs read as tables, by input name: how each is read (docs/TABULAR.md). Names are as written
    * until binding, declared names after. @default {} (every input is a file dataset)
    */
