@@ -6,7 +6,7 @@ import sys
 import traceback
 import types
 
-from .entry import _clock, call_run, error_of, start_entry
+from .entry import _clock, call_run, error_of, mini_batch_of, start_entry
 from .rows import BadReturn, count
 
 
@@ -33,7 +33,6 @@ def debug(request_path):
     with open(request_path, encoding='utf-8') as f:
         request = json.load(f)
     init, msg = request['init'], request['run']
-    items = len(msg['items'])
     say('importing %s and calling init()' % init['entry'])
     t0 = _clock()
     entry, error = start_entry(init, also_terminal=True)
@@ -42,13 +41,20 @@ def debug(request_path):
         if error['traceback']:
             print(error['traceback'], end='', file=sys.stderr, flush=True)
         return 1
+    try:
+        mini_batch, items = mini_batch_of(msg)
+    except BaseException as exc:
+        error = error_of(exc)
+        say('reading the mini-batch failed: %s: %s' % (error['type'], error['message']))
+        print(error['traceback'], end='', file=sys.stderr, flush=True)
+        return 1
     say('init done in %.0f ms; calling run() on mini-batch %d (%d items)%s'
         % ((_clock() - t0) * 1000, msg['context']['minibatch_index'], items,
            ' with a mini_batch_context' if entry.two_args else ''))
     status = 1
     t0 = _clock()
     try:
-        result = call_run(entry, msg)
+        result = call_run(entry, msg, mini_batch)
         if isinstance(result, types.GeneratorType):
             result = list(result)
             say('run() returned a generator; materialized, it holds:')

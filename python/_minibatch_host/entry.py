@@ -182,8 +182,18 @@ def start_entry(init, also_terminal=False):
     return Entry(module, run, takes_context(run), shutdown if callable(shutdown) else None, init['rowFormat']), None
 
 
-def call_run(entry, msg):
-    items = msg['items']  # a fresh list per message: run() may keep or change it
+def mini_batch_of(msg):
+    """What run() is given, and how many items it holds: the paths, or a table's rows as a DataFrame."""
+    table = msg.get('table')
+    if table is None:
+        items = msg['items']  # a fresh list per message: run() may keep or change it
+        return items, len(items)
+    from . import tabular  # imports pandas when it reads
+    frame = tabular.read_slice(msg['items'][0], table)
+    return frame, len(frame)
+
+
+def call_run(entry, msg, mini_batch):
     if entry.two_args:
-        return entry.run(items, context_of(items, msg['context']))
-    return entry.run(items)
+        return entry.run(mini_batch, context_of(msg['items'], msg['context']))
+    return entry.run(mini_batch)

@@ -15,7 +15,7 @@ import threading
 import time
 import traceback
 
-from .entry import _clock, call_run, elapsed_ms, error_of, start_entry
+from .entry import _clock, call_run, elapsed_ms, error_of, mini_batch_of, start_entry
 from .rows import BadReturn, count
 
 PROTOCOL_VERSION = 4
@@ -281,12 +281,12 @@ def serve():
 def serve_run(entry, msg, out, state):
     """Runs one mini-batch: the run-state file says so first; its answer is held (Channel)."""
     rid = msg['id']
-    items = len(msg['items'])  # counted before run() can change the list
     state.running(rid)
     started_at = int(time.time() * 1000)
     t0 = _clock()
     try:
-        succeeded, rows = count(call_run(entry, msg), items, entry.row_format)
+        mini_batch, items = mini_batch_of(msg)  # counted before run() can change the list
+        succeeded, rows = count(call_run(entry, msg, mini_batch), items, entry.row_format)
     except BadReturn as exc:
         out.later({'type': 'run_failed', 'id': rid, 'failure': 'bad_return',
                    'error': {'type': 'BadReturn', 'message': str(exc), 'traceback': ''}, 'startedAt': started_at,

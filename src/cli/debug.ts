@@ -7,7 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { planDataset, resolveDataset } from '../data/dataset.js';
+import { planDataset, resolveDataset, tableReads } from '../data/dataset.js';
+import { tableTask } from '../run/table-task.js';
 import type { PlannedMiniBatch } from '../data/types.js';
 import { UsageError } from '../core/errors.js';
 import { runPaths } from '../core/run-paths.js';
@@ -63,9 +64,11 @@ async function debugCommand(target: string, opts: JobOptions & { miniBatch: stri
       attempt: 1,
       items: miniBatch.items.map((i) => i.path),
       context: dataset.context(index, miniBatch.input, miniBatch.items),
+      table: tableTask(miniBatch, tableReads(dataset)),
     },
     env: {
       ...userEnvironment(),
+      MINIBATCH_NODE: process.execPath,
       ...entryEnvironment(job, { runId, workerId: WORKER, slot: 0 }),
       ...scriptEnvironment(job, paths.root, assignGpus(job.settings.gpus, 1)),
     },

@@ -6,9 +6,11 @@
  */
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { planDataset, resolveDataset } from '../data/dataset.js';
+import { planDataset, resolveDataset, tableBatchSize, type Dataset, type DatasetInput } from '../data/dataset.js';
 import { describeMLTable, formatMLTableReading, type MLTableReading } from '../data/mltable/describe.js';
 import { maskSecrets } from '../spec/secret-names.js';
+import { itemCount } from '../ledger/inputs.js';
+import { describeTableRead } from '../spec/input-format.js';
 import { defaultRunsRoot } from '../run/rundir.js';
 import { newRunId } from '../run/runId.js';
 import { scriptEnvironment } from '../workers/script-env.js';
@@ -46,13 +48,19 @@ export interface Explanation {
   /** The GPUs found or given, and each slot's device (null: slots are not restricted). */
   readonly gpus: { devices: readonly string[]; source: string; perSlot: readonly string[] | null };
   readonly dataset: {
-    /** `mltable`: how an input bound to an MLTable is read; null: every file under its path. `leftOut`: folders under the input that are not its data (the run's outputs, its run directory). */
-    inputs: { name: string; path: string; mltable: MLTableReading | null; leftOut?: readonly string[] }[];
+    /**
+     * `readAs`: how the input is read (`files, 10 per mini-batch`, `table: csv, …`); `mltable`: how an
+     * input bound to an MLTable is read, null: every file under its path; `leftOut`: folders under
+      * the input that are not its data (the run's outputs, its run directory).
+     */
+    inputs: { name: string; path: string; readAs: string; mltable: MLTableReading | null; leftOut?: readonly string[] }[];
     /** Partition keys (one mini-batch per combination of their values); empty: miniBatchSize. */
     partitionKeys: readonly string[];
+    /** Files, and rows of tables. */
     items: number;
     miniBatches: number;
-    first: { index: number; input: string; key: string; items: string[] }[];
+    /** `rows`: a table's mini-batch's rows (its one item is the file and byte range); null for files. */
+    first: { index: number; input: string; key: string; items: string[]; rows: number | null }[];
   };
 }
 
@@ -121,17 +129,35 @@ export async function explain(job: ResolvedJob, runId: string, runDir: string): 
 
 async function summarizeDataset(job: ResolvedJob): Promise<Explanation['dataset']> {
   const resolved = await resolveDataset(job);
-  const inputs = resolved.inputs.map((i) => ({ name: i.name, path: i.path, mltable: i.mltable === null ? null : describeMLTable(i.mltable), ...(i.leftOut === undefined ? {} : { leftOut: i.leftOut }) }));
+  const inputs = resolved.inputs.map((i) => ({
+    name: i.name,
+    path: i.path,
+    readAs: describeInput(job, resolved, i),
+    mltable: i.mltable === null ? null : describeMLTable(i.mltable),
+  }));
   const partitionKeys = resolved.cutting.kind === 'partition' ? resolved.cutting.keys : [];
   const dataset: Explanation['dataset'] = { inputs, partitionKeys, items: 0, miniBatches: 0, first: [] };
   for await (const batch of planDataset(resolved)) {
-    dataset.items += batch.items.length;
+    dataset.items += itemCount(batch);
     dataset.miniBatches += 1;
     if (dataset.first.length < SHOWN_MINI_BATCHES) {
-      dataset.first.push({ index: batch.index, input: batch.input, key: batch.key, items: batch.items.map((i) => i.rel) });
+      const slice = batch.slice;
+      const items = slice === null ? batch.items.map((i) => i.rel) : batch.items.map((i) => `${i.rel} bytes ${slice.start}-${slice.end}`);
+      dataset.first.push({ index: batch.index, input: batch.input, key: batch.key, items, rows: slice?.rows ?? null });
     }
   }
   return dataset;
+}
+
+/** How an input is read and cut, as explain shows it. */
+function describeInput(job: ResolvedJob, dataset: Dataset, input: DatasetInput): string {
+  if (input.table === null) {
+    if (dataset.cutting.kind === 'partition') return 'files, one mini-batch per partition';
+    return `files, ${formatSetting('miniBatchSize', job.settings.miniBatchSize)} per mini-batch`;
+  }
+  const size = tableBatchSize(job);
+  const cut = size.unit === 'rows' ? `${size.rows} rows` : formatSetting('miniBatchSize', { unit: 'bytes', bytes: size.bytes });
+  return `table: ${describeTableRead(input.table)}; mini-batches of ${cut}`;
 }
 
 export function formatExplanation(e: Explanation): string {
@@ -182,9 +208,11 @@ export function formatExplanation(e: Explanation): string {
   out.push('', 'environment');
   for (const [name, value] of Object.entries(e.environment)) out.push(`  ${name}=${value}`);
   out.push('', 'dataset');
+  const nameWidth = Math.max(0, ...e.dataset.inputs.map((i) => i.name.length));
+  const pathWidth = Math.max(0, ...e.dataset.inputs.map((i) => i.path.length));
   for (const input of e.dataset.inputs) {
-    table([[input.name, input.path]]);
-    if (input.mltable !== null) out.push(...formatMLTableReading(input.mltable, `  ${' '.repeat(input.name.length + 2)}`));
+    out.push(`  ${input.name.padEnd(nameWidth)}  ${input.path.padEnd(pathWidth)}  ${input.readAs}`.trimEnd());
+    if (input.mltable !== null) out.push(...formatMLTableReading(input.mltable, `  ${' '.repeat(nameWidth + 2)}`));
   }
   if (e.dataset.partitionKeys.length > 0) out.push(`  one mini-batch per combination of ${e.dataset.partitionKeys.join(', ')} (partition keys)`);
   for (const input of e.dataset.inputs) {
@@ -195,7 +223,8 @@ export function formatExplanation(e: Explanation): string {
   table(
     e.dataset.first.map((b) => {
       const more = b.items.length > SHOWN_ITEMS ? `, … (${b.items.length - SHOWN_ITEMS} more)` : '';
-      return [`mini-batch ${b.index}`, b.input, plural(b.items.length, 'item'), b.items.slice(0, SHOWN_ITEMS).join(', ') + more];
+      const count = b.rows === null ? plural(b.items.length, 'item') : plural(b.rows, 'row');
+      return [`mini-batch ${b.index}`, b.input, count, b.items.slice(0, SHOWN_ITEMS).join(', ') + more];
     }),
   );
   return `${out.join('\n')}\n`;

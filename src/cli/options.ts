@@ -23,6 +23,8 @@ export interface JobOptions {
   readonly input: readonly string[];
   readonly param: readonly string[];
   readonly output: readonly string[];
+  /** `--input-format NAME=csv,delimiter=;`: read that input as a table. */
+  readonly inputFormat?: readonly string[];
   readonly env: readonly string[];
   readonly miniBatchSize?: string;
   readonly processes?: string;
@@ -54,7 +56,7 @@ type SettingFlag = {
 
 /** One flag per run setting (except environmentVariables, which is `--env`, repeatable). */
 export const SETTING_FLAGS: readonly SettingFlag[] = [
-  { flags: '--mini-batch-size <size>', option: 'miniBatchSize', setting: 'miniBatchSize', help: 'files per mini-batch, or a size such as 1MB for tabular data (default: 10)' },
+  { flags: '--mini-batch-size <size>', option: 'miniBatchSize', setting: 'miniBatchSize', help: 'files per mini-batch; for tables bytes (1MB, 512KB, a bare number) or rows (1000rows) (default: 10 files, 1MB)' },
   { flags: '--processes <n>', option: 'processes', setting: 'processCountPerNode', help: 'worker processes per machine (default: CPU count)' },
   { flags: '--nodes <n>', option: 'nodes', setting: 'nodeCount', help: 'machines expected, redis backend (default: 1)' },
   { flags: '--run-invocation-timeout <duration>', option: 'runInvocationTimeout', setting: 'runInvocationTimeoutMs', help: 'longest run() call: 90, 90s, 1.5s, 500ms, 5m (default: 60s)' },
@@ -79,7 +81,8 @@ export function addJobOptions(command: Command): Command {
   command
     .option('--input <NAME=PATH>', 'bind an input port (repeatable; NAME as declared, or snake_case)', collect, [])
     .option('--param <NAME=VALUE>', 'set a parameter (repeatable)', collect, [])
-    .option('--output <NAME=PATH>', 'bind an output (repeatable; default: <run-dir>/outputs/<name>)', collect, []);
+    .option('--output <NAME=PATH>', 'bind an output (repeatable; default: <run-dir>/outputs/<name>)', collect, [])
+    .option('--input-format <NAME=FORMAT>', 'read an input as a table: csv, tsv, jsonl or parquet, with options: csv,delimiter=;,header=no_header (repeatable)', collect, []);
   for (const flag of SETTING_FLAGS) command.option(flag.flags, flag.help);
   command
     .option('--env <KEY=VALUE>', 'add an environment variable for the entry script (repeatable)', collect, [])
@@ -101,7 +104,7 @@ export function parseJobFlags(opts: JobOptions, cwd: string = process.cwd(), bar
     if (eq === -1 && barePaths && what === 'PATH') return { name: '', value: raw, text: raw, origin: `${flag} ${shellQuote(raw)}`, baseDir: cwd };
     const name = eq === -1 ? '' : raw.slice(0, eq).trim();
     if (name === '') {
-      problems.push(`${flag} ${shellQuote(raw)} must be NAME=${what}, e.g. ${flag} 'Data Input 1=${what === 'PATH' ? './data' : 'value'}'`);
+      problems.push(`${flag} ${shellQuote(raw)} must be NAME=${what}, e.g. ${flag} 'Data Input 1=${what === 'PATH' ? './data' : what === 'FORMAT' ? 'csv' : 'value'}'`);
       return null;
     }
     const text = raw.slice(eq + 1);
@@ -128,6 +131,12 @@ export function parseJobFlags(opts: JobOptions, cwd: string = process.cwd(), bar
     const parsed = SETTING_PARSERS.environmentVariables(env);
     if (parsed.ok) settings.environmentVariables = parsed.value;
     else problems.push(`--env ${parsed.problem}`);
+  }
+  const formats = bindings('--input-format', opts.inputFormat ?? [], 'FORMAT');
+  if (formats.length > 0) {
+    const parsed = SETTING_PARSERS.inputFormat(Object.fromEntries(formats.map((b) => [b.name, b.text] as const)));
+    if (parsed.ok) settings.inputFormat = parsed.value;
+    else problems.push(`--input-format ${parsed.problem}`);
   }
   let limit: number | null = null;
   if (opts.limit !== undefined) {

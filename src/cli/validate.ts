@@ -25,7 +25,8 @@ export function register(program: Command): void {
       const { spec, job, diagnostics, azure } = await loadTarget(target, process.cwd(), { node: opts.node ?? null });
       printDiagnostics(diagnostics);
       // A job file's bindings are checked as `run` would check them (names, values, paths), so
-      // that "valid" means the job can start: its MLTables read, its partition keys found. Nothing is created.
+      // that "valid" means the job can start: its MLTables read, its partition keys found, a table's
+      // size and format checked (a byte size on files is refused here, not half-way). Nothing is created.
       // An Azure ML v2 file is its own job, whose data is often given only when it is run (a batch
       // deployment's --input): its file is checked, its bindings when it runs.
       if (job !== null && !azure) {

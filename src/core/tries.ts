@@ -3,6 +3,7 @@
  * Redis. The scheduler decides what runs, when, and how often (tries, thresholds); a backend only
  * runs one try of one mini-batch and reports its outcome as data.
  */
+import type { TableRead, TableSlice } from './table-format.js';
 
 /** An error raised in the worker, as Python reported it. */
 export interface WorkerError {
@@ -38,6 +39,15 @@ export interface MiniBatchContext {
   readonly dataset_root: string | null;
 }
 
+/**
+ * A tabular mini-batch: which rows of its one file to read, and how (the worker host reads them
+ * itself into a pandas DataFrame: python/_minibatch_tabular.py).
+ */
+export interface TableTask {
+  readonly read: TableRead;
+  readonly slice: TableSlice;
+}
+
 /** One try of one mini-batch. */
 export interface TryTask {
   readonly miniBatch: number;
@@ -46,6 +56,8 @@ export interface TryTask {
   /** Absolute file paths. */
   readonly items: readonly string[];
   readonly context: MiniBatchContext;
+  /** A tabular mini-batch's rows and how to read them; null for files. */
+  readonly table: TableTask | null;
 }
 
 /** Why a try failed; retry decisions read this field, never `instanceof`. */

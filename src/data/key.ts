@@ -5,7 +5,7 @@
  * (or a run directory moved with data inside it) keeps its keys.
  */
 import { createRequire } from 'node:module';
-import type { FileItem } from './types.js';
+import type { FileItem, TableSlice } from './types.js';
 
 /** Bump when the hashed text changes: keys of different versions must never match. */
 const KEY_VERSION = 'minibatch-key-v1';
@@ -55,4 +55,12 @@ let lastPrefix: { readonly input: string; readonly text: string } | null = null;
 function prefixOf(input: string): string {
   if (lastPrefix?.input !== input) lastPrefix = { input, text: `${KEY_VERSION}\n${JSON.stringify(input)}\n` };
   return lastPrefix.text;
+}
+
+/**
+ * The key of a tabular mini-batch: its file's identity (rel path, size, mtime) and its byte range, so
+ * that a changed file invalidates its mini-batches and an unchanged one keeps them on resume.
+ */
+export function tableSliceKey(input: string, item: Pick<FileItem, 'rel' | 'size' | 'mtimeMs'>, slice: TableSlice): string {
+  return hashText(`${prefixOf(input)}${itemJson(item)}\ntable ${slice.start} ${slice.end}\n`).slice(0, KEY_LENGTH);
 }

@@ -164,6 +164,6 @@ class Cutter {
   private cut(): PlannedMiniBatch {
     const items = this.items;
     this.items = [];
-    return { index: this.index++, input: this.input, items, key: miniBatchKey(this.input, items) };
+    return { index: this.index++, input: this.input, items, key: miniBatchKey(this.input, items), slice: null };
   }
 }

@@ -11,6 +11,10 @@ export interface FileItem {
   readonly mtimeMs: number;
 }
 
+import type { TableSlice } from '../core/table-format.js';
+
+export type { TableSlice };
+
 /** Consecutive items of one input. */
 export interface PlannedMiniBatch {
   /** Counts from 0 across all inputs, in plan order. */
@@ -18,6 +22,8 @@ export interface PlannedMiniBatch {
   /** The input port's name. */
   readonly input: string;
   readonly items: readonly FileItem[];
-  /** Hash of the items' paths, sizes and modification times: what resume matches on. */
+  /** Hash of the items' paths, sizes and modification times (and a table slice's range): what resume matches on. */
   readonly key: string;
+  /** A tabular mini-batch: its one item's rows; null for a file dataset. */
+  readonly slice: TableSlice | null;
 }

@@ -7,10 +7,10 @@
 import type Database from 'better-sqlite3';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { itemJson } from '../data/key.js';
-import type { FileItem } from '../data/types.js';
+import type { FileItem, PlannedMiniBatch, TableSlice } from '../data/types.js';
 
-/** An item as stored in `mini_batches.items`. */
-export type StoredItem = readonly [rel: string, size: number, mtimeMs: number];
+/** An item as stored in `mini_batches.items`; a tabular mini-batch's one item carries its slice. */
+export type StoredItem = readonly [rel: string, size: number, mtimeMs: number] | readonly [rel: string, size: number, mtimeMs: number, slice: TableSlice];
 
 interface InputRow {
   readonly id: number;
@@ -91,9 +91,29 @@ export function encodeItems(items: readonly Pick<FileItem, 'rel' | 'size' | 'mti
   return `[${items.map(itemJson).join(',')}]`;
 }
 
+/** `encodeItems` of a planned mini-batch: a table's one item with its slice after it. */
+export function encodePlanned(mb: Pick<PlannedMiniBatch, 'items' | 'slice'>): string {
+  const [item] = mb.items;
+  if (mb.slice === null || item === undefined) return encodeItems(mb.items);
+  return `[[${itemJson(item).slice(1, -1)},${JSON.stringify(mb.slice)}]]`;
+}
+
+/** What `mini_batches.item_count` holds: files, or a table slice's rows. */
+export function itemCount(mb: Pick<PlannedMiniBatch, 'items' | 'slice'>): number {
+  return mb.slice === null ? mb.items.length : mb.slice.rows;
+}
+
 export function decodeItems(json: string, root: string): FileItem[] {
   const stored = JSON.parse(json) as StoredItem[];
   return stored.map(([rel, size, mtimeMs]) => ({ path: absolutePath(root, rel), rel, size, mtimeMs }));
+}
+
+/** The table slice stored with a mini-batch's items, or null for files. */
+export function decodeSlice(json: string): TableSlice | null {
+  // Only a table's items hold an object: skip parsing a file mini-batch's items twice.
+  if (!json.includes('{')) return null;
+  const [first] = JSON.parse(json) as StoredItem[];
+  return first?.[3] ?? null;
 }
 
 function absolutePath(root: string, rel: string): string {

@@ -2,7 +2,8 @@
  * Reconciling a fresh listing with the stored plan, for resume (docs/ARCHITECTURE.md, "Run directory"): the stored plan
  * is kept. A changed file invalidates only its own mini-batch; new files become new mini-batches at
  * the end; vanished files leave their mini-batch. Committed mini-batches are matched by content key,
- * never by position.
+ * never by position. A table's mini-batches are ranges of a file: when the file changed, its stored
+ * ranges leave the plan (with their rows) and its fresh ones are added at the end.
  *
  * The fresh plan streams into temporary tables (memory does not grow with the dataset); the stored
  * plan is then changed in ONE transaction, so a resume killed while reconciling finds the plan as it
@@ -11,7 +12,7 @@
 import type Database from 'better-sqlite3';
 import { miniBatchKey } from '../data/key.js';
 import type { PlannedMiniBatch } from '../data/types.js';
-import { encodeItems, rootOf, type InputTable, type StoredItem } from './inputs.js';
+import { encodeItems, encodePlanned, itemCount, rootOf, type InputTable, type StoredItem } from './inputs.js';
 import type { MiniBatchStatus, ReconcileCounts } from './types.js';
 
 /** Fresh mini-batches loaded per transaction, and stored ones judged per page. */
@@ -47,6 +48,9 @@ export async function reconcilePlan(
     DROP TABLE IF EXISTS temp.fresh_files;
     DROP TABLE IF EXISTS temp.seen;
     DROP TABLE IF EXISTS temp.stored_files;
+    DROP TABLE IF EXISTS temp.fresh_slices;
+    CREATE TEMP TABLE fresh_slices (ord INTEGER PRIMARY KEY, input TEXT NOT NULL, key TEXT NOT NULL,
+      items TEXT NOT NULL, item_count INTEGER NOT NULL);
     CREATE TEMP TABLE fresh_files (ord INTEGER PRIMARY KEY, input TEXT NOT NULL, rel TEXT NOT NULL,
       size INTEGER NOT NULL, mtime INTEGER NOT NULL);
     CREATE TEMP TABLE seen (idx INTEGER PRIMARY KEY);`);
@@ -63,15 +67,19 @@ export async function reconcilePlan(
           SELECT m.idx AS idx, CAST(j.key AS INTEGER) AS pos, i.name AS input,
                  j.value ->> 0 AS rel, j.value ->> 1 AS size, j.value ->> 2 AS mtime
           FROM mini_batches m JOIN inputs i ON i.id = m.input_id, json_each(m.items) j
-          WHERE m.idx NOT IN (SELECT idx FROM temp.seen);
+          WHERE m.idx NOT IN (SELECT idx FROM temp.seen) AND ${NOT_TABLE};
         CREATE INDEX temp.stored_files_by_rel ON stored_files (input, rel);
         CREATE INDEX temp.stored_files_by_idx ON stored_files (idx, pos);`);
       judgeStored(db, inputs, tally);
-      appendNew(db, inputs, cutting, nextIndex, tally);
+      const stale = dropStaleSlices(db);
+      appendNew(db, inputs, cutting, appendSlices(db, inputs, nextIndex, stale, tally), tally);
     }).immediate();
     return tally;
   } finally {
-    db.exec('DROP TABLE IF EXISTS temp.fresh_files; DROP TABLE IF EXISTS temp.seen; DROP TABLE IF EXISTS temp.stored_files;');
+    db.exec(
+      'DROP TABLE IF EXISTS temp.fresh_files; DROP TABLE IF EXISTS temp.seen; DROP TABLE IF EXISTS temp.stored_files; ' +
+        'DROP TABLE IF EXISTS temp.fresh_slices;',
+    );
   }
 }
 
@@ -84,6 +92,7 @@ async function loadFresh(
   const byKey = db.prepare<[string], { idx: number; input_id: number }>('SELECT idx, input_id FROM mini_batches WHERE key = ?');
   const markSeen = db.prepare('INSERT OR IGNORE INTO temp.seen (idx) VALUES (?)');
   const addFile = db.prepare('INSERT INTO temp.fresh_files (input, rel, size, mtime) VALUES (?, ?, ?, ?)');
+  const addSlice = db.prepare('INSERT INTO temp.fresh_slices (input, key, items, item_count) VALUES (?, ?, ?, ?)');
   const load = db.transaction((batches: readonly PlannedMiniBatch[]) => {
     for (const b of batches) {
       const stored = byKey.get(b.key);
@@ -91,7 +100,8 @@ async function loadFresh(
         markSeen.run(stored.idx);
         continue;
       }
-      for (const item of b.items) addFile.run(b.input, item.rel, item.size, item.mtimeMs);
+      if (b.slice !== null) addSlice.run(b.input, b.key, encodePlanned(b), itemCount(b));
+      else for (const item of b.items) addFile.run(b.input, item.rel, item.size, item.mtimeMs);
     }
   });
   /** Each input's root as listed now, in plan order: an input re-bound elsewhere moves. */
@@ -129,7 +139,7 @@ interface StoredBatch {
 function judgeStored(db: Database.Database, inputs: InputTable, tally: Tally): void {
   const page = db.prepare<[number, number], StoredBatch>(`
     SELECT idx, status, input_id FROM mini_batches
-    WHERE idx > ? AND idx NOT IN (SELECT idx FROM temp.seen) ORDER BY idx LIMIT ?`);
+    WHERE idx > ? AND idx NOT IN (SELECT idx FROM temp.seen) AND ${NOT_TABLE} ORDER BY idx LIMIT ?`);
   const files = db.prepare<[number, number], Judged>(`
     SELECT s.idx, s.rel, s.size, s.mtime, f.size AS fsize, f.mtime AS fmtime
     FROM stored_files s LEFT JOIN fresh_files f ON f.input = s.input AND f.rel = s.rel
@@ -191,6 +201,56 @@ function judgeStored(db: Database.Database, inputs: InputTable, tally: Tally): v
       }
     }
   }
+}
+
+/** A stored mini-batch that is not a table's slice (whose one item holds an object after its mtime). */
+const NOT_TABLE = "json_type(items, '$[0][3]') IS NOT 'object'";
+
+/**
+ * A table's stored slices the fresh plan lacks (their file changed or vanished) leave the plan, with
+ * their rows. Returns their files (`input NUL rel`): fresh slices of those files run again.
+ */
+function dropStaleSlices(db: Database.Database): Set<string> {
+  const stale = `SELECT idx FROM mini_batches WHERE json_type(items, '$[0][3]') = 'object' AND idx NOT IN (SELECT idx FROM temp.seen)`;
+  const files = db
+    .prepare<[], string>(`SELECT DISTINCT i.name || char(0) || (m.items ->> '$[0][0]') FROM mini_batches m JOIN inputs i ON i.id = m.input_id WHERE m.idx IN (${stale})`)
+    .pluck()
+    .all();
+  db.prepare(`DELETE FROM rows WHERE idx IN (${stale})`).run();
+  db.prepare(`DELETE FROM mini_batches WHERE idx IN (${stale})`).run();
+  return new Set(files);
+}
+
+/**
+ * Fresh table slices not stored become mini-batches from `nextIndex`, in plan order; returns the
+ * next index. A file with stale slices counts as changed, one without as new, and a stale file
+ * without fresh slices as vanished.
+ */
+function appendSlices(db: Database.Database, inputs: InputTable, nextIndex: number, stale: ReadonlySet<string>, tally: Tally): number {
+  const insert = db.prepare('INSERT INTO mini_batches (idx, key, input_id, items, item_count) VALUES (?, ?, ?, ?, ?)');
+  let index = nextIndex;
+  const rows = db.prepare<[], { input: string; key: string; items: string; item_count: number }>(
+    'SELECT input, key, items, item_count FROM temp.fresh_slices ORDER BY ord',
+  );
+  const seen = new Set<string>();
+  for (const s of rows.all()) {
+    const known = inputs.byName(s.input);
+    if (known === undefined) throw new Error(`ledger: new slices of input ${s.input}, which has no root`);
+    insert.run(index++, s.key, known.id, s.items, s.item_count);
+    const [[rel = '']] = JSON.parse(s.items) as [[string]];
+    const file = `${s.input}\0${rel}`;
+    const first = !seen.has(file);
+    seen.add(file);
+    if (stale.has(file)) {
+      tally.changed++;
+      if (first) tally.changedFiles++;
+    } else {
+      tally.added++;
+      if (first) tally.newFiles++;
+    }
+  }
+  for (const file of stale) if (!seen.has(file)) tally.vanishedFiles++;
+  return index;
 }
 
 interface NewFile {

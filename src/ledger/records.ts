@@ -1,7 +1,7 @@
 /** Rows of `mini_batches` and `tries` as SQLite returns them, and their mapping to the ledger's types. */
 import type { Rows, WorkerError } from '../core/tries.js';
 import type { FailureKind } from '../core/tries.js';
-import { decodeItems, type InputTable } from './inputs.js';
+import { decodeItems, decodeSlice, type InputTable } from './inputs.js';
 import type { MiniBatchDetail, MiniBatchStatus, StoredTry } from './types.js';
 
 export const MINI_BATCH_COLUMNS = `idx, key, input_id, items, status, tries, succeeded_items, failed_items,
@@ -30,6 +30,7 @@ export function toMiniBatch(row: MiniBatchRow, inputs: InputTable): MiniBatchDet
     key: row.key,
     input: input.name,
     items: decodeItems(row.items, input.root),
+    slice: decodeSlice(row.items),
     status: row.status,
     tries: row.tries,
     succeededItems: row.succeeded_items,

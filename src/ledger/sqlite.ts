@@ -16,7 +16,7 @@ import { runPaths } from '../core/run-paths.js';
 import type { Rows, WorkerError } from '../core/tries.js';
 import { BulkStatement } from './bulk.js';
 import { CommitWriter, type CommitOptions } from './commits.js';
-import { encodeItems, InputTable, rootOf } from './inputs.js';
+import { encodePlanned, InputTable, itemCount, rootOf } from './inputs.js';
 import { readFailureGroups, readMiniBatchDurations, readMiniBatchHistory, readTries, type FailureGroup, type MiniBatchHistory, type TryTuple } from './history.js';
 import { readInsight, type InsightOptions, type LedgerInsight } from './insight.js';
 import { reconcilePlan, type NewFileCutting } from './reconcile.js';
@@ -212,7 +212,7 @@ export class Ledger {
           const first = mb.items[0];
           if (first === undefined) throw new Error(`ledger: mini-batch ${mb.index} has no items`);
           const input = this.#inputs.byName(mb.input) ?? this.#inputs.ensure(mb.input, rootOf(first));
-          values.push(mb.index, mb.key, input.id, encodeItems(mb.items), mb.items.length);
+          values.push(mb.index, mb.key, input.id, encodePlanned(mb), itemCount(mb));
         }
         this.#insertPlanned.run(values);
       }).immediate(),

@@ -3,7 +3,7 @@
  * of a run: the plan, each mini-batch's state, every try, and each committed mini-batch's rows,
  * written in the same transaction as its state (so rows are exactly once).
  */
-import type { FileItem } from '../data/types.js';
+import type { FileItem, TableSlice } from '../data/types.js';
 import type { FailureKind } from '../core/tries.js';
 import type { Rows, WorkerError } from '../core/tries.js';
 
@@ -20,6 +20,8 @@ export interface MiniBatchRecord {
   readonly key: string;
   readonly input: string;
   readonly items: readonly FileItem[];
+  /** A tabular mini-batch's rows of its one item; null for files. */
+  readonly slice: TableSlice | null;
   readonly status: MiniBatchStatus;
   /** Tries charged so far (a try that never started is not charged). */
   readonly tries: number;

@@ -6,7 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { planDataset, planDatasetBatches, resolveDataset, type Dataset } from '../data/dataset.js';
+import { planDataset, planDatasetBatches, resolveDataset, tableReads, type Dataset } from '../data/dataset.js';
 import type { Cutting } from '../data/plan.js';
 import type { NewFileCutting } from '../ledger/reconcile.js';
 import { RunDirConflictError, UsageError } from '../core/errors.js';
@@ -17,6 +17,7 @@ import { formatFinished, formatLeft, formatReconcile, formatThresholdStop } from
 import type { ResolvedJob, RunSettings } from '../spec/types.js';
 import { rememberRun } from '../core/known-runs.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
+import { pandasFor } from './pandas-check.js';
 import { executeRun, type ExecuteOptions } from './execute.js';
 import { OUTCOME_META_KEY } from './finalize.js';
 import { parseBackend, storableUrl, type RedisBackendChoice } from '../redis/connection/cli-options.js';
@@ -55,7 +56,9 @@ export async function continueRun(opts: ContinueOptions, reporter: RunReporter):
     // A rejected setting (an interpreter that is not there) must fail before run.json records it.
     const { redis, backend } = continuedBackend(runJson.backend, opts, paths);
     const processes = opts.processes ?? backend?.processes ?? job.settings.processCountPerNode;
-    const interpreter = processes === 0 ? null : await resolveInterpreter(job.settings.python);
+    // The MLTables as they are now: a changed one plans (and reconciles) what it lists now.
+    const dataset = await resolveDataset(job, paths.root);
+    const interpreter = processes === 0 ? null : await resolveInterpreter(job.settings.python).then(pandasFor(dataset));
     const python = interpreter?.executable ?? null;
     if (interpreter !== null) reporter.interpreter(interpreter);
     const fresh = Ledger.discardIfBlank(paths.root);
@@ -65,8 +68,6 @@ export async function continueRun(opts: ContinueOptions, reporter: RunReporter):
     try {
       const go = fresh ? true : prepare(ledger, job, opts, paths, reporter);
       if (go !== true) return go;
-      // The MLTables as they are now: a changed one plans (and reconciles) what it lists now.
-      const dataset = await resolveDataset(job, paths.root);
       // Settings first, then forget the old outcome: a run killed from here on has none, and
       // resumes with the settings given now.
       writeRunJson(paths, { ...runJson, job, ...(backend === undefined ? {} : { backend }) });
@@ -95,6 +96,7 @@ export async function continueRun(opts: ContinueOptions, reporter: RunReporter):
           executor: run.executor,
           plan: fresh ? planDatasetBatches(dataset) : null,
           context: dataset.context,
+          tables: tableReads(dataset),
           progressStream: reporter.progress.stream,
           plainProgress: reporter.progress.plain,
           handleSignals: true,
@@ -197,6 +199,7 @@ function prepare(ledger: Ledger, job: ResolvedJob, opts: ContinueOptions, paths:
 async function completePlan(ledger: Ledger, dataset: Dataset, always: boolean, reporter: RunReporter): Promise<void> {
   const planningWasDone = ledger.planningDone();
   if (planningWasDone && !always) return;
+  // New files of a file input are cut as planning cuts them; a table's are planned whole.
   const changes = await ledger.reconcile(planDataset(dataset), newFileCutting(dataset.cutting));
   killPoint('reconciled');
   if (!planningWasDone) ledger.markPlanned(ledger.counts().miniBatches);

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import type { PlannedMiniBatch } from '../data/types.js';
 import type { Executor } from '../core/tries.js';
+import type { TableRead } from '../core/table-format.js';
 import { Ledger } from '../ledger/sqlite.js';
 import type { RunPaths } from '../core/run-paths.js';
 import { ProgressReporter } from '../report/progress.js';
@@ -29,6 +30,8 @@ export interface ExecuteOptions {
   readonly plan: AsyncIterable<readonly PlannedMiniBatch[]> | null;
   /** The context each mini-batch's `run()` gets (`Dataset.context`). */
   readonly context: SchedulerOptions['context'];
+  /** How each table input is read (`tableReads(dataset)`). */
+  readonly tables: Readonly<Record<string, TableRead>>;
   /** Where progress goes (stderr). */
   readonly progressStream: NodeJS.WriteStream;
   /** Lines instead of a bar, even on a terminal. */
@@ -64,6 +67,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
     settings: job.settings,
     plan: opts.plan,
     context: opts.context,
+    tables: opts.tables,
     onTry: (t, status) => tryLog.record(t, status),
   });
   const progress = new ProgressReporter({

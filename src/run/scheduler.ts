@@ -13,6 +13,9 @@ import type { ProgressSnapshot } from '../report/progress.js';
 import { killPoint } from '../core/kill-points.js';
 import type { ThresholdBreach } from '../report/result.js';
 import { breachedThreshold } from './thresholds.js';
+import { tableTask, taskItems } from './table-task.js';
+import { itemCount } from '../ledger/inputs.js';
+import type { TableRead } from '../core/table-format.js';
 
 /** What the scheduler needs of the ledger; `Ledger` (src/ledger/sqlite.ts) is one. */
 export interface SchedulerLedger {
@@ -51,6 +54,8 @@ export interface SchedulerOptions {
   readonly context?: (index: number, input: string, items: readonly FileItem[]) => MiniBatchContext;
   /** Items of planned mini-batches kept in memory for dispatch. @default FRESH_ITEMS_CAP */
   readonly freshItemsCap?: number;
+  /** How each table input is read (`inputFormat`). @default {} (files only) */
+  readonly tables?: Readonly<Record<string, TableRead>>;
 }
 
 export interface SchedulerResult {
@@ -193,7 +198,7 @@ export class Scheduler {
     this.opts.ledger.addPlanned(batch);
     killPoint('plan-flushed');
     this.handOver(batch);
-    for (const mb of batch) this.tally.items += mb.items.length;
+    for (const mb of batch) this.tally.items += itemCount(mb);
     this.tally.miniBatches += batch.length;
     this.tally.pending += batch.length;
     planned.buffer = [];
@@ -258,6 +263,7 @@ export class Scheduler {
         attempt: 1,
         items: mb.items.map((i) => i.path),
         context: this.contextOf(mb.index, mb.input, mb.items),
+        table: tableTask(mb, this.opts.tables),
       });
     }
   }
@@ -297,6 +303,7 @@ export class Scheduler {
       attempt: record.tries + 1,
       items: record.items.map((i) => i.path),
       context: this.contextOf(record.index, record.input, record.items),
+      table: tableTask(record, this.opts.tables),
     };
   }
 
@@ -313,7 +320,7 @@ export class Scheduler {
   }
 
   private commitOutcome(task: TryTask, outcome: TryOutcome): void {
-    const itemCount = task.items.length;
+    const itemCount = taskItems(task);
     if (outcome.kind === 'not_started') {
       // No try is charged; run it again unless the run is stopping (it then stays `not_run`).
       if (this.stopReason === null) this.retries.push(task);

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { killPoint } from '../core/kill-points.js';
 import { MINIBATCH_VERSION } from '../core/version.js';
 import { rememberRun } from '../core/known-runs.js';
-import { planDatasetBatches, resolveDataset } from '../data/dataset.js';
+import { planDatasetBatches, resolveDataset, tableReads } from '../data/dataset.js';
 import { Ledger } from '../ledger/sqlite.js';
 import { writeLogsReadme } from '../report/readme.js';
 import type { JobResult } from '../report/result.js';
@@ -17,6 +17,7 @@ import type { ResolvedJob } from '../spec/types.js';
 import { binaryInterpreter, resolveInterpreter } from '../workers/interpreter.js';
 import { openRunBackend, storeRedisBackend } from './choose-backend.js';
 import { executeRun, type ExecuteOptions } from './execute.js';
+import { pandasFor } from './pandas-check.js';
 import type { RunReporter } from './reporter.js';
 import { createRunDir, discardRunDir, RUN_JSON_VERSION, writeRunJson } from './rundir.js';
 
@@ -44,7 +45,7 @@ export async function startRun(opts: StartRunOptions, reporter: RunReporter): Pr
   // The probe (a Python start-up) runs while the run directory and its ledger are made, and an
   // interpreter that is a binary starts the workers meanwhile. A run whose interpreter cannot start
   // leaves no run directory behind.
-  const interpreter = ownProcesses === 0 ? Promise.resolve(null) : resolveInterpreter(job.settings.python);
+  const interpreter = ownProcesses === 0 ? Promise.resolve(null) : resolveInterpreter(job.settings.python).then(pandasFor(dataset));
   interpreter.catch(() => undefined); // awaited below, or moot when an earlier step throws
   const early = ownProcesses === 0 ? null : binaryInterpreter(job.settings.python);
 
@@ -110,6 +111,7 @@ export async function startRun(opts: StartRunOptions, reporter: RunReporter): Pr
         executor: run.executor,
         plan,
         context: dataset.context,
+        tables: tableReads(dataset),
         progressStream: reporter.progress.stream,
         plainProgress: reporter.progress.plain,
         handleSignals: true,

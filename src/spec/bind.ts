@@ -13,7 +13,8 @@ import { findByName, snakeCase } from './names.js';
 import { convertParam, rangeProblem } from './params.js';
 import { renderEntryArgs, shellQuote } from './render.js';
 import { resolveSettings } from './settings.js';
-import type { SettingsLayer } from './settings.js';
+import type { Parsed, SettingsLayer } from './settings.js';
+import type { TableRead } from '../core/table-format.js';
 import { closest } from './suggest.js';
 import type { InputDecl, ModuleSpec, OutputDecl, ParamValue, ResolvedJob, RunSettings } from './types.js';
 
@@ -96,7 +97,11 @@ export async function bindJob(req: BindRequest): Promise<ResolvedJob> {
   const layers: SettingsLayer[] = [{ source: 'spec', values: spec.settings }];
   if (job !== null) layers.push({ source: 'job', values: job.settings });
   layers.push({ source: 'flag', values: flags.settings });
-  const { settings, sources } = resolveSettings(layers);
+  const resolved = resolveSettings(layers);
+  const inputFormat = declaredFormats(spec, resolved.settings.inputFormat);
+  if (!inputFormat.ok) throw new UsageError(inputFormat.problem);
+  const settings = { ...resolved.settings, inputFormat: inputFormat.value };
+  const sources = resolved.sources;
   const bound = { inputs, parameters, outputs };
   return {
     module: spec,
@@ -152,6 +157,26 @@ function notOnlyOne(spec: ModuleSpec, kind: Kind): string {
   const decls = [...spec.inputs, ...spec.outputs].filter((d) => declKind(d) === kind);
   const names = decls.map((d) => `\`${d.name}\``).join(', ');
   return `${FLAG[kind]} without NAME= binds the dataset input, and \`${spec.name}\` reads ${spec.inputData.length} (its ${kind}: ${names === '' ? 'none' : names}); write ${FLAG[kind]} NAME=${kind === 'parameters' ? 'VALUE' : 'PATH'}`;
+}
+
+/** `inputFormat` keyed by declared names (a snake_case name is found too); each must name an `inputData` port. */
+function declaredFormats(spec: ModuleSpec, formats: RunSettings['inputFormat']): Parsed<Record<string, TableRead>> {
+  const out: Record<string, TableRead> = {};
+  for (const [name, read] of Object.entries(formats)) {
+    const decl = findByName<InputDecl | OutputDecl>([...spec.inputs, ...spec.outputs], name);
+    if (decl === undefined || !spec.inputData.includes(decl.name)) {
+      const near = closest(name, [...spec.inputData, ...spec.inputData.map(snakeCase)]);
+      const hint = near === null ? '' : ` (did you mean \`${near}\`?)`;
+      return {
+        ok: false,
+        problem:
+          `inputFormat names \`${name}\`, which is not one of the dataset's inputs${hint}; ` +
+          `the inputData of module \`${spec.name}\` ${spec.inputData.length === 1 ? 'is' : 'are'} ${spec.inputData.map((n) => `\`${n}\``).join(', ')}`,
+      };
+    }
+    out[decl.name] = read;
+  }
+  return { ok: true, value: out };
 }
 
 function declKind(decl: InputDecl | OutputDecl): Kind {

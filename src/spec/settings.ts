@@ -6,6 +6,8 @@
  * report each where it was written (a spec or job file position, or a flag).
  */
 import { availableParallelism } from 'node:os';
+import type { TableRead } from '../core/table-format.js';
+import { describeTableRead, parseInputFormats } from './input-format.js';
 import type {
   AppendRowFormat,
   GpuChoice,
@@ -47,16 +49,23 @@ export function parseDuration(raw: unknown): Parsed<number> {
 
 const UNITS_BYTES: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
-/** `10` (items) or `512KB`, `1MB`, `2GB` (bytes, powers of 1024; docs/ARCHITECTURE.md, "Tries"). */
+/**
+ * `10` (files, or bytes of a table), `512KB`, `1MB`, `2GB` (bytes, powers of 1024), or `1000rows`
+ * (rows of a table): docs/TABULAR.md.
+ */
 export function parseSize(raw: unknown): Parsed<MiniBatchSize> {
   const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : null;
-  const match = text === null ? null : /^(\d+)([kKmMgG][bB])?$/.exec(text);
-  if (match === null) return bad(`must be a count of items such as 10, or a size such as 512KB or 1MB; found ${shown(raw)}`);
+  const match = text === null ? null : /^(\d+)([kKmMgG][bB]|rows?)?$/.exec(text);
+  if (match === null) {
+    return bad(`must be a count of items such as 10, a size such as 512KB or 1MB, or rows such as 1000rows; found ${shown(raw)}`);
+  }
   const n = Number(match[1]);
   if (n < 1) return bad(`must be at least 1; found ${shown(raw)}`);
   if (!Number.isSafeInteger(n * 1024 ** 3)) return bad(`is too large; found ${shown(raw)}`);
-  const unit = match[2]?.[0]?.toLowerCase();
-  return unit === undefined ? ok({ unit: 'items', count: n }) : ok({ unit: 'bytes', bytes: n * (UNITS_BYTES[unit] ?? 1) });
+  const unit = match[2]?.toLowerCase();
+  if (unit === undefined) return ok({ unit: 'items', count: n });
+  if (unit.startsWith('row')) return ok({ unit: 'rows', rows: n });
+  return ok({ unit: 'bytes', bytes: n * (UNITS_BYTES[unit[0] ?? ''] ?? 1) });
 }
 
 function parseInteger(raw: unknown, min: number): Parsed<number> {
@@ -174,6 +183,7 @@ export const SETTING_PARSERS: { readonly [K in SettingName]: (raw: unknown) => P
   python: parseText,
   partitionKeys: parseKeys,
   gpus: parseGpus,
+  inputFormat: parseInputFormats,
 };
 
 /** The key each setting has in YAML (`implementation.parallel.settings`, a job file's `settings`). */
@@ -195,6 +205,7 @@ export const SETTING_KEYS: { readonly [K in SettingName]: string } = {
   python: 'python',
   partitionKeys: 'partitionKeys',
   gpus: 'gpus',
+  inputFormat: 'inputFormat',
 };
 
 export const SETTING_NAMES = Object.keys(SETTING_KEYS) as SettingName[];
@@ -205,7 +216,7 @@ export function formatSetting<K extends SettingName>(name: K, value: RunSettings
   if (name === 'runInvocationTimeoutMs' || name === 'initTimeoutMs') return formatDuration(value as number);
   if (name === 'miniBatchSize') {
     const size = value as MiniBatchSize;
-    return size.unit === 'items' ? String(size.count) : formatBytes(size.bytes);
+    return size.unit === 'items' ? String(size.count) : size.unit === 'rows' ? `${size.rows}rows` : formatBytes(size.bytes);
   }
   if (name === 'partitionKeys') {
     const keys = value as readonly string[];
@@ -218,6 +229,10 @@ export function formatSetting<K extends SettingName>(name: K, value: RunSettings
   if (name === 'environmentVariables') {
     const entries = Object.entries(value as Record<string, string>);
     return entries.length === 0 ? '(none)' : entries.map(([k, v]) => `${k}=${v}`).join(' ');
+  }
+  if (name === 'inputFormat') {
+    const entries = Object.entries(value as Record<string, TableRead>);
+    return entries.length === 0 ? '(none: files)' : entries.map(([k, v]) => `${k}=${describeTableRead(v)}`).join('; ');
   }
   return typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
 }
@@ -263,6 +278,7 @@ export function defaultSettings(): Omit<RunSettings, 'initTimeoutMs'> {
     python: 'python3',
     partitionKeys: [],
     gpus: { kind: 'detect' },
+    inputFormat: {},
   };
 }
 
@@ -270,7 +286,7 @@ export function defaultSettings(): Omit<RunSettings, 'initTimeoutMs'> {
  * Every setting from the highest layer that sets it: flag > job > spec > default. Layers may be
  * given in any order. Two exceptions, both what a user expects:
  * - `environmentVariables` merge by variable (a `--env` adds to the spec's, it does not erase them);
- *   the source is the highest layer that set any.
+ *   the source is the highest layer that set any. `inputFormat` merges the same way, by input.
  * - `initTimeoutMs`, unless set, is 3 × the resolved runInvocationTimeout + 30 s (ParallelRunStep).
  */
 export function resolveSettings(layers: readonly SettingsLayer[]): {
@@ -282,16 +298,19 @@ export function resolveSettings(layers: readonly SettingsLayer[]): {
   const settings: Record<string, unknown> = { ...defaultSettings() };
   const sources = Object.fromEntries(SETTING_NAMES.map((n) => [n, 'default'])) as Record<SettingName, SettingSource>;
   let env: Record<string, string> = {};
+  let formats: Record<string, TableRead> = {};
   for (const layer of ordered) {
     for (const name of SETTING_NAMES) {
       const value = layer.values[name];
       if (value === undefined) continue;
       sources[name] = layer.source;
       if (name === 'environmentVariables') env = { ...env, ...(value as Record<string, string>) };
+      else if (name === 'inputFormat') formats = { ...formats, ...(value as Record<string, TableRead>) };
       else settings[name] = value;
     }
   }
   settings.environmentVariables = env;
+  settings.inputFormat = formats;
   if (sources.initTimeoutMs === 'default') {
     settings.initTimeoutMs = 3 * (settings.runInvocationTimeoutMs as number) + 30_000;
   }

@@ -4,6 +4,8 @@
  * optional that has a default, durations are milliseconds, paths are absolute.
  */
 
+import type { TableRead } from '../core/table-format.js';
+
 export type ParamType = 'String' | 'Integer' | 'Float' | 'Boolean' | 'Enum';
 export type ParamValue = string | number | boolean;
 
@@ -99,10 +101,14 @@ export type OutputAction = 'summary_only' | 'append_row';
 export type AppendRowFormat = 'txt' | 'csv' | 'jsonl';
 export type LoggingLevel = 'DEBUG' | 'INFO' | 'WARNING';
 
-/** A mini-batch size: files (file dataset), or rows or bytes (tabular). */
+/**
+ * A mini-batch size: a bare count (files of a file dataset, bytes of a table, as ParallelRunStep
+ * reads it), a size in bytes, or rows (tabular only).
+ */
 export type MiniBatchSize =
   | { readonly unit: 'items'; readonly count: number }
-  | { readonly unit: 'bytes'; readonly bytes: number };
+  | { readonly unit: 'bytes'; readonly bytes: number }
+  | { readonly unit: 'rows'; readonly rows: number };
 
 /** Run settings, resolved (docs/ARCHITECTURE.md, "Tries"). Every field is set. */
 export interface RunSettings {
@@ -146,6 +152,11 @@ export interface RunSettings {
    * as processes): found with `nvidia-smi -L`, none, or these device ids. @default detect
    */
   readonly gpus: GpuChoice;
+  /**
+   * Inputs read as tables, by input name: how each is read (docs/TABULAR.md). Names are as written
+   * until binding, declared names after. @default {} (every input is a file dataset)
+   */
+  readonly inputFormat: Readonly<Record<string, TableRead>>;
 }
 
 export type GpuChoice =

@@ -134,6 +134,8 @@ export class LocalPool implements Executor {
       AZUREML_BI_OUTPUT_PATH: options.init.outputDir,
       MINIBATCH_RUN_ID: options.runId,
       PYTHONFAULTHANDLER: '1',
+      // The Node running minibatch: the worker host decodes Parquet with it where pyarrow is missing.
+      MINIBATCH_NODE: process.execPath,
     };
     const onEvent = options.onEvent ?? (() => undefined);
     this.onEvent = (event) => {

@@ -6,7 +6,7 @@
  * `python/_minibatch_host.py`; keep both in step.
  */
 
-import type { MiniBatchContext, Rows, WorkerError } from '../core/tries.js';
+import type { MiniBatchContext, Rows, TableTask, WorkerError } from '../core/tries.js';
 
 export const PROTOCOL_VERSION = 4;
 
@@ -51,9 +51,11 @@ export interface RunRequest {
    */
   readonly id: string;
   readonly attempt: number;
-  /** Absolute file paths (file dataset). */
+  /** Absolute file paths (file dataset); a table's one file. */
   readonly items: readonly string[];
   readonly context: MiniBatchContext;
+  /** A tabular mini-batch's rows; null for files. */
+  readonly table: TableTask | null;
 }
 
 export type ParentMessage =

@@ -198,7 +198,7 @@ export class PythonWorker {
         return;
       }
       const attempt = this.line.add(task, resolve);
-      this.send(encodeRun({ type: 'run', id: attempt.id, attempt: task.attempt, items: task.items, context: task.context }));
+      this.send(encodeRun({ type: 'run', id: attempt.id, attempt: task.attempt, items: task.items, context: task.context, table: task.table }));
       this.state = 'busy';
       // It cannot have started before now, so it cannot time out before a full timeout from now.
       if (this.runTimer === undefined) this.armRunTimer(this.options.runTimeoutMs);

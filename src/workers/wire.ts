@@ -19,7 +19,8 @@ export function encodeRun(run: RunRequest): string {
   return (
     `{"type":"run","id":${JSON.stringify(run.id)},"attempt":${run.attempt},"items":${JSON.stringify(run.items)},` +
     `"context":{"minibatch_index":${context.minibatch_index},"partition_key_value":${JSON.stringify(context.partition_key_value)},` +
-    `"dataset_root":${JSON.stringify(context.dataset_root)}}}\n`
+    `"dataset_root":${JSON.stringify(context.dataset_root)}},` +
+    `"table":${run.table === null ? 'null' : JSON.stringify(run.table)}}\n`
   );
 }
 

@@ -64,6 +64,7 @@ settings
   python                python3                    spec
   partitionKeys         none                       default
   gpus                  detect                     default
+  inputFormat           (none: files)              default
 
 interpreter  ${PYTHON}  (Python ${PY_VERSION}, from python3)
 working dir  ${V}
@@ -85,7 +86,7 @@ environment
   AZUREML_MODEL_DIR=${V}
 
 dataset
-  Images  ${V}/images
+  Images  ${V}/images  files, 4 per mini-batch
   9 items in 3 mini-batches
   mini-batch 0  Images  4 items  img1.txt, img2.txt, img3.txt, … (1 more)
   mini-batch 1  Images  4 items  img5.txt, img6.txt, img7.txt, … (1 more)
@@ -118,10 +119,10 @@ dataset
       argv: [PYTHON, `${V}/score.py`, '--model', `${V}/model`, '--threshold', '0.5', '--label', 'night shift', '--top-k', '3', '--verbose', 'false', '--mode', 'fast', '--debug-dir', `${out}/debug_output`, '--output', `${out}/scores`],
       environment: { AZUREML_BI_OUTPUT_PATH: `${out}/scores`, MINIBATCH_RUN_ID: runId, PYTHONFAULTHANDLER: '1', OMP_NUM_THREADS: '1' },
       // --limit 1: only the first mini-batch is planned.
-      dataset: { inputs: [{ name: 'Images', path: `${V}/images` }], items: 5, miniBatches: 1 },
+      dataset: { inputs: [{ name: 'Images', path: `${V}/images`, readAs: 'files, 5 per mini-batch' }], items: 5, miniBatches: 1 },
     });
     expect((json.dataset as { first: unknown[] }).first).toEqual([
-      { index: 0, input: 'Images', key: expect.any(String) as string, items: ['img1.txt', 'img2.txt', 'img3.txt', 'img4.txt', 'img5.txt'] },
+      { index: 0, input: 'Images', key: expect.any(String) as string, items: ['img1.txt', 'img2.txt', 'img3.txt', 'img4.txt', 'img5.txt'], rows: null },
     ]);
   });
 

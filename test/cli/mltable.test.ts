@@ -5,6 +5,7 @@
  * `partition_key_value` and `mini_batch_context.dataset`; a run killed mid-way resumes to the same
  * rows, each once. Bad MLTables and keys are refused with exit 2 before a run directory exists.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -85,7 +86,7 @@ describe.concurrent('MLTable inputs', () => {
     );
   });
 
-  it('refuses, with exit 2 and before any run directory: a key the pattern lacks, keys without a pattern, tabular and remote MLTables', async () => {
+  it('refuses, with exit 2 and before any run directory: a key the pattern lacks, keys without a pattern, skip on a tabular MLTable, remote MLTables', async () => {
     const m = mltableModule('ok', PARTITIONED, PARTITION_MLTABLE);
     const badKey = await runCli([...moduleArgs(m), '--partition-keys', 'store,month']);
     expectExit(badKey, 2);
@@ -99,15 +100,52 @@ describe.concurrent('MLTable inputs', () => {
     expectExit(noPattern, 2);
     expect(noPattern.stderr).toContain(`input \`Data\` (${plain.data}) has no MLTable file`);
 
-    const table = mltableModule('ok', { 'a.csv': 'x,y\n1,2\n' }, 'paths:\n  - file: a.csv\ntransformations:\n  - read_delimited:\n      delimiter: ","\n');
+    const table = mltableModule('ok', { 'a.csv': 'x,y\n1,2\n' }, 'paths:\n  - file: a.csv\ntransformations:\n  - read_delimited:\n      delimiter: ","\n  - skip: 1\n');
     const tabular = await runCli(moduleArgs(table));
     expectExit(tabular, 2);
-    expect(tabular.stderr).toContain(`${join(table.data, 'MLTable')}:4:5: \`read_delimited\` makes input \`Data\` a table, and tabular MLTable inputs need tabular dataset support`);
+    expect(tabular.stderr).toContain(`${join(table.data, 'MLTable')}:6:11: skip 1 on input \`Data\`, a table (\`read_delimited\`), which this build does not support on a table yet`);
     expect(existsSync(table.runDir)).toBe(false);
 
     const remote = mltableModule('ok', {}, 'paths:\n  - pattern: wasbs://c@acct.blob.core.windows.net/data/*.csv\n');
     const refused = await runCli(moduleArgs(remote));
     expectExit(refused, 2);
     expect(refused.stderr).toContain(`${join(remote.data, 'MLTable')}:2:14: pattern \`wasbs://c@acct.blob.core.windows.net/data/*.csv\` is a remote path (wasbs://)`);
+  });
+});
+
+const PANDAS_PYTHON = '/usr/bin/python3';
+const pandas = ((): boolean => {
+  try {
+    execFileSync(PANDAS_PYTHON, ['-c', 'import pandas'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!pandas && process.env['CI'] === 'true') throw new Error(`${PANDAS_PYTHON} has no pandas: .ci/run installs python3-pandas`);
+
+describe.skipIf(!pandas)('tabular MLTable inputs (real pandas)', () => {
+  it('read_delimited over two listed CSV files: run() gets DataFrames whose rows are the files\' rows, in MLTable order', async () => {
+    const m = mltableModule(
+      'table_echo',
+      {
+        'b.csv': 'id,name,score\n3,carol,3.5\n4,"dan, jr",4.0\n5,eve,5.25\n',
+        'a.csv': 'id,name,score\n1,alice,1.5\n2,bob,2.0\n',
+        'not-listed.csv': 'id,name,score\n99,nobody,0\n',
+      },
+      'paths:\n  - file: ./b.csv\n  - file: ./a.csv\ntransformations:\n  - read_delimited:\n      delimiter: ","\n      header: all_files_same_headers\n',
+    );
+    const args = [...moduleArgs(m), '--python', PANDAS_PYTHON, '--mini-batch-size', '2rows', '--output-action', 'append_row', '--append-row-format', 'jsonl'];
+    const result = await runCli(args);
+    expectExit(result, 0);
+    // b.csv in 2 mini-batches (2 rows, then 1), a.csv in 1: every mini-batch a DataFrame of its rows.
+    expect(result.stdout).toContain('mini-batches  3 succeeded, 0 partial, 0 failed, 0 not run (of 3)');
+    expect(rows(m).map((line) => JSON.parse(line) as unknown)).toEqual([
+      { id: 3, name: 'carol', score: 3.5 },
+      { id: 4, name: 'dan, jr', score: 4.0 },
+      { id: 5, name: 'eve', score: 5.25 },
+      { id: 1, name: 'alice', score: 1.5 },
+      { id: 2, name: 'bob', score: 2.0 },
+    ]);
   });
 });

@@ -34,7 +34,7 @@ beforeAll(() => {
     const ledger = Ledger.create(runDir, { flushIntervalMs: 60000, flushMaxCommits: ${FLUSH} });
     const batch = [];
     for (let i = 0; i < ${TOTAL}; i++) {
-      batch.push({ index: i, input: 'data', key: 'k' + i, items: [{ path: '/data/f' + i, rel: 'f' + i, size: i, mtimeMs: 0 }] });
+      batch.push({ index: i, input: 'data', key: 'k' + i, items: [{ path: '/data/f' + i, rel: 'f' + i, size: i, mtimeMs: 0 }], slice: null });
       if (batch.length === 5000) { ledger.addPlanned(batch); batch.length = 0; }
     }
     process.stdout.write('planned\\n');

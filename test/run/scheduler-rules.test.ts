@@ -79,6 +79,7 @@ async function* plan(count: number): AsyncIterable<readonly PlannedMiniBatch[]> 
     input: 'data',
     key: `key-${index}`,
     items: [0, 1].map((i) => ({ path: `/data/${index}-${i}`, rel: `${index}-${i}`, size: 1, mtimeMs: 0 })),
+    slice: null,
   }));
 }
 

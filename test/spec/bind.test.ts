@@ -138,7 +138,7 @@ describe('binding with a job file', () => {
       'jobs/bad-job.yaml:3:11: inputs.Images must be a single path; found a list',
       'jobs/bad-job.yaml:5:3: parameters.Threshold must be a single value; found nothing (an empty value); remove `Threshold` to leave it unbound',
       'jobs/bad-job.yaml:7:14: settings.runMaxTry must be a whole number; found `many`',
-      'jobs/bad-job.yaml:8:3: unknown key `processes` in settings (known keys: miniBatchSize, processCountPerNode, nodeCount, runInvocationTimeout, runMaxTry, errorThreshold, allowedFailedCount, allowedFailedPercent, outputAction, appendRowFileName, appendRowFormat, loggingLevel, environmentVariables, initTimeout, python, partitionKeys, gpus): a run would ignore it',
+      'jobs/bad-job.yaml:8:3: unknown key `processes` in settings (known keys: miniBatchSize, processCountPerNode, nodeCount, runInvocationTimeout, runMaxTry, errorThreshold, allowedFailedCount, allowedFailedPercent, outputAction, appendRowFileName, appendRowFormat, loggingLevel, environmentVariables, initTimeout, python, partitionKeys, gpus, inputFormat): a run would ignore it',
     ]);
   });
 });

@@ -43,14 +43,16 @@ describe('mini-batch sizes', () => {
     ['512KB', { unit: 'bytes', bytes: 512 * 1024 }],
     ['1MB', { unit: 'bytes', bytes: 1024 * 1024 }],
     ['2gb', { unit: 'bytes', bytes: 2 * 1024 ** 3 }],
+    ['1000rows', { unit: 'rows', rows: 1000 }],
+    ['1row', { unit: 'rows', rows: 1 }],
   ])('%s', (raw, size) => {
     expect(parseSize(raw)).toEqual({ ok: true, value: size });
   });
 
-  it.each(['1.5MB', 'ten', '10 MB'])('%s is refused', (raw) => {
+  it.each(['1.5MB', 'ten', '10 MB', '10 rows'])('%s is refused', (raw) => {
     expect(parseSize(raw)).toEqual({
       ok: false,
-      problem: `must be a count of items such as 10, or a size such as 512KB or 1MB; found \`${raw}\``,
+      problem: `must be a count of items such as 10, a size such as 512KB or 1MB, or rows such as 1000rows; found \`${raw}\``,
     });
   });
 });
@@ -113,6 +115,7 @@ describe('precedence: flag > job file > spec > default', () => {
       python: 'python3',
       partitionKeys: [],
       gpus: { kind: 'detect' },
+      inputFormat: {},
     });
     expect(new Set(Object.values(sources))).toEqual(new Set(['default']));
   });

@@ -42,7 +42,7 @@ async function request(entry: string, items: string[]): Promise<{ init: InitRequ
       rowFormat: 'lines',
       stateFile: null,
     },
-    run: { type: 'run', id: 'debug', attempt: 1, items, context: { minibatch_index: 3, partition_key_value: null, dataset_root: null } },
+    run: { type: 'run', id: 'debug', attempt: 1, items, context: { minibatch_index: 3, partition_key_value: null, dataset_root: null }, table: null },
   };
 }
 

@@ -135,7 +135,7 @@ export async function startPool(
 }
 
 export function task(items: readonly string[], miniBatch = 0, attempt = 1): TryTask {
-  return { miniBatch, attempt, items, context: { minibatch_index: miniBatch, partition_key_value: null, dataset_root: null } };
+  return { miniBatch, attempt, items, context: { minibatch_index: miniBatch, partition_key_value: null, dataset_root: null }, table: null };
 }
 
 export { isAlive } from '../helpers/processes.js';

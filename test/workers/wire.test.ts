@@ -25,15 +25,16 @@ describe('LineSplitter', () => {
 
 describe('encodeRun', () => {
   const runs: RunRequest[] = [
-    { type: 'run', id: '1', attempt: 1, items: ['/data/a.txt'], context: { minibatch_index: 0, partition_key_value: null, dataset_root: null } },
+    { type: 'run', id: '1', attempt: 1, items: ['/data/a.txt'], context: { minibatch_index: 0, partition_key_value: null, dataset_root: null }, table: null },
     {
       type: 'run',
       id: '42',
       attempt: 3,
       items: ['/data/"quoted"\\back\nline.txt', '/données/é😀\u2028.bin', ''],
       context: { minibatch_index: 123_456, partition_key_value: { region: 'eu "west"' }, dataset_root: '/data/"q"/é' },
+      table: null,
     },
-    { type: 'run', id: '7', attempt: 2, items: [], context: { minibatch_index: 9, partition_key_value: null, dataset_root: null } },
+    { type: 'run', id: '7', attempt: 2, items: [], context: { minibatch_index: 9, partition_key_value: null, dataset_root: null }, table: null },
   ];
 
   it.each(runs)('writes the same line as the generic encoder (run $id)', (run) => {

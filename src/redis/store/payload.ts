@@ -24,6 +24,7 @@ export interface MiniBatchJobData {
   /** Absolute file paths: every machine must see them at the same path. */
   readonly items: readonly string[];
   readonly context: TryTask['context'];
+  readonly table: TryTask['table'];
 }
 
 /** A job's return value. */
@@ -41,6 +42,7 @@ export function jobData(runId: string, generation: number, task: TryTask): MiniB
     attempt: task.attempt,
     generation,
     items: task.items,
+    table: task.table,
     context: task.context,
   };
 }
@@ -48,11 +50,13 @@ export function jobData(runId: string, generation: number, task: TryTask): MiniB
 /** The try a job's data describes, or null for data minibatch did not write. */
 export function taskOf(data: unknown): TryTask | null {
   if (!isRecord(data)) return null;
-  const { miniBatch, attempt, items, context } = data;
+  const { miniBatch, attempt, items, context, table } = data;
   if (!isCount(miniBatch) || !isCount(attempt) || attempt < 1) return null;
   if (!Array.isArray(items) || !items.every((i) => typeof i === 'string')) return null;
   if (!isRecord(context) || context.minibatch_index !== miniBatch) return null;
-  return { miniBatch, attempt, items, context: context as unknown as TryTask['context'] };
+  // `table` is written by jobData above, as the protocol's TableTask (or absent from older writers).
+  const tableTask = table === undefined || table === null ? null : (table as TryTask['table']);
+  return { miniBatch, attempt, items, context: context as unknown as TryTask['context'], table: tableTask };
 }
 
 /** Worker side: the value to return from the processor, storing large rows aside first. */

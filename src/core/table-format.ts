@@ -1,0 +1,68 @@
+/**
+ * How a tabular input is read: the one resolved type that every way of declaring a table compiles
+ * to (an MLTable's read transformation, a format on a binding, a spec default), and that planning
+ * and the worker host take. Names follow MLTable's transformations, in camelCase.
+ */
+
+/** `read_delimited`'s header modes, as MLTable spells them. */
+export type HeaderMode = 'all_files_same_headers' | 'all_files_different_headers' | 'from_first_file' | 'no_header';
+
+export type TableFormat =
+  | {
+      readonly kind: 'delimited';
+      /** One character; `,` for csv, a tab for tsv. */
+      readonly delimiter: string;
+      readonly header: HeaderMode;
+      readonly encoding: 'utf8' | 'iso88591' | 'latin1' | 'ascii' | 'utf16' | 'utf32' | 'utf8bom' | 'windows1252';
+      /** Empty fields are '' rather than missing values. */
+      readonly emptyAsString: boolean;
+      /** Quoted fields may hold line breaks (then splitting must honour quotes). */
+      readonly supportMultiLine: boolean;
+      readonly includePathColumn: boolean;
+    }
+  | { readonly kind: 'json_lines'; readonly encoding: 'utf8'; readonly includePathColumn: boolean }
+  | { readonly kind: 'parquet'; readonly includePathColumn: boolean };
+
+/** `convert_column_types`' target types that are cheap to honour. */
+export type ColumnType = 'int' | 'float' | 'boolean' | 'string' | 'datetime';
+
+/** A table: its format and what to do to its rows after reading them. */
+export interface TableRead {
+  readonly format: TableFormat;
+  /** `keep_columns`; null keeps all. */
+  readonly keepColumns: readonly string[] | null;
+  /** `drop_columns`. */
+  readonly dropColumns: readonly string[];
+  /** `skip`: rows left out at the start of the whole table (in file order). */
+  readonly skipRows: number;
+  /** `take`: rows kept after the skip; null keeps all. */
+  readonly takeRows: number | null;
+  /** `convert_column_types`: column name → type. */
+  readonly columnTypes: Readonly<Record<string, ColumnType>>;
+  /**
+   * `extract_columns_from_partition_format`: a pattern such as `{Store}/{Year}/*.csv` whose fields
+   * become columns (tables) or partition key values (files); null when not given.
+   */
+  readonly partitionFormat: string | null;
+}
+
+/**
+ * The rows of one table file that a tabular mini-batch holds: whole records, planned by offsets
+ * and read by the worker itself (docs/TABULAR.md), so the data never passes through the orchestrator.
+ */
+export interface TableSlice {
+  /** Byte offsets of the records in the file: [start, end). */
+  readonly start: number;
+  readonly end: number;
+  /** Records (rows) in the range; blank lines are not rows. */
+  readonly rows: number;
+  /** Byte range of the file's header record (after a BOM), read with every mini-batch; null when none. */
+  readonly header: readonly [start: number, end: number] | null;
+}
+
+/** What one input bound to an MLTable (or a path with a declared format) is. */
+export type DatasetSource =
+  /** A file dataset: exactly these files, in this order (absolute paths). */
+  | { readonly kind: 'files'; readonly files: readonly string[]; readonly partitionFormat: string | null; readonly origin: string }
+  /** A tabular dataset: rows of these files, in this order (absolute paths). */
+  | { readonly kind: 'table'; readonly files: readonly string[]; readonly read: TableRead; readonly origin: string };
