@@ -55,11 +55,11 @@ describe('resolveJob', () => {
     expect((error as UsageError).message).toBe(
       [
         '4 options are wrong:',
-        '  settings.miniBatchSize must be a count of items such as 10, or a size such as 512KB or 1MB; found `1XB`',
+        '  settings.miniBatchSize must be a count of items such as 10, a size such as 512KB or 1MB, or rows such as 1000rows; found `1XB`',
         '  settings.runMaxTry must be 1 or more; found `0`',
         '  settings.colour is not a setting; the settings are miniBatchSize, processCountPerNode, nodeCount, ' +
           'runInvocationTimeout, runMaxTry, errorThreshold, allowedFailedCount, allowedFailedPercent, outputAction, ' +
-          'appendRowFileName, appendRowFormat, loggingLevel, environmentVariables, initTimeout, partitionKeys, gpus',
+          'appendRowFileName, appendRowFormat, loggingLevel, environmentVariables, initTimeout, partitionKeys, gpus, inputFormat',
         '  limit must be a whole number of mini-batches, 1 or more; found 0',
       ].join('\n'),
     );
