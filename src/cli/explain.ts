@@ -134,6 +134,7 @@ async function summarizeDataset(job: ResolvedJob): Promise<Explanation['dataset'
     path: i.path,
     readAs: describeInput(job, resolved, i),
     mltable: i.mltable === null ? null : describeMLTable(i.mltable),
+    ...(i.leftOut === undefined ? {} : { leftOut: i.leftOut }),
   }));
   const partitionKeys = resolved.cutting.kind === 'partition' ? resolved.cutting.keys : [];
   const dataset: Explanation['dataset'] = { inputs, partitionKeys, items: 0, miniBatches: 0, first: [] };

@@ -135,7 +135,7 @@ export async function* planDatasetBatches(dataset: Dataset): AsyncGenerator<Plan
     const limit = dataset.limit === null ? null : dataset.limit - next;
     if (limit !== null && limit <= 0) return;
     const first = next;
-    const table = input.table === null ? null : { name: input.name, path: input.path, files: input.files ?? null, read: input.table };
+    const table = input.table === null ? null : { name: input.name, path: input.path, files: input.files ?? null, leftOut: input.leftOut ?? [], read: input.table };
     const batches =
       table === null
         ? planBatches([input], dataset.cutting, limit)

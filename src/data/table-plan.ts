@@ -21,13 +21,15 @@ export interface TableInput {
   readonly path: string;
   /** The files an MLTable lists (absolute, in its order); null or absent: every file under `path`. */
   readonly files?: readonly string[] | null;
+  /** Folders under `path` that are not its data (this run's outputs and run directory). @default none */
+  readonly leftOut?: readonly string[];
   readonly read: TableRead;
 }
 
 /** A table input's files, in plan order. */
 export function tableFiles(input: TableInput): AsyncGenerator<FileItem[]> {
   const files = input.files ?? null;
-  return files === null ? listFileBatches(input.path) : listedFileBatches(files, input.path);
+  return files === null ? listFileBatches(input.path, input.leftOut ?? []) : listedFileBatches(files, input.path);
 }
 
 /**
