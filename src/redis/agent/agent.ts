@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import type { Redis } from 'ioredis';
 import { MinibatchError } from '../../core/errors.js';
 import { resolveInterpreter } from '../../workers/interpreter.js';
-import { checkRedis } from '../connection/check.js';
+import { checkRedis, RedisSilentError, type RedisCheck } from '../connection/check.js';
 import { createRedis } from '../connection/connection.js';
 import { agentIdentity, type AgentIdentity } from '../store/identity.js';
 import { redisKeys, type RedisKeys } from '../store/keys.js';
@@ -59,6 +59,10 @@ const ENDED_WORDS: Record<Ended, string> = {
   silent: 'left (its orchestrator went silent; it continues when resumed)',
 };
 
+/** Backoff between checks of a Redis that accepts connections but does not answer: 2 s, 4 s, … 30 s. */
+const SILENT_RETRY_FIRST_MS = 2_000;
+const SILENT_RETRY_MAX_MS = 30_000;
+
 export class Agent {
   private stopMode: StopMode | null = null;
   private current: RunServer | null = null;
@@ -84,7 +88,8 @@ export class Agent {
 
   async run(): Promise<void> {
     const { options } = this;
-    const check = await checkRedis(options.target);
+    const check = await this.checkUntilAnswered();
+    if (check === null) return;
     for (const w of check.warnings) options.warn(w);
     this.skipVersionCheck = check.maxmemoryPolicy !== null && check.maxmemoryPolicy !== 'noeviction';
     const keys = redisKeys(options.prefix);
@@ -257,6 +262,28 @@ export class Agent {
       if (record.state !== 'running') return record.state;
       if (!orchestratorAlive(record)) return 'silent';
       await this.sleep(this.options.timing.pollMs);
+    }
+  }
+
+  /**
+   * `checkRedis`, again and again while the server accepts connections but does not answer (it
+   * may be paused or restarting), saying so each time. Null when the worker was stopped meanwhile.
+   */
+  private async checkUntilAnswered(): Promise<RedisCheck | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await checkRedis(this.options.target);
+      } catch (error) {
+        if (!(error instanceof RedisSilentError)) throw error;
+        const delayMs = Math.min(SILENT_RETRY_FIRST_MS * 2 ** (attempt - 1), SILENT_RETRY_MAX_MS);
+        this.options.warn(
+          `Redis at ${error.target.display} did not answer in ${error.timeoutMs / 1000} s; trying again in ` +
+            `${delayMs / 1000} s (is it a Redis server, and is it paused or overloaded?)`,
+        );
+        if (this.stopMode !== null) return null;
+        await this.sleep(delayMs);
+        if (this.stopMode !== null) return null;
+      }
     }
   }
 

@@ -24,6 +24,13 @@ const MINIMUM_VERSION = '5.0.0';
 const RECOMMENDED_VERSION = '6.2.0';
 
 /**
+ * How long the check waits to connect, and then for each answer. A server that accepts the
+ * connection and never answers (a stuck proxy, a paused server, another service on the port)
+ * would otherwise hold the run, or a worker, forever.
+ */
+export const REDIS_ANSWER_TIMEOUT_MS = 5_000;
+
+/**
  * Connects once (no retries), authenticates, selects the database and PINGs, then reads the
  * server's version and `maxmemory-policy`. Throws `EnvironmentError('REDIS_UNAVAILABLE')` whose
  * message says what failed (refused, unknown host, timeout, password required, wrong password,
@@ -32,14 +39,19 @@ const RECOMMENDED_VERSION = '6.2.0';
  */
 export async function checkRedis(
   target: RedisTarget,
-  options: { readonly connectTimeoutMs?: number } = {},
+  options: { readonly connectTimeoutMs?: number; readonly answerTimeoutMs?: number } = {},
 ): Promise<RedisCheck> {
   const errors: Error[] = [];
+  const answerTimeoutMs = options.answerTimeoutMs ?? REDIS_ANSWER_TIMEOUT_MS;
   const client = new Redis({
     ...serverOptions(target),
     // Selected below, so that a missing database is an error rather than ioredis' silent db 0.
     db: 0,
-    connectTimeout: options.connectTimeoutMs ?? 5_000,
+    connectTimeout: options.connectTimeoutMs ?? REDIS_ANSWER_TIMEOUT_MS,
+    // Every command of the check, the handshake's included: a silent server fails it in time.
+    commandTimeout: answerTimeoutMs,
+    // CLIENT SETINFO would be one more command to wait out before the ready check times out.
+    disableClientInfo: true,
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
@@ -55,6 +67,7 @@ export async function checkRedis(
     } catch (error) {
       // ioredis rejects with "Connection is closed"; the reason came as an 'error' event.
       const cause = errors.find(isReplyError) ?? errors.at(-1) ?? asError(error);
+      if (isTimeout(cause)) throw new RedisSilentError(target, answerTimeoutMs, cause);
       throw new EnvironmentError('REDIS_UNAVAILABLE', explainRedisError(cause, target), { cause });
     }
     const info = await readInfo(client);
@@ -106,6 +119,33 @@ async function readInfo(client: Redis): Promise<{ version: string | null; policy
     }
   }
   return { version, policy };
+}
+
+/**
+ * The server accepted the connection but did not answer in time. A worker waits for such a
+ * server to come back (it may be paused or restarting); a run stops (exit 3).
+ */
+export class RedisSilentError extends EnvironmentError {
+  constructor(
+    readonly target: RedisTarget,
+    readonly timeoutMs: number,
+    cause: Error,
+  ) {
+    super('REDIS_UNAVAILABLE', explainSilence(target, timeoutMs), { cause });
+  }
+}
+
+function explainSilence(target: RedisTarget, timeoutMs: number): string {
+  return (
+    `Redis at ${target.display} accepted the connection but did not answer as Redis in ${timeoutMs / 1000} s. ` +
+    `Check that ${target.host}:${target.port} is a Redis server and not another service or a stuck proxy` +
+    `${target.tls ? '' : ' (a TLS-only server needs rediss://)'}, and that it is not paused or overloaded ` +
+    `(redis-cli -h ${target.host} -p ${target.port} ping).`
+  );
+}
+
+function isTimeout(error: Error): boolean {
+  return /Command timed out/.test(error.message);
 }
 
 function isReplyError(error: Error): boolean {
