@@ -4,7 +4,8 @@
  * input's root, every mini-batch's state and generation, every try, and committed rows.
  *
  * Methods are synchronous (better-sqlite3) and small. Commits are buffered and written in batches
- * (`commits.ts`); every read flushes first, so a caller always reads its own commits.
+ * (`commits.ts`); every read flushes first, so a caller always reads its own commits. A little
+ * over 400 lines: one class over one connection, whose transactions belong together.
  */
 import type Database from 'better-sqlite3';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
