@@ -14,7 +14,7 @@ import { tempDir } from '../data/tree.js';
 import { cli, expectExit } from '../run/helpers.js';
 
 const PANDAS_PYTHON = '/usr/bin/python3';
-const ENTRIES = fileURLToPath(new URL('../fixtures/entries/', import.meta.url));
+import { ENTRIES, writeSpec } from '../helpers/module.js';
 const COMPARE = fileURLToPath(new URL('../fixtures/tables/compare.py', import.meta.url));
 
 function hasPandas(): boolean {
@@ -49,23 +49,7 @@ function tableJob(name: string, entry: string, files: Readonly<Record<string, st
   mkdirSync(join(root, 'module'), { recursive: true });
   mkdirSync(data);
   copyFileSync(join(ENTRIES, `${entry}.py`), join(root, 'module', 'entry.py'));
-  writeFileSync(
-    join(root, 'module', 'module.yaml'),
-    `amlModuleIdentifier: {moduleName: Tables, moduleVersion: 1.0.0}
-jobType: parallel
-inputs:
-  - {name: Data, type: AnyDirectory}
-outputs:
-  - {name: Out, type: AnyDirectory}
-implementation:
-  parallel:
-    amlEnvironment: {}
-    inputData: Data
-    outputData: Out
-    entry: entry.py
-    args: []
-`,
-  );
+  writeSpec(join(root, 'module', 'module.yaml'), { moduleName: 'Tables', moduleVersion: '1.0.0', input: 'Data', output: 'Out', entry: 'entry.py' });
   for (const [file, content] of Object.entries(files)) writeFileSync(join(data, file), content);
   const out = join(root, 'out');
   const runDir = join(root, 'run');

@@ -71,6 +71,39 @@ ${settings === '' ? '' : `    settings:\n${settings}`}`,
   return { root, spec, data, runDir: join(root, 'run'), out };
 }
 
+/** What a one-input, one-output module spec names (`writeSpec`). */
+export interface SpecNames {
+  readonly moduleName: string;
+  readonly moduleVersion: string;
+  /** The one data input (`inputData`). */
+  readonly input: string;
+  /** The one output (`outputData`). */
+  readonly output: string;
+  /** The entry script, relative to the spec's folder. */
+  readonly entry: string;
+}
+
+/** Writes a module spec with one data input and one output to `file`. */
+export function writeSpec(file: string, names: SpecNames): void {
+  writeFileSync(
+    file,
+    `amlModuleIdentifier: {moduleName: ${names.moduleName}, moduleVersion: ${names.moduleVersion}}
+jobType: parallel
+inputs:
+  - {name: ${names.input}, type: AnyDirectory}
+outputs:
+  - {name: ${names.output}, type: AnyDirectory}
+implementation:
+  parallel:
+    amlEnvironment: {}
+    inputData: ${names.input}
+    outputData: ${names.output}
+    entry: ${names.entry}
+    args: []
+`,
+  );
+}
+
 /** `minibatch run` of `m` with its bindings and run directory. */
 export function moduleArgs(m: TestModule): string[] {
   return ['run', m.spec, '--input', `Data=${m.data}`, '--output', `Out=${m.out}`, '--run-dir', m.runDir, '--no-progress'];

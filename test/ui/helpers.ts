@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { CLI, REPO_ROOT } from '../helpers/cli.js';
-import { ENTRIES } from '../helpers/module.js';
+import { ENTRIES, writeSpec } from '../helpers/module.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots and other things to look at after a run of the tests (git-ignored). */
@@ -57,23 +57,7 @@ export function makeUiModule(root: string, files: readonly string[]): UiModule {
   mkdirSync(data, { recursive: true });
   copyFileSync(join(ENTRIES, 'varied.py'), join(moduleDir, 'varied.py'));
   const spec = join(moduleDir, 'module.yaml');
-  writeFileSync(
-    spec,
-    `amlModuleIdentifier: {moduleName: Score Images, moduleVersion: 1.2.0}
-jobType: parallel
-inputs:
-  - {name: Images, type: AnyDirectory}
-outputs:
-  - {name: Scores, type: AnyDirectory}
-implementation:
-  parallel:
-    amlEnvironment: {}
-    inputData: Images
-    outputData: Scores
-    entry: varied.py
-    args: []
-`,
-  );
+  writeSpec(spec, { moduleName: 'Score Images', moduleVersion: '1.2.0', input: 'Images', output: 'Scores', entry: 'varied.py' });
   for (const name of files) writeFileSync(join(data, name), name);
   return {
     root,

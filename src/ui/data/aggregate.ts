@@ -26,13 +26,7 @@ function outcomeCode(outcome: string): number {
 /** Tries sorted by worker then start (as `readTries` returns them), as lanes of bars. */
 export function buildTimeline(tries: readonly TryTuple[], now: number | null): TimelineView | null {
   if (tries.length === 0) return null;
-  let start = Infinity;
-  let end = -Infinity;
-  for (const t of tries) {
-    start = Math.min(start, t[1]);
-    end = Math.max(end, t[1] + t[2]);
-  }
-  if (now !== null) end = Math.max(end, now);
+  const { start, end } = spanOf(tries, now);
   const workers = [...new Set(tries.map((t) => t[0]))].sort((a, b) => machineOf(a).localeCompare(machineOf(b)) || compareWorkers(a, b));
   const laneOf = new Map(workers.map((w, i) => [w, i] as const));
   // A merged bar spans at most `mergeWithin`, so each lane holds about span / mergeWithin of them,
@@ -67,6 +61,17 @@ export function buildTimeline(tries: readonly TryTuple[], now: number | null): T
   return { start, end, lanes: workers.map((worker) => ({ worker, machine: machineOf(worker) })), bars, tries: tries.length };
 }
 
+/** From the first try's start to the last one's end, or to `now` while the run is live. */
+function spanOf(tries: readonly TryTuple[], now: number | null): { start: number; end: number } {
+  let start = Infinity;
+  let end = -Infinity;
+  for (const t of tries) {
+    start = Math.min(start, t[1]);
+    end = Math.max(end, t[1] + t[2]);
+  }
+  return { start, end: now === null ? end : Math.max(end, now) };
+}
+
 /** `worker-2` before `worker-10`. */
 function compareWorkers(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
@@ -75,13 +80,7 @@ function compareWorkers(a: string, b: string): number {
 /** Items settled per second over time, by the tries' end times. */
 export function buildThroughput(tries: readonly TryTuple[], now: number | null): ThroughputView | null {
   if (tries.length === 0) return null;
-  let start = Infinity;
-  let end = -Infinity;
-  for (const t of tries) {
-    start = Math.min(start, t[1]);
-    end = Math.max(end, t[1] + t[2]);
-  }
-  if (now !== null) end = Math.max(end, now);
+  const { start, end } = spanOf(tries, now);
   // Whole quarter seconds below a second, whole seconds above: round numbers on the axis.
   const raw = (end - start) / THROUGHPUT_BUCKETS;
   const bucketMs = raw <= 1000 ? Math.max(250, Math.ceil(raw / 250) * 250) : Math.ceil(raw / 1000) * 1000;
