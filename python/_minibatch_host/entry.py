@@ -36,7 +36,8 @@ class MiniBatchContext:
     def __init__(self, minibatch_index, partition_key_value, dataset=None):
         self.minibatch_index = minibatch_index
         self.partition_key_value = partition_key_value
-        # With partition keys, the mini-batch's data as Azure's dataset objects offer it; else None.
+        # The mini-batch's data as Azure's dataset objects offer it: a table's rows, or with
+        # partition keys over files its files; else None.
         self.dataset = dataset
 
     def __repr__(self):
@@ -44,13 +45,23 @@ class MiniBatchContext:
             self.minibatch_index, self.partition_key_value)
 
 
-def context_of(items, ctx):
-    """The MiniBatchContext of a `run` message's context."""
+def context_of(msg, mini_batch):
+    """The MiniBatchContext of a `run` message: its context, and for a table the mini-batch's rows."""
+    ctx = msg['context']
+    table = msg.get('table')
+    if table is not None:
+        from .dataset import TabularDataset  # only tables need it
+        keys = table['slice'].get('keys')
+        values = None
+        if keys is not None:
+            from .tabular import key_values
+            values = key_values(mini_batch, keys, table['slice']['values'])
+        return MiniBatchContext(ctx['minibatch_index'], values, TabularDataset(mini_batch, msg['items'], values))
     root = ctx.get('dataset_root')
     dataset = None
     if root is not None:
         from .dataset import FileDataset  # only partitioned runs need it
-        dataset = FileDataset(items, root, ctx.get('partition_key_value'))
+        dataset = FileDataset(msg['items'], root, ctx.get('partition_key_value'))
     return MiniBatchContext(ctx['minibatch_index'], ctx.get('partition_key_value'), dataset)
 
 
@@ -189,11 +200,11 @@ def mini_batch_of(msg):
         items = msg['items']  # a fresh list per message: run() may keep or change it
         return items, len(items)
     from . import tabular  # imports pandas when it reads
-    frame = tabular.read_slice(msg['items'][0], table)
+    frame = tabular.read_table(msg['items'], table)
     return frame, len(frame)
 
 
 def call_run(entry, msg, mini_batch):
     if entry.two_args:
-        return entry.run(mini_batch, context_of(msg['items'], msg['context']))
+        return entry.run(mini_batch, context_of(msg, mini_batch))
     return entry.run(mini_batch)

@@ -1,8 +1,9 @@
 """Reading a tabular mini-batch into a pandas DataFrame (docs/TABULAR.md).
 
 A mini-batch of a table is a byte range of whole records of one file, planned by the orchestrator
-(src/data/table-plan.ts); the worker reads that range itself, with the file's header record in
-front, so rows never pass through the orchestrator. pandas parses the bytes exactly as it would
+(src/data/table-plan.ts), or with partition keys the byte ranges of one key combination's records
+in each file (src/data/table-keys.ts); the worker reads them itself, with the file's header record
+in front, so rows never pass through the orchestrator. pandas parses the bytes exactly as it would
 parse those rows of the file, so the columns and dtypes are pandas' own.
 
 Imported only when a mini-batch is a table: file datasets never import pandas.
@@ -23,39 +24,116 @@ ENCODINGS = {
 COLUMN_TYPES = {'int': 'int64', 'float': 'float64', 'boolean': 'bool', 'string': 'object'}
 
 
-def read_slice(path, table):
-    """The rows of `path` that `table` ({read, slice}, src/workers/protocol.ts TableTask) names."""
+def read_table(paths, table):
+    """The rows of `paths` that `table` ({read, slice, headerPaths, pathColumns}, src/core/tries.ts
+    TableTask) names, as one DataFrame."""
     import pandas as pd
     read, part = table['read'], table['slice']
     fmt = read['format']
+    header_paths = table.get('headerPaths') or [None] * len(paths)
+    path_columns = table.get('pathColumns') or [{}] * len(paths)
+    if part.get('kind') == 'keys':
+        frames = []
+        for path, piece, header_path, columns in zip(paths, part['parts'], header_paths, path_columns):
+            frame = read_key_rows(pd, path, fmt, piece, header_path, part['keys'], part['values'], columns)
+            frames.append(shaped(pd, frame, read, fmt, path, columns))
+        return pd.concat(frames, ignore_index=True) if len(frames) != 1 else frames[0]
+    path = paths[0]
     if fmt['kind'] == 'parquet':
-        return shaped(pd, read_parquet(pd, path, part['start'], part['end']), read, fmt, path)
+        return shaped(pd, read_parquet(pd, path, part['start'], part['end']), read, fmt, path, path_columns[0])
     header = part['header']
+    head = read_bytes(header_paths[0] or path, [header]) if header is not None else b''
+    body = read_bytes(path, [(part['start'], part['end'])])
+    return shaped(pd, parse(pd, fmt, head, body, header is not None), read, fmt, path, path_columns[0])
+
+
+def read_bytes(path, ranges):
+    """The bytes of `ranges` ([start, end) pairs, in order) of `path`, one after another."""
     with open(path, 'rb') as f:
-        head = b''
-        if header is not None:
-            f.seek(header[0])
-            head = f.read(header[1] - header[0])
-        f.seek(part['start'])
-        body = f.read(part['end'] - part['start'])
+        out = []
+        for start, end in ranges:
+            f.seek(start)
+            out.append(f.read(end - start))
+    return b''.join(out)
+
+
+def parse(pd, fmt, head, body, has_header, **options):
+    """Records (with their header record in front) as pandas reads them."""
     kind = fmt['kind']
     if kind == 'delimited':
-        frame = pd.read_csv(
-            io.BytesIO(head + body) if head else io.BytesIO(body),
+        return pd.read_csv(
+            io.BytesIO(head + body),
             sep=fmt['delimiter'],
-            header=None if header is None else 0,
+            header=0 if has_header else None,
             encoding=ENCODINGS[fmt['encoding']],
-            keep_default_na=not fmt['emptyAsString'],
-        )
-    elif kind == 'json_lines':
-        frame = pd.read_json(io.BytesIO(body), lines=True, encoding='utf-8')
-    else:
-        raise ValueError('minibatch cannot read %s tables in the worker' % kind)
-    return shaped(pd, frame, read, fmt, path)
+            keep_default_na=not fmt['emptyAsString'] and 'dtype' not in options,
+            **options)
+    if kind == 'json_lines':
+        return pd.read_json(io.BytesIO(body), lines=True, encoding='utf-8')
+    raise ValueError('minibatch cannot read %s tables in the worker' % kind)
 
 
-def shaped(pd, frame, read, fmt, path):
-    """keep_columns, drop_columns, convert_column_types, then the Path column."""
+def read_key_rows(pd, path, fmt, piece, header_path, keys, values, path_columns):
+    """One file's rows of a partition-key mini-batch (src/data/table-keys.ts): its ranges, less the
+    rows of other combinations that merged ranges hold, told apart by the key fields as planning read
+    them (text as written; JSON values)."""
+    header = piece['header']
+    head = read_bytes(header_path or path, [header]) if header is not None else b''
+    body = read_bytes(path, piece['ranges'])
+    # Keys from the path hold for every row of the file.
+    wanted = [(k, v) for k, v in zip(keys, values) if k not in path_columns]
+    if fmt['kind'] == 'json_lines':
+        lines = [line for line in body.splitlines(True) if line.strip() and json_matches(json.loads(line), wanted)]
+        return parse(pd, fmt, b'', b''.join(lines), False)
+    frame = parse(pd, fmt, head, body, header is not None)
+    if not wanted:
+        return frame
+    columns = [k if header is not None else int(k) for k, _ in wanted]
+    text = parse(pd, fmt, head, body, header is not None, usecols=columns, dtype=str).fillna('')
+    mask = None
+    for (key, value), column in zip(wanted, columns):
+        same = text[column] == ('' if value is None else value)
+        mask = same if mask is None else mask & same
+    return frame[mask.values].reset_index(drop=True)
+
+
+def json_matches(record, wanted):
+    for key, want in wanted:
+        value = record.get(key) if isinstance(record, dict) else None
+        if isinstance(value, (dict, list)):
+            value = json.dumps(value, separators=(',', ':'), ensure_ascii=False)
+        if want is None or value is None:
+            if want is not value:
+                return False
+        elif isinstance(want, bool) or isinstance(value, bool):
+            if type(want) is not type(value) or want != value:
+                return False
+        elif want != value:
+            return False
+    return True
+
+
+def key_values(frame, keys, values):
+    """mini_batch_context.partition_key_value: each key's value as the DataFrame holds it (pandas'
+    type), or as planning read it when the DataFrame has no such column."""
+    out = {}
+    for key, value in zip(keys, values):
+        if key in frame.columns and len(frame):
+            cell = frame[key].iloc[0]
+            try:
+                missing = bool(frame[key].isna().iloc[0])
+            except (TypeError, ValueError):
+                missing = False
+            value = None if missing else (cell.item() if hasattr(cell, 'item') else cell)
+        out[key] = value
+    return out
+
+
+def shaped(pd, frame, read, fmt, path, path_columns):
+    """Columns from the path (extract_columns_from_partition_format), keep_columns, drop_columns,
+    convert_column_types, then the Path column."""
+    for column, value in path_columns.items():
+        frame[column] = value
     if read['keepColumns'] is not None:
         frame = frame[[c for c in read['keepColumns']]]
     if read['dropColumns']:

@@ -136,18 +136,29 @@ async function summarizeDataset(job: ResolvedJob): Promise<Explanation['dataset'
     mltable: i.mltable === null ? null : describeMLTable(i.mltable),
     ...(i.leftOut === undefined ? {} : { leftOut: i.leftOut }),
   }));
-  const partitionKeys = resolved.cutting.kind === 'partition' ? resolved.cutting.keys : [];
+  const partitionKeys = resolved.cutting.kind === 'partition' ? resolved.cutting.keys : resolved.tableKeys;
   const dataset: Explanation['dataset'] = { inputs, partitionKeys, items: 0, miniBatches: 0, first: [] };
   for await (const batch of planDataset(resolved)) {
     dataset.items += itemCount(batch);
     dataset.miniBatches += 1;
     if (dataset.first.length < SHOWN_MINI_BATCHES) {
       const slice = batch.slice;
-      const items = slice === null ? batch.items.map((i) => i.rel) : batch.items.map((i) => `${i.rel} bytes ${slice.start}-${slice.end}`);
+      const items =
+        slice === null
+          ? batch.items.map((i) => i.rel)
+          : 'kind' in slice
+            ? batch.items.map((i, n) => `${i.rel} ${describeRanges(slice.parts[n]?.ranges ?? [])}`)
+            : batch.items.map((i) => `${i.rel} bytes ${slice.start}-${slice.end}`);
       dataset.first.push({ index: batch.index, input: batch.input, key: batch.key, items, rows: slice?.rows ?? null });
     }
   }
   return dataset;
+}
+
+/** A partition-key mini-batch's byte ranges in one file, the first few. */
+function describeRanges(ranges: readonly (readonly [number, number])[]): string {
+  const shown = ranges.slice(0, 3).map(([s, e]) => `${s}-${e}`);
+  return `bytes ${shown.join(', ')}${ranges.length > shown.length ? `, … (${ranges.length} ranges)` : ''}`;
 }
 
 /** How an input is read and cut, as explain shows it. */
@@ -156,6 +167,7 @@ function describeInput(job: ResolvedJob, dataset: Dataset, input: DatasetInput):
     if (dataset.cutting.kind === 'partition') return 'files, one mini-batch per partition';
     return `files, ${formatSetting('miniBatchSize', job.settings.miniBatchSize)} per mini-batch`;
   }
+  if (dataset.tableKeys.length > 0) return `table: ${describeTableRead(input.table)}; one mini-batch per combination of ${dataset.tableKeys.join(', ')}`;
   const size = tableBatchSize(job);
   const cut = size.unit === 'rows' ? `${size.rows} rows` : formatSetting('miniBatchSize', { unit: 'bytes', bytes: size.bytes });
   return `table: ${describeTableRead(input.table)}; mini-batches of ${cut}`;

@@ -50,7 +50,7 @@ export interface TableRead {
  * The rows of one table file that a tabular mini-batch holds: whole records, planned by offsets
  * and read by the worker itself (docs/TABULAR.md), so the data never passes through the orchestrator.
  */
-export interface TableSlice {
+export interface RangeSlice {
   /** Byte offsets of the records in the file: [start, end). */
   readonly start: number;
   readonly end: number;
@@ -58,7 +58,48 @@ export interface TableSlice {
   readonly rows: number;
   /** Byte range of the file's header record (after a BOM), read with every mini-batch; null when none. */
   readonly header: readonly [start: number, end: number] | null;
+  /**
+   * The file whose header `header` is, by its path relative to the input's root, when it is not the
+   * mini-batch's own file (`header: from_first_file`); null: the mini-batch's file.
+   */
+  readonly headerFile: string | null;
 }
+
+/**
+ * A key value as planning read it: a delimited field's text as written (unquoted), or a JSON Lines
+ * value; null for an empty field or a missing one.
+ */
+export type KeyValue = string | number | boolean | null;
+
+/**
+ * One file's share of a partition-key mini-batch: byte ranges of whole records holding the
+ * combination's rows. A range may hold other combinations' rows too (ranges merge to keep planning
+ * memory bounded), which the worker filters out by the key values.
+ */
+export interface KeyPart {
+  /** The header record to read in front of the ranges (as `RangeSlice.header`). */
+  readonly header: readonly [start: number, end: number] | null;
+  /** As `RangeSlice.headerFile`. */
+  readonly headerFile: string | null;
+  readonly ranges: readonly (readonly [start: number, end: number])[];
+}
+
+/**
+ * A partition-key mini-batch of a table (docs/TABULAR.md, "Partition keys"): every row, in every file
+ * of the input, whose key columns hold `values`; one part per item of the mini-batch, in file order.
+ */
+export interface KeySlice {
+  readonly kind: 'keys';
+  readonly keys: readonly string[];
+  /** In key order. */
+  readonly values: readonly KeyValue[];
+  /** Rows of the combination, over all its files. */
+  readonly rows: number;
+  readonly parts: readonly KeyPart[];
+}
+
+/** What rows of its file(s) a tabular mini-batch holds. */
+export type TableSlice = RangeSlice | KeySlice;
 
 /** What one input bound to an MLTable (or a path with a declared format) is. */
 export type DatasetSource =

@@ -46,6 +46,10 @@ export interface MiniBatchContext {
 export interface TableTask {
   readonly read: TableRead;
   readonly slice: TableSlice;
+  /** Per item, in order: the file holding its header when that is another file (`from_first_file`), absolute; else null. */
+  readonly headerPaths: readonly (string | null)[];
+  /** Per item, in order: the partition format's values from its path, added to its rows as columns; `{}` without one. */
+  readonly pathColumns: readonly Readonly<Record<string, string>>[];
 }
 
 /** One try of one mini-batch. */

@@ -13,7 +13,8 @@ import { partitionPlan, type MakeContext } from './partition.js';
 import { planBatches, type Cutting, type PlanInput } from './plan.js';
 import type { TableRead } from './table-format.js';
 import { planParquet } from './parquet-plan.js';
-import { planTable, type TableBatchSize } from './table-plan.js';
+import { checkTableKeys, planTableByKeys } from './table-keys.js';
+import { planTable, type TableBatchSize, type TableInput } from './table-plan.js';
 import { sep } from 'node:path';
 import type { PlannedMiniBatch } from './types.js';
 import { findMLTable } from './mltable/find.js';
@@ -33,6 +34,8 @@ export interface Dataset {
   readonly cutting: Cutting;
   /** A table input's mini-batch size. */
   readonly tableSize: TableBatchSize;
+  /** Partition keys over the table inputs' columns: one mini-batch per combination (table-keys.ts); empty: by size. */
+  readonly tableKeys: readonly string[];
   /** What `run(mini_batch, mini_batch_context)` gets besides the items, for a mini-batch of this dataset. */
   readonly context: MakeContext;
   /** Plan only the first N mini-batches (`--limit`); null = all. */
@@ -101,19 +104,21 @@ export async function resolveDataset(job: ResolvedJob, runDir: string | null = n
   const tables = inputs.filter((input) => input.table !== null);
   const tableSize = tableBatchSize(job);
   const keys = job.settings.partitionKeys;
-  if (keys.length > 0) {
-    const first = tables[0];
-    if (first !== undefined) {
+  if (keys.length > 0 && tables.length > 0) {
+    const other = files[0];
+    if (other !== undefined) {
       throw new UsageError(
-        `partition keys (--partition-keys ${keys.join(',')}) group files by their paths, and input \`${first.name}\` is a table: ` +
-          `partition keys over a table's columns are not supported yet; leave out the partition keys, or read the input as files`,
+        `partition keys (--partition-keys ${keys.join(',')}) apply to every input, and input \`${tables[0]?.name ?? ''}\` is a table while \`${other.name}\` is files: ` +
+          `read both as tables (--input-format), or run them apart`,
       );
     }
-    return { inputs, ...partitionPlan(inputs, keys), tableSize, limit: job.limit };
+    for (const input of tables) await checkTableKeys(tableInput(input), keys);
+    return { inputs, cutting: { kind: 'count', files: 1 }, tableSize, tableKeys: keys, context: plainContext, limit: job.limit };
   }
+  if (keys.length > 0) return { inputs, ...partitionPlan(inputs, keys), tableSize, tableKeys: [], limit: job.limit };
   const first = files[0];
   const cutting: Cutting = { kind: 'count', files: first === undefined ? 1 : filesPerMiniBatch(job, first.name) };
-  return { inputs, cutting, tableSize, context: plainContext, limit: job.limit };
+  return { inputs, cutting, tableSize, tableKeys: [], context: plainContext, limit: job.limit };
 }
 
 /** Resolves and plans: for callers that need the plan alone (explain, debug, reconcile). */
@@ -135,13 +140,15 @@ export async function* planDatasetBatches(dataset: Dataset): AsyncGenerator<Plan
     const limit = dataset.limit === null ? null : dataset.limit - next;
     if (limit !== null && limit <= 0) return;
     const first = next;
-    const table = input.table === null ? null : { name: input.name, path: input.path, files: input.files ?? null, leftOut: input.leftOut ?? [], read: input.table };
+    const table = input.table === null ? null : tableInput(input);
     const batches =
       table === null
         ? planBatches([input], dataset.cutting, limit)
-        : table.read.format.kind === 'parquet'
-          ? planParquet(table, dataset.tableSize, first, limit)
-          : planTable(table, dataset.tableSize, first, limit);
+        : dataset.tableKeys.length > 0
+          ? planTableByKeys(table, dataset.tableKeys, first, limit)
+          : table.read.format.kind === 'parquet'
+            ? planParquet(table, dataset.tableSize, first, limit)
+            : planTable(table, dataset.tableSize, first, limit);
     for await (const batch of batches) {
       // File inputs count from 0: their indexes follow the inputs before them.
       const planned = input.table === null && first > 0 ? batch.map((mb) => ({ ...mb, index: mb.index + first })) : batch;
@@ -153,6 +160,12 @@ export async function* planDatasetBatches(dataset: Dataset): AsyncGenerator<Plan
 
 const plainContext: MakeContext = (index) => ({ minibatch_index: index, partition_key_value: null, dataset_root: null });
 
+/** A table input as planning takes it. */
+function tableInput(input: DatasetInput): TableInput {
+  if (input.table === null) throw new Error(`input ${input.name} is not a table`);
+  return { name: input.name, path: input.path, files: input.files ?? null, leftOut: input.leftOut ?? [], read: input.table };
+}
+
 /**
  * How input `name` is read as a table, if it is one: by its MLTable's read transformation, or by
  * `inputFormat` (over every file under its path, or the files its MLTable lists). What this build
@@ -160,19 +173,12 @@ const plainContext: MakeContext = (index) => ({ minibatch_index: index, partitio
  * one. Throws `SpecError` (MLTABLE_INVALID) or `UsageError`, both exit 2.
  */
 function tableOf(name: string, mltable: LoadedMLTable | null, format: TableRead | null): TableRead | null {
-  if (mltable === null) {
-    if (format !== null) checkTable(name, format);
-    return format;
-  }
+  if (mltable === null) return format;
   const { definition, source } = mltable;
   if (source.kind === 'files') {
     if (format === null) return null;
-    // The MLTable's partition format would make columns of a table: not honoured, so refused.
-    if (source.partitionFormat !== null) {
-      refuseInMLTable(mltable, definition.partitionFormatAt ?? [], `extract_columns_from_partition_format on input \`${name}\`, which inputFormat reads as a table, ${NOT_YET}`);
-    }
-    checkTable(name, format);
-    return format;
+    // The MLTable's partition format makes columns of the table's rows.
+    return { ...format, partitionFormat: source.partitionFormat };
   }
   const read = definition.read;
   if (format !== null) {
@@ -185,60 +191,24 @@ function tableOf(name: string, mltable: LoadedMLTable | null, format: TableRead 
   return source.read;
 }
 
-const NOT_YET = 'which this build does not support on a table yet: remove it';
-
 /**
- * Table reads this build does not honour yet (`skip`, `take`, a partition format on a table) are
- * refused rather than ignored.
- */
-function checkTable(name: string, table: TableRead): void {
-  const unsupported = [
-    table.skipRows !== 0 ? 'skip' : null,
-    table.takeRows !== null ? 'take' : null,
-    table.partitionFormat !== null ? 'extract_columns_from_partition_format' : null,
-  ].filter((x): x is string => x !== null);
-  if (unsupported.length > 0) {
-    throw new UsageError(`input \`${name}\` asks for ${unsupported.join(', ')} on a table, which this build does not support yet: remove it`);
-  }
-}
-
-/**
- * An MLTable's read that planning or the worker cannot honour, refused at its line: `skip` and
- * `take` (rows of the whole table), a partition format (columns from the paths), a header taken
- * from the first file only, and utf16/utf32 (whose records cannot be found by bytes). The worker
- * honours keep_columns, drop_columns, convert_column_types and include_path_column
- * (python/_minibatch_host/tabular.py).
+ * An MLTable's read that planning cannot honour, refused at its line: utf16/utf32, whose records
+ * cannot be found by bytes. Everything else a table's MLTable says is honoured: `skip`, `take`, the
+ * header modes and the partition format by planning (table-plan.ts, table-keys.ts), the column steps
+ * and `include_path_column` by the worker (python/_minibatch_host/tabular.py).
  */
 function refuseUnhonoured(name: string, loaded: LoadedMLTable, read: TableRead): void {
   const { definition } = loaded;
   const d = new Diagnostics(definition.yaml);
-  const stepAt = (step: string): YamlPath => {
-    const i = definition.steps.findIndex((s) => s.name === step);
-    return i < 0 ? [] : ['transformations', i, step];
-  };
   const on = `on input \`${name}\`, a table (\`${definition.read?.name ?? 'read'}\`)`;
-  if (read.skipRows !== 0) d.error(stepAt('skip'), `skip ${read.skipRows} ${on}, ${NOT_YET}, or skip those rows in run()`);
-  if (read.takeRows !== null) d.error(stepAt('take'), `take ${read.takeRows} ${on}, ${NOT_YET}, or use --limit (mini-batches) to try a few`);
-  if (read.partitionFormat !== null) {
-    d.error(definition.partitionFormatAt ?? [], `extract_columns_from_partition_format ${on}, ${NOT_YET}`);
-  }
   const format = read.format;
   // The read step's place is its list item; its options are under its name.
   const optionAt = (option: string): YamlPath => (definition.read === null ? [] : [...definition.read.at, definition.read.name, option]);
-  if (format.kind === 'delimited' && format.header === 'from_first_file') {
-    d.error(optionAt('header'), `header: from_first_file ${on}, which this build does not support on a table yet: use all_files_same_headers (each file's own first line is its header)`);
-  }
   if (format.kind === 'delimited' && (format.encoding === 'utf16' || format.encoding === 'utf32')) {
     d.error(optionAt('encoding'), `encoding: ${format.encoding} ${on} cannot be cut into mini-batches by bytes: convert the files to utf8`);
   }
   const problems = d.sorted();
   if (problems.length > 0) throw new SpecError('MLTABLE_INVALID', problems);
-}
-
-function refuseInMLTable(loaded: LoadedMLTable, at: YamlPath, message: string): never {
-  const d = new Diagnostics(loaded.definition.yaml);
-  d.error(at, message);
-  throw new SpecError('MLTABLE_INVALID', d.sorted());
 }
 
 async function readMLTable(path: string): Promise<LoadedMLTable | null> {

@@ -5,7 +5,8 @@
  * (or a run directory moved with data inside it) keeps its keys.
  */
 import { createRequire } from 'node:module';
-import type { FileItem, TableSlice } from './types.js';
+import type { KeySlice, RangeSlice } from './table-format.js';
+import type { FileItem } from './types.js';
 
 /** Bump when the hashed text changes: keys of different versions must never match. */
 const KEY_VERSION = 'minibatch-key-v1';
@@ -61,6 +62,16 @@ function prefixOf(input: string): string {
  * The key of a tabular mini-batch: its file's identity (rel path, size, mtime) and its byte range, so
  * that a changed file invalidates its mini-batches and an unchanged one keeps them on resume.
  */
-export function tableSliceKey(input: string, item: Pick<FileItem, 'rel' | 'size' | 'mtimeMs'>, slice: TableSlice): string {
+export function tableSliceKey(input: string, item: Pick<FileItem, 'rel' | 'size' | 'mtimeMs'>, slice: RangeSlice): string {
   return hashText(`${prefixOf(input)}${itemJson(item)}\ntable ${slice.start} ${slice.end}\n`).slice(0, KEY_LENGTH);
+}
+
+/**
+ * The key of a partition-key mini-batch of a table: its files' identities and the keys' values. Its
+ * byte ranges follow from those (planning is deterministic), so they need not be hashed.
+ */
+export function keySliceKey(input: string, items: readonly Pick<FileItem, 'rel' | 'size' | 'mtimeMs'>[], slice: Pick<KeySlice, 'keys' | 'values'>): string {
+  let text = prefixOf(input);
+  for (const item of items) text += `${itemJson(item)}\n`;
+  return hashText(`${text}keys ${JSON.stringify(slice.keys)} ${JSON.stringify(slice.values)}\n`).slice(0, KEY_LENGTH);
 }

@@ -10,7 +10,8 @@ import { listFileBatches } from './list.js';
 import { listedFileBatches } from './listed.js';
 import type { TableRead } from './table-format.js';
 import { scanRecords, type RecordSink } from './table-records.js';
-import type { FileItem, PlannedMiniBatch, TableSlice } from './types.js';
+import type { RangeSlice } from './table-format.js';
+import type { FileItem, PlannedMiniBatch } from './types.js';
 
 /** A table's mini-batch size: bytes of records, or records. */
 export type TableBatchSize = { readonly unit: 'bytes'; readonly bytes: number } | { readonly unit: 'rows'; readonly rows: number };
@@ -33,6 +34,61 @@ export function tableFiles(input: TableInput): AsyncGenerator<FileItem[]> {
 }
 
 /**
+ * The rows MLTable's `skip` and `take` keep, counted over the whole table in file order (as Azure
+ * applies them): the first `skip` rows are left out, then `take` rows are kept (null: all).
+ */
+export class RowWindow {
+  private seen = 0;
+
+  constructor(
+    private readonly skip: number,
+    private readonly take: number | null,
+  ) {}
+
+  static of(read: TableRead): RowWindow {
+    return new RowWindow(read.skipRows, read.takeRows);
+  }
+
+  /** Whether the next row of the table is kept; call once per row, in order. */
+  admit(): boolean {
+    const at = this.seen++;
+    return at >= this.skip && (this.take === null || at < this.skip + this.take);
+  }
+
+  /** No later row can be kept: planning may stop reading. */
+  get done(): boolean {
+    return this.take !== null && this.seen >= this.skip + this.take;
+  }
+}
+
+/**
+ * Where each file's header is: its own first record, or (`from_first_file`) the first record of the
+ * table's first file, whose header names every file's columns, the other files' first lines being
+ * rows. Files are asked for in plan order.
+ */
+export class HeaderSource {
+  private first: { readonly rel: string; readonly header: readonly [number, number] } | null = null;
+
+  constructor(private readonly format: TableRead['format']) {}
+
+  /** Whether `file`'s first record is its header. */
+  ownHeader(): boolean {
+    if (this.format.kind !== 'delimited' || this.format.header === 'no_header') return false;
+    return this.format.header !== 'from_first_file' || this.first === null;
+  }
+
+  /** The header a slice of a file without its own reads, and the file it is in. */
+  borrowed(): { readonly header: readonly [number, number] | null; readonly headerFile: string | null } {
+    return this.first === null ? { header: null, headerFile: null } : { header: this.first.header, headerFile: this.first.rel };
+  }
+
+  /** A file's own header was found (the first one is every later file's under `from_first_file`). */
+  found(rel: string, header: readonly [number, number] | null): void {
+    if (this.first === null && header !== null) this.first = { rel, header };
+  }
+}
+
+/**
  * The mini-batches of one table input, indexes counting from `firstIndex`, in groups (one per
  * chunk of a file read). `limit`: at most this many mini-batches (null: all).
  */
@@ -46,42 +102,60 @@ export async function* planTable(
   if (format.kind === 'parquet') throw new Error('planTable: a Parquet table is planned by planParquet (parquet-plan.ts)');
   let index = firstIndex;
   const end = limit === null ? Infinity : firstIndex + limit;
+  const window = RowWindow.of(input.read);
+  const headers = new HeaderSource(format);
+  const quotes = format.kind === 'delimited' && format.supportMultiLine;
   for await (const files of tableFiles(input)) {
     for (const file of files) {
-      const header = format.kind === 'delimited' && format.header !== 'no_header';
-      const cutter = new SliceCutter(size, header);
-      const quotes = format.kind === 'delimited' && format.supportMultiLine;
+      if (window.done) return;
+      const own = headers.ownHeader();
+      const cutter = new SliceCutter(size, own ? null : headers.borrowed(), window);
       for await (const slices of scanRecords(file.path, { quotes }, cutter)) {
         const planned = slices.slice(0, Math.max(0, end - index)).map((slice) => miniBatch(input.name, file, slice, index++));
         if (planned.length > 0) yield planned;
         if (index >= end) return;
       }
+      if (own) headers.found(file.rel, cutter.headerFound);
     }
   }
 }
 
-function miniBatch(input: string, file: FileItem, slice: TableSlice, index: number): PlannedMiniBatch {
+function miniBatch(input: string, file: FileItem, slice: RangeSlice, index: number): PlannedMiniBatch {
   return { index, input, items: [file], key: tableSliceKey(input, file, slice), slice };
 }
 
 /**
  * Cuts one file's records into slices: a slice ends before the record that would take it past the
  * size in bytes (a record wider than the size is a slice of its own), or at N rows. Blank lines are
- * no rows: those before the first row are left out, those after the last too.
+ * no rows: those before the first row are left out, those after the last too. Rows the window
+ * leaves out (`skip`, `take`) are in no slice.
  */
-export class SliceCutter implements RecordSink<TableSlice> {
+export class SliceCutter implements RecordSink<RangeSlice> {
   private header: readonly [number, number] | null = null;
+  private readonly headerFile: string | null;
   private needHeader: boolean;
   private start = -1;
   private end = -1;
   private rows = 0;
-  private out: TableSlice[] = [];
+  private out: RangeSlice[] = [];
 
+  /**
+   * `borrowed`: the header this file's slices read from another file, or null when the file's own
+   * first record is its header.
+   */
   constructor(
     private readonly size: TableBatchSize,
-    header: boolean,
+    borrowed: { readonly header: readonly [number, number] | null; readonly headerFile: string | null } | null,
+    private readonly window: RowWindow = new RowWindow(0, null),
   ) {
-    this.needHeader = header;
+    this.needHeader = borrowed === null;
+    this.header = borrowed?.header ?? null;
+    this.headerFile = borrowed?.headerFile ?? null;
+  }
+
+  /** The file's own header record, once read; null when it has none (or borrows one). */
+  get headerFound(): readonly [number, number] | null {
+    return this.headerFile === null ? this.header : null;
   }
 
   record(start: number, end: number, blank: boolean): void {
@@ -89,6 +163,11 @@ export class SliceCutter implements RecordSink<TableSlice> {
     if (this.needHeader) {
       this.header = [start, end];
       this.needHeader = false;
+      return;
+    }
+    if (!this.window.admit()) {
+      // A slice holds consecutive rows: one left out ends it.
+      if (this.rows > 0) this.cut();
       return;
     }
     if (this.rows > 0 && this.size.unit === 'bytes' && end - this.start > this.size.bytes) this.cut();
@@ -102,14 +181,14 @@ export class SliceCutter implements RecordSink<TableSlice> {
     if (this.rows > 0) this.cut();
   }
 
-  drain(): TableSlice[] {
+  drain(): RangeSlice[] {
     const out = this.out;
     this.out = [];
     return out;
   }
 
   private cut(): void {
-    this.out.push({ start: this.start, end: this.end, rows: this.rows, header: this.header });
+    this.out.push({ start: this.start, end: this.end, rows: this.rows, header: this.header, headerFile: this.headerFile });
     this.rows = 0;
   }
 }

@@ -26,6 +26,11 @@ export interface RecordScan {
  * record, not an object: a 1 GB file has ~10 million of them.
  */
 export interface RecordSink<T> {
+  /**
+   * The bytes just read, at file offset `base`, before their records; valid until `drain`. For a
+   * sink that reads the records' contents (partition keys); a record may begin in an earlier chunk.
+   */
+  chunk?(bytes: Buffer, base: number): void;
   record(start: number, end: number, blank: boolean): void;
   /** The file has no more records. */
   finish(): void;
@@ -54,6 +59,7 @@ export async function* scanRecords<T>(path: string, scan: RecordScan, sink: Reco
       const { bytesRead } = await file.read(buf, 0, CHUNK, base);
       if (bytesRead === 0) break;
       const chunk = buf.subarray(0, bytesRead);
+      sink.chunk?.(chunk, base);
       let i = 0;
       if (recordStart === -1) {
         recordStart = bomLength(chunk);

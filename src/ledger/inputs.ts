@@ -91,11 +91,14 @@ export function encodeItems(items: readonly Pick<FileItem, 'rel' | 'size' | 'mti
   return `[${items.map(itemJson).join(',')}]`;
 }
 
-/** `encodeItems` of a planned mini-batch: a table's one item with its slice after it. */
+/**
+ * `encodeItems` of a planned mini-batch: a table's slice after its first item (a range's one file,
+ * or the first of a partition-key mini-batch's files).
+ */
 export function encodePlanned(mb: Pick<PlannedMiniBatch, 'items' | 'slice'>): string {
-  const [item] = mb.items;
+  const [item, ...rest] = mb.items;
   if (mb.slice === null || item === undefined) return encodeItems(mb.items);
-  return `[[${itemJson(item).slice(1, -1)},${JSON.stringify(mb.slice)}]]`;
+  return `[[${itemJson(item).slice(1, -1)},${JSON.stringify(mb.slice)}]${rest.map((i) => `,${itemJson(i)}`).join('')}]`;
 }
 
 /** What `mini_batches.item_count` holds: files, or a table slice's rows. */

@@ -1,7 +1,10 @@
-/** What a worker needs to read a tabular mini-batch itself: its rows' range and the input's format. */
-import type { TableRead } from '../core/table-format.js';
-import type { TableSlice } from '../core/table-format.js';
+/** What a worker needs to read a tabular mini-batch itself: its rows' ranges and the input's format. */
+import { join } from 'node:path';
+import type { TableRead, TableSlice } from '../core/table-format.js';
 import type { TableTask, TryTask } from '../core/tries.js';
+import { parsePartitionFormat, partitionValues, type PartitionFormat } from '../data/partition-format.js';
+import type { FileItem } from '../data/types.js';
+import { rootOf } from '../ledger/inputs.js';
 
 /** Items a try's mini-batch holds: files, or a table's rows. */
 export function taskItems(task: TryTask): number {
@@ -9,11 +12,33 @@ export function taskItems(task: TryTask): number {
 }
 
 export function tableTask(
-  mb: { readonly input: string; readonly slice: TableSlice | null },
+  mb: { readonly input: string; readonly slice: TableSlice | null; readonly items: readonly FileItem[] },
   tables: Readonly<Record<string, TableRead>> | undefined,
 ): TableTask | null {
   if (mb.slice === null) return null;
   const read = tables?.[mb.input];
   if (read === undefined) throw new Error(`mini-batch of input ${mb.input} is a table slice, but the job reads that input as files`);
-  return { read, slice: mb.slice };
+  const slice = mb.slice;
+  const headerFiles = 'kind' in slice ? slice.parts.map((p) => p.headerFile) : [slice.headerFile ?? null];
+  const format = read.partitionFormat === null ? null : formatOf(read.partitionFormat);
+  return {
+    read,
+    slice,
+    headerPaths: mb.items.map((item, i) => {
+      const rel = headerFiles[i] ?? null;
+      return rel === null ? null : join(rootOf(item), ...rel.split('/'));
+    }),
+    pathColumns: mb.items.map((item) => (format === null ? {} : (partitionValues(format, item.rel) ?? {}))),
+  };
+}
+
+let lastFormat: { readonly text: string; readonly format: PartitionFormat | null } | null = null;
+
+/** The parsed partition format (the last one is kept: a run has one per input). */
+function formatOf(text: string): PartitionFormat | null {
+  if (lastFormat?.text !== text) {
+    const parsed = parsePartitionFormat(text);
+    lastFormat = { text, format: parsed.ok ? parsed.format : null };
+  }
+  return lastFormat.format;
 }

@@ -11,7 +11,7 @@ const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const bad = <T>(problem: string): Parsed<T> => ({ ok: false, problem });
 
 export const FORMAT_NAMES = ['csv', 'tsv', 'jsonl', 'parquet'] as const;
-const HEADER_MODES: readonly HeaderMode[] = ['all_files_same_headers', 'all_files_different_headers', 'no_header'];
+const HEADER_MODES: readonly HeaderMode[] = ['all_files_same_headers', 'all_files_different_headers', 'from_first_file', 'no_header'];
 const ENCODINGS = ['utf8', 'iso88591', 'latin1', 'ascii', 'utf8bom', 'windows1252'] as const;
 /** Options by format; `read_delimited`'s names, as an MLTable spells them. */
 const DELIMITED_OPTIONS = ['delimiter', 'header', 'encoding', 'empty_as_string', 'support_multi_line', 'include_path_column'];
@@ -117,6 +117,13 @@ export function parseInputFormats(raw: unknown): Parsed<Record<string, TableRead
 }
 
 /** How a table is read, in the words a user declares it with (for `explain`). */
+const HEADER_WORDS: Readonly<Record<HeaderMode, string>> = {
+  all_files_same_headers: 'header in every file',
+  all_files_different_headers: 'each file its own header',
+  from_first_file: 'header in the first file only',
+  no_header: 'no header',
+};
+
 export function describeTableRead(read: TableRead): string {
   const f = read.format;
   const path = f.includePathColumn ? ', include_path_column' : '';
@@ -124,10 +131,12 @@ export function describeTableRead(read: TableRead): string {
   if (f.kind === 'parquet') return `parquet${path}`;
   const name = f.delimiter === ',' ? 'csv' : f.delimiter === '\t' ? 'tsv' : `delimited (delimiter ${JSON.stringify(f.delimiter)})`;
   const extras = [
-    f.header === 'all_files_same_headers' ? 'header in every file' : f.header === 'no_header' ? 'no header' : 'each file its own header',
+    HEADER_WORDS[f.header],
     f.encoding === 'utf8' ? null : f.encoding,
     f.emptyAsString ? 'empty_as_string' : null,
     f.supportMultiLine ? 'quoted line breaks honoured' : 'one record per line',
   ].filter((x): x is string => x !== null);
-  return `${name}, ${extras.join(', ')}${path}`;
+  const rows = [read.skipRows > 0 ? `skip ${read.skipRows}` : null, read.takeRows === null ? null : `take ${read.takeRows}`].filter((x) => x !== null);
+  const columns = read.partitionFormat === null ? '' : `, columns from paths ${read.partitionFormat}`;
+  return `${name}, ${extras.join(', ')}${path}${columns}${rows.length > 0 ? `, ${rows.join(', ')}` : ''}`;
 }
