@@ -1,0 +1,161 @@
+/**
+ * Partition keys over a table's columns, and the rest of what an MLTable says of a table (skip,
+ * take, header modes, a partition format as columns), end to end (docs/TABULAR.md): the built CLI,
+ * real pandas (`/usr/bin/python3`), real files; assertions on the rows a user gets.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../data/tree.js';
+import { ENTRIES, writeSpec } from '../helpers/module.js';
+import { cli, expectExit } from '../run/helpers.js';
+
+const PANDAS_PYTHON = '/usr/bin/python3';
+
+function hasPandas(): boolean {
+  try {
+    execFileSync(PANDAS_PYTHON, ['-c', 'import pandas'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const pandas = hasPandas();
+if (!pandas && process.env['CI'] === 'true') throw new Error(`${PANDAS_PYTHON} has no pandas: .ci/run installs python3-pandas`);
+
+let tmp: { dir: string; cleanup: () => void };
+beforeAll(() => {
+  tmp = tempDir('minibatch-table-keys-');
+});
+afterAll(() => tmp.cleanup());
+
+interface TableJob {
+  readonly root: string;
+  readonly data: string;
+  readonly out: string;
+  readonly runDir: string;
+  args(extra: readonly string[]): string[];
+  rows(): string[];
+}
+
+/** A module whose entry is `entry` (a fixture), a `data` folder holding `files`, bound as `Data`. */
+function tableJob(name: string, entry: string, files: Readonly<Record<string, string>>): TableJob {
+  const root = join(tmp.dir, name);
+  const data = join(root, 'data');
+  mkdirSync(join(root, 'module'), { recursive: true });
+  mkdirSync(data);
+  copyFileSync(join(ENTRIES, `${entry}.py`), join(root, 'module', 'entry.py'));
+  writeSpec(join(root, 'module', 'module.yaml'), { moduleName: 'Tables', moduleVersion: '1.0.0', input: 'Data', output: 'Out', entry: 'entry.py' });
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(data, file)), { recursive: true });
+    writeFileSync(join(data, file), content);
+  }
+  const out = join(root, 'out');
+  const runDir = join(root, 'run');
+  return {
+    root,
+    data,
+    out,
+    runDir,
+    args: (extra) => [
+      'run', join(root, 'module', 'module.yaml'), '--input', `Data=${data}`, '--output', `Out=${out}`,
+      '--run-dir', runDir, '--no-progress', '--python', PANDAS_PYTHON, '--processes', '2', '--output-action', 'append_row', ...extra,
+    ],
+    rows: () => readFileSync(join(out, 'parallel_run_step.txt'), 'utf8').split('\n').filter((l) => l !== ''),
+  };
+}
+
+interface Row {
+  readonly store: number;
+  readonly brand: string;
+  readonly id: number;
+  readonly name: string;
+}
+
+/** A CSV of `rows`; every fifth name is quoted and holds a line break. */
+function csvOf(rows: readonly Row[]): string {
+  const name = (r: Row): string => (r.id % 5 === 0 ? `"n${r.id}\nsecond ""line"""` : `n${r.id}`);
+  return `Store,Brand,id,name\n${rows.map((r) => `${r.store},${r.brand},${r.id},${name(r)}`).join('\n')}\n`;
+}
+
+/** What table_keys.py returns for `rows` grouped by Store and Brand: groups sorted (Store as a number), rows in file order. */
+function expectedByKeys(rows: readonly Row[]): string[] {
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) {
+    const id = `${r.store}/${r.brand}`;
+    groups.set(id, [...(groups.get(id) ?? []), r]);
+  }
+  const sorted = [...groups.values()].sort((a, b) => (a[0] as Row).store - (b[0] as Row).store || ((a[0] as Row).brand < (b[0] as Row).brand ? -1 : 1));
+  return sorted.flatMap((group, index) =>
+    group.map((r) => {
+      const name = r.id % 5 === 0 ? `n${r.id}\nsecond "line"` : `n${r.id}`;
+      return `${index} ${JSON.stringify({ Brand: r.brand, Store: r.store })} ${JSON.stringify([String(r.store), r.brand, String(r.id), name])}`;
+    }),
+  );
+}
+
+// Two files whose key values interleave row by row (8 combinations in a.csv, 50 rows each: more
+// ranges than planning keeps, so they merge and the worker filters), and a combination only in b.csv.
+const A_ROWS: Row[] = Array.from({ length: 400 }, (_, i) => ({ store: [3, 10, 2, 1][i % 4] as number, brand: i % 8 < 4 ? 'a' : 'b', id: i, name: '' }));
+const B_ROWS: Row[] = Array.from({ length: 30 }, (_, i) => ({ store: [10, 12, 1][i % 3] as number, brand: 'a', id: 1000 + i, name: '' }));
+const KEYED = { 'a.csv': csvOf(A_ROWS), 'b.csv': csvOf(B_ROWS) };
+
+describe.skipIf(!pandas)('partition keys over a table (real pandas)', { concurrent: true }, () => {
+  it("two CSV files with interleaved keys: one mini-batch per combination, sorted by value, each holding that combination's rows from both files in file order", async () => {
+    const job = tableJob('interleaved', 'table_keys', KEYED);
+    const r = await cli(job.args(['--input-format', 'Data=csv', '--partition-keys', 'Store,Brand']));
+    expectExit(r, 0);
+    // a.csv: stores 1, 2, 3, 10 × brands a, b; b.csv adds (12, a).
+    expect(r.stdout).toContain('mini-batches  9 succeeded, 0 partial, 0 failed, 0 not run (of 9)');
+    expect(r.stdout).toContain('items         430 succeeded, 0 failed (of 430)');
+    expect(job.rows().join('\n')).toBe(expectedByKeys([...A_ROWS, ...B_ROWS]).join('\n'));
+  });
+
+  it('a key that is not a column is refused before anything runs: exit 2, naming the key, the input and its columns', async () => {
+    const job = tableJob('missing-key', 'table_keys', KEYED);
+    const r = await cli(job.args(['--input-format', 'Data=csv', '--partition-keys', 'Store,Brnd']));
+    expectExit(r, 2);
+    expect(r.stderr).toContain(`partition key \`Brnd\` is not a column of input \`Data\` (${join(job.data, 'a.csv')}): its columns are \`Store\`, \`Brand\`, \`id\`, \`name\``);
+    expect(existsSync(job.runDir)).toBe(false);
+  });
+
+  it('a run killed with SIGKILL mid-run resumes with keys: every row exactly once, grouped and in order', async () => {
+    const job = tableJob('resume', 'table_keys', KEYED);
+    const args = job.args(['--input-format', 'Data=csv', '--partition-keys', 'Store,Brand']);
+    expectExit(await cli(args, { MINIBATCH_TEST_KILL_AT: 'committed:3' }), 'SIGKILL');
+    const resumed = await cli(['resume', job.runDir, '--no-progress']);
+    expectExit(resumed, 0);
+    expect(resumed.stdout).toContain('resuming:');
+    expect(resumed.stdout).toContain('(of 9)');
+    expect(job.rows().join('\n')).toBe(expectedByKeys([...A_ROWS, ...B_ROWS]).join('\n'));
+  });
+
+  it('JSON Lines keys keep their JSON types; mini_batch_context.dataset stands for the rows, with a readable repr', async () => {
+    const lines = [
+      { shop: 2, ok: true, v: 1.5 },
+      { shop: 1, ok: false, v: 2.5 },
+      { shop: 2, ok: true, v: 3.5 },
+      { shop: 1, ok: true, v: 4.5 },
+    ].map((o) => JSON.stringify(o));
+    const job = tableJob('jsonl', 'table_repr', { 'x.jsonl': `${lines.join('\n')}\n`, 'y.jsonl': `${JSON.stringify({ shop: 1, ok: false, v: 9 })}\n` });
+    const r = await cli(job.args(['--input-format', 'Data=jsonl', '--partition-keys', 'shop,ok']));
+    expectExit(r, 0);
+    expect([...new Set(job.rows())]).toEqual([
+      "TabularDataset(partition_key_value={'shop': 1, 'ok': False}, rows=2, columns=['shop', 'ok', 'v'], files=['x.jsonl', 'y.jsonl']) | shop:int64 ok:bool v:float64",
+      "TabularDataset(partition_key_value={'shop': 1, 'ok': True}, rows=1, columns=['shop', 'ok', 'v'], files=['x.jsonl']) | shop:int64 ok:bool v:float64",
+      "TabularDataset(partition_key_value={'shop': 2, 'ok': True}, rows=2, columns=['shop', 'ok', 'v'], files=['x.jsonl']) | shop:int64 ok:bool v:float64",
+    ]);
+    expect(job.rows()).toHaveLength(5);
+  });
+
+  it('without keys, mini_batch_context.dataset of a table gives the mini-batch rows', async () => {
+    const job = tableJob('dataset', 'table_repr', { 'a.csv': 'x,y\n1,a\n2,b\n3,c\n' });
+    const r = await cli(job.args(['--input-format', 'Data=csv', '--mini-batch-size', '2rows']));
+    expectExit(r, 0);
+    expect([...new Set(job.rows())]).toEqual([
+      "TabularDataset(rows=2, columns=['x', 'y'], files=['a.csv']) | x:int64 y:object",
+      "TabularDataset(rows=1, columns=['x', 'y'], files=['a.csv']) | x:int64 y:object",
+    ]);
+  });
+});
