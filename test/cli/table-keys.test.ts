@@ -159,3 +159,54 @@ describe.skipIf(!pandas)('partition keys over a table (real pandas)', { concurre
     ]);
   });
 });
+
+describe.skipIf(!pandas)("what an MLTable says of a table (real pandas)", { concurrent: true }, () => {
+  it('skip and take count rows over the whole table in file order; header from_first_file; the partition format adds columns', async () => {
+    const job = tableJob('skip-take', 'table_echo', {
+      'MLTable':
+        "paths:\n  - pattern: ./*/*.csv\ntransformations:\n  - read_delimited: {header: from_first_file}\n" +
+        "  - extract_columns_from_partition_format: '{store}/*.csv'\n  - skip: 2\n  - take: 4\n",
+      // Only the first file has a header: the others' first lines are rows.
+      's1/a.csv': 'id,v\n1,a\n2,b\n3,c\n',
+      's2/b.csv': '4,d\n5,e\n',
+      's3/c.csv': '6,f\n7,g\n',
+    });
+    const r = await cli(job.args(['--mini-batch-size', '2rows', '--append-row-format', 'jsonl']));
+    expectExit(r, 0);
+    expect(job.rows().map((l) => JSON.parse(l) as unknown)).toEqual([
+      { id: 3, v: 'c', store: 's1' },
+      { id: 4, v: 'd', store: 's2' },
+      { id: 5, v: 'e', store: 's2' },
+      { id: 6, v: 'f', store: 's3' },
+    ]);
+    // Rows 3 | 4 5 | 6: a mini-batch never crosses a file.
+    expect(r.stdout).toContain('(of 3)');
+  });
+
+  it('partition keys from the partition format and a column together; all_files_different_headers reads each file by its own header', async () => {
+    const job = tableJob('path-keys', 'table_keys', {
+      'MLTable':
+        "paths:\n  - pattern: ./**/*.csv\ntransformations:\n  - read_delimited: {header: all_files_different_headers}\n" +
+        "  - extract_columns_from_partition_format: '{Store}/*.csv'\n",
+      '2/a.csv': 'Brand,id\nx,1\ny,2\nx,3\n',
+      '1/b.csv': 'id,Brand\n4,y\n5,x\n',
+    });
+    const r = await cli(job.args(['--partition-keys', 'Store,Brand']));
+    expectExit(r, 0);
+    // Listing order: 1/b.csv, then 2/a.csv. Columns as each file has them, then Store from the path.
+    expect(job.rows()).toEqual([
+      '0 {"Brand":"x","Store":"1"} ["5","x","1"]',
+      '1 {"Brand":"y","Store":"1"} ["4","y","1"]',
+      '2 {"Brand":"x","Store":"2"} ["x","1","2"]',
+      '2 {"Brand":"x","Store":"2"} ["x","3","2"]',
+      '3 {"Brand":"y","Store":"2"} ["y","2","2"]',
+    ]);
+  });
+
+  it('no_header: the keys are column numbers', async () => {
+    const job = tableJob('no-header', 'table_keys', { 'a.txt': 'b|1\na|2\nb|3\n' });
+    const r = await cli(job.args(['--input-format', 'Data=csv,delimiter=pipe,header=no_header', '--partition-keys', '0']));
+    expectExit(r, 0);
+    expect(job.rows()).toEqual(['0 {"0":"a"} ["a","2"]', '1 {"0":"b"} ["b","1"]', '1 {"0":"b"} ["b","3"]']);
+  });
+});
