@@ -15,7 +15,9 @@ import type { TableRead } from './table-format.js';
 import { planParquet } from './parquet-plan.js';
 import { checkTableKeys, planTableByKeys } from './table-keys.js';
 import { planTable, type TableBatchSize, type TableInput } from './table-plan.js';
-import { sep } from 'node:path';
+import { relative, sep } from 'node:path';
+import { listedRoot } from './listed.js';
+import { parsePartitionFormat, partitionValues } from './partition-format.js';
 import type { PlannedMiniBatch } from './types.js';
 import { findMLTable } from './mltable/find.js';
 import type { LoadedMLTable } from './mltable/load.js';
@@ -98,6 +100,7 @@ export async function resolveDataset(job: ResolvedJob, runDir: string | null = n
   for (const { name, path, leftOut } of datasetInputs(job, runDir)) {
     const mltable = await readMLTable(path);
     const table = tableOf(name, mltable, job.settings.inputFormat[name] ?? null);
+    if (table !== null && mltable !== null) checkPathColumns(name, path, mltable);
     inputs.push({ name, path, mltable, files: mltable?.source.files ?? null, table, ...(leftOut === undefined ? {} : { leftOut }) });
   }
   const files = inputs.filter((input) => input.table === null);
@@ -209,6 +212,29 @@ function refuseUnhonoured(name: string, loaded: LoadedMLTable, read: TableRead):
   }
   const problems = d.sorted();
   if (problems.length > 0) throw new SpecError('MLTABLE_INVALID', problems);
+}
+
+/**
+ * Every file of a table whose MLTable has a partition format must fit it: its fields are columns of
+ * the file's rows, which a file that does not fit would lack. Refused at the format's line.
+ */
+function checkPathColumns(name: string, path: string, loaded: LoadedMLTable): void {
+  const { definition, source } = loaded;
+  const text = definition.partitionFormat;
+  if (text === null) return;
+  const parsed = parsePartitionFormat(text);
+  if (!parsed.ok) return;
+  const root = listedRoot(source.files, path);
+  for (const file of source.files) {
+    if (partitionValues(parsed.format, relative(root, file).split(sep).join('/')) !== null) continue;
+    const d = new Diagnostics(definition.yaml);
+    d.error(
+      definition.partitionFormatAt ?? [],
+      `input \`${name}\`: ${file} does not fit the partition format \`${text}\`, so its rows would lack the columns ${parsed.format.fields.map((f) => `\`${f}\``).join(', ')}: ` +
+        `fix the pattern, or list only files that fit under paths`,
+    );
+    throw new SpecError('MLTABLE_INVALID', d.sorted());
+  }
 }
 
 async function readMLTable(path: string): Promise<LoadedMLTable | null> {

@@ -210,3 +210,19 @@ describe.skipIf(!pandas)("what an MLTable says of a table (real pandas)", { conc
     expect(job.rows()).toEqual(['0 {"0":"a"} ["a","2"]', '1 {"0":"b"} ["b","1"]', '1 {"0":"b"} ["b","3"]']);
   });
 });
+
+describe('tables: what an MLTable says, refused before anything runs', () => {
+  it('a listed file that does not fit the partition format of a table: exit 2 at the format, naming the file', async () => {
+    const job = tableJob('misfit', 'table_echo', {
+      'MLTable': "paths:\n  - pattern: ./**/*.csv\ntransformations:\n  - read_delimited: {}\n  - extract_columns_from_partition_format: '{store}/{day}/*.csv'\n",
+      's1/d1/a.csv': 'x\n1\n',
+      's1/b.csv': 'x\n2\n',
+    });
+    const r = await cli(job.args([]));
+    expectExit(r, 2);
+    expect(r.stderr).toContain(
+      `${join(job.data, 'MLTable')}:5:44: input \`Data\`: ${join(job.data, 's1/b.csv')} does not fit the partition format \`{store}/{day}/*.csv\`, so its rows would lack the columns \`store\`, \`day\``,
+    );
+    expect(existsSync(job.runDir)).toBe(false);
+  });
+});
