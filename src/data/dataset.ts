@@ -92,7 +92,8 @@ export function tableBatchSize(job: ResolvedJob): TableBatchSize {
 
 /**
  * Reads each input's MLTable (if it has one) and checks what planning will need: a size that fits
- * the files, partition keys only over files, and no table read this build would ignore. Throws a
+ * the files, partition keys that the inputs have (path fields of files; columns or path fields of
+ * tables, table-keys.ts), and no table read this build would ignore. Throws a
  * `SpecError` (MLTABLE_INVALID) for a bad MLTable, a `UsageError` (exit 2) for a bad setting.
  */
 export async function resolveDataset(job: ResolvedJob, runDir: string | null = null): Promise<Dataset> {
