@@ -50,7 +50,7 @@ class TabularDataset:
         self.partition_key_value = partition_key_value
 
     def to_pandas_dataframe(self):
-        """The mini-batch's rows, a fresh copy each call (what run() does to its own frame does not show here)."""
+        """The mini-batch's rows: a fresh copy of run()'s frame at each call, so changing it leaves that frame alone."""
         return self._frame.copy()
 
     def __len__(self):

@@ -56,7 +56,8 @@ export function delimitedFields(bytes: Buffer, start: number, end: number, delim
         break;
       }
     }
-    const d = bytes.indexOf(delimiter, i);
+    // A one-byte delimiter is searched as a number: much faster than as a Buffer.
+    const d = delimiter.length === 1 ? bytes.indexOf(delimiter[0] as number, i) : bytes.indexOf(delimiter, i);
     const fieldEnd = d === -1 || d >= e ? e : d;
     text += bytes.toString(encoding, i, fieldEnd);
     out.push(text);

@@ -140,6 +140,8 @@ class KeySink implements RecordSink<never> {
   private readonly headerFile: string | null;
   private needHeader: boolean;
   private sources: KeySource[] | null = null;
+  /** Fields of a record to decode: up to the last key column. */
+  private fieldCount = 0;
   private view: Buffer = Buffer.alloc(0);
   private viewBase = 0;
   private lastEnd = 0;
@@ -158,7 +160,7 @@ class KeySink implements RecordSink<never> {
     this.delimiter = format.kind === 'delimited' ? delimiterOf(format) : Buffer.alloc(0);
     this.encoding = format.kind === 'delimited' ? textEncoding(format) : 'utf8';
     this.pathValues = (pathFormat === null ? null : partitionValues(pathFormat, file.rel)) ?? {};
-    if (format.kind === 'json_lines' || format.header === 'no_header') this.sources = this.sourcesFrom(null);
+    if (format.kind === 'json_lines' || format.header === 'no_header') this.setSources(null);
   }
 
   chunk(bytes: Buffer, base: number): void {
@@ -176,13 +178,14 @@ class KeySink implements RecordSink<never> {
     if (this.needHeader) {
       this.needHeader = false;
       this.header = [start, end];
-      this.sources = this.sourcesFrom(allFields(this.view, s, e, this.delimiter, this.encoding));
+      this.setSources(allFields(this.view, s, e, this.delimiter, this.encoding));
       return;
     }
     const ordinal = this.record_++;
     if (!this.o.window.admit()) return;
     const values = this.valuesOf(s, e);
-    const id = JSON.stringify(values);
+    // A delimited file's values are all text: joined, they name the combination without JSON's cost.
+    const id = this.format.kind === 'delimited' ? values.join('\u0000') : JSON.stringify(values);
     let group = this.o.groups.get(id);
     if (group === undefined) {
       group = { values, rows: 0, parts: [] };
@@ -217,9 +220,13 @@ class KeySink implements RecordSink<never> {
       const object = jsonRecord(this.view, s, e);
       return sources.map((src) => ('path' in src ? (this.pathValues[src.path] ?? null) : 'name' in src ? keyValueOf(object?.[src.name]) : null));
     }
-    const last = Math.max(-1, ...sources.map((src) => ('field' in src ? src.field : -1)));
-    const fields = last < 0 ? [] : delimitedFields(this.view, s, e, this.delimiter, this.encoding, last + 1);
+    const fields = this.fieldCount === 0 ? [] : delimitedFields(this.view, s, e, this.delimiter, this.encoding, this.fieldCount);
     return sources.map((src) => ('path' in src ? (this.pathValues[src.path] ?? null) : 'field' in src ? (fields[src.field] ?? '') : null));
+  }
+
+  private setSources(names: readonly string[] | null): void {
+    this.sources = this.sourcesFrom(names);
+    this.fieldCount = 1 + Math.max(-1, ...this.sources.map((src) => ('field' in src ? src.field : -1)));
   }
 
   /**
