@@ -6,7 +6,7 @@
  * Planning reads each file once, record by record (table-records.ts), and decodes only the key
  * fields; no row is kept. Per combination and file it keeps byte ranges of the records that hold
  * the combination: consecutive records extend one range, and when a file's ranges for one
- * combination pass `MAX_RANGES`, neighbours merge (the records between them are read too). So the
+ * combination pass `MAX_RANGES`, the closest half merge (the records between them are read too). So the
  * orchestrator holds at most combinations × files × `MAX_RANGES` ranges, whatever the number of
  * rows; the worker reads its ranges and keeps the rows whose key fields equal the combination's
  * (python/_minibatch_host/tabular.py), so a merged range costs reading, never a wrong row.
@@ -245,14 +245,24 @@ class KeySink implements RecordSink<never> {
   }
 }
 
-/** Neighbouring ranges merged pairwise: half as many, covering the same records and those between. */
+/**
+ * The ranges with the smaller half of the gaps between them closed: half as many, covering the same
+ * records and those in the closed gaps. Closing the smallest gaps keeps the records read beside the
+ * combination's own few when its rows come in clusters.
+ */
 function halved(ranges: readonly number[]): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < ranges.length; i += 4) {
-    const start = ranges[i] as number;
-    const end = ranges[i + 3] ?? ranges[i + 1];
-    out.push(start, end as number);
-  }
+  const gaps: number[] = [];
+  for (let i = 2; i < ranges.length; i += 2) gaps.push((ranges[i] as number) - (ranges[i - 1] as number));
+  const closing = Math.floor(gaps.length / 2);
+  // Gaps up to `limit` close, and `ties` more of exactly `limit`, so that `closing` close in all.
+  const limit = [...gaps].sort((a, b) => a - b)[closing - 1] ?? -1;
+  let ties = closing - gaps.filter((g) => g < limit).length;
+  const out: number[] = [ranges[0] as number, ranges[1] as number];
+  gaps.forEach((gap, g) => {
+    const close = gap < limit || (gap === limit && ties-- > 0);
+    if (close) out[out.length - 1] = ranges[2 * g + 3] as number;
+    else out.push(ranges[2 * g + 2] as number, ranges[2 * g + 3] as number);
+  });
   return out;
 }
 
