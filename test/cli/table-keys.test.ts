@@ -112,8 +112,13 @@ describe.skipIf(!pandas)('partition keys over a table (real pandas)', { concurre
     expect(job.rows().join('\n')).toBe(expectedByKeys([...A_ROWS, ...B_ROWS]).join('\n'));
   });
 
-  it('a key that is not a column is refused before anything runs: exit 2, naming the key, the input and its columns', async () => {
+  it('explain shows the combinations; a key that is not a column is refused before anything runs: exit 2, naming the key, the input and its columns', async () => {
     const job = tableJob('missing-key', 'table_keys', KEYED);
+    const explained = await cli(['explain', join(job.root, 'module', 'module.yaml'), '--input', `Data=${job.data}`, '--python', PANDAS_PYTHON, '--input-format', 'Data=csv', '--partition-keys', 'Store,Brand']);
+    expectExit(explained, 0);
+    expect(explained.stdout).toContain('table: csv, header in every file, quoted line breaks honoured; one mini-batch per combination of Store, Brand');
+    expect(explained.stdout).toContain('430 items in 9 mini-batches');
+    expect(explained.stdout).toMatch(/mini-batch 0 {2}Data {2}60 rows {2}a\.csv bytes \d+-\d+, .*b\.csv bytes \d+-\d+/);
     const r = await cli(job.args(['--input-format', 'Data=csv', '--partition-keys', 'Store,Brnd']));
     expectExit(r, 2);
     expect(r.stderr).toContain(`partition key \`Brnd\` is not a column of input \`Data\` (${join(job.data, 'a.csv')}): its columns are \`Store\`, \`Brand\`, \`id\`, \`name\``);
