@@ -77,11 +77,13 @@ def read_key_rows(pd, path, fmt, piece, header_path, keys, values, path_columns)
     """One file's rows of a partition-key mini-batch (src/data/table-keys.ts): its ranges, less the
     rows of other combinations that merged ranges hold, told apart by the key fields as planning read
     them (text as written; JSON values)."""
+    # Keys from the path hold for every row of the file.
+    wanted = [(k, v) for k, v in zip(keys, values) if k not in path_columns]
+    if fmt['kind'] == 'parquet':
+        return parquet_key_rows(pd, path, piece['ranges'], wanted)
     header = piece['header']
     head = read_bytes(header_path or path, [header]) if header is not None else b''
     body = read_bytes(path, piece['ranges'])
-    # Keys from the path hold for every row of the file.
-    wanted = [(k, v) for k, v in zip(keys, values) if k not in path_columns]
     if fmt['kind'] == 'json_lines':
         lines = [line for line in body.splitlines(True) if line.strip() and json_matches(json.loads(line), wanted)]
         return parse(pd, fmt, b'', b''.join(lines), False)
@@ -95,6 +97,20 @@ def read_key_rows(pd, path, fmt, piece, header_path, keys, values, path_columns)
         same = text[column] == ('' if value is None else value)
         mask = same if mask is None else mask & same
     return frame[mask.values].reset_index(drop=True)
+
+
+def parquet_key_rows(pd, path, ranges, wanted):
+    """A Parquet file's rows in `ranges` (row numbers), less those whose keys are not `wanted`'s
+    values: the span from the first range to the last is decoded once, then its rows picked."""
+    first, last = ranges[0][0], ranges[-1][1]
+    span = read_parquet(pd, path, first, last)
+    frame = span.iloc[[r - first for start, end in ranges for r in range(start, end)]].reset_index(drop=True)
+    mask = None
+    for key, value in wanted:
+        column = frame[key]
+        same = column.isna() if value is None else (column == value)
+        mask = same if mask is None else mask & same
+    return frame if mask is None else frame[mask.values].reset_index(drop=True)
 
 
 def json_matches(record, wanted):

@@ -12,6 +12,7 @@ import type { ResolvedJob } from '../spec/types.js';
 import { partitionPlan, type MakeContext } from './partition.js';
 import { planBatches, type Cutting, type PlanInput } from './plan.js';
 import type { TableRead } from './table-format.js';
+import { planParquetByKeys } from './parquet-keys.js';
 import { planParquet } from './parquet-plan.js';
 import { checkTableKeys, planTableByKeys } from './table-keys.js';
 import { planTable, type TableBatchSize, type TableInput } from './table-plan.js';
@@ -149,7 +150,9 @@ export async function* planDatasetBatches(dataset: Dataset): AsyncGenerator<Plan
       table === null
         ? planBatches([input], dataset.cutting, limit)
         : dataset.tableKeys.length > 0
-          ? planTableByKeys(table, dataset.tableKeys, first, limit)
+          ? table.read.format.kind === 'parquet'
+            ? planParquetByKeys(table, dataset.tableKeys, first, limit)
+            : planTableByKeys(table, dataset.tableKeys, first, limit)
           : table.read.format.kind === 'parquet'
             ? planParquet(table, dataset.tableSize, first, limit)
             : planTable(table, dataset.tableSize, first, limit);

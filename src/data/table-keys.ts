@@ -16,37 +16,19 @@
  * neither is refused before the run starts (`checkTableKeys`).
  */
 import { UsageError } from '../core/errors.js';
-import { keySliceKey } from './key.js';
+import { KeyGroups } from './key-groups.js';
+import { parquetColumns } from './parquet-keys.js';
 import { parsePartitionFormat, partitionValues, type PartitionFormat } from './partition-format.js';
-import { allFields, compareKeyValues, delimitedFields, jsonRecord, keyValueOf, textEncoding, type TextEncoding } from './record-fields.js';
-import type { KeyPart, KeyValue, TableFormat } from './table-format.js';
+import { allFields, delimitedFields, jsonRecord, keyValueOf, textEncoding, type TextEncoding } from './record-fields.js';
+import type { KeyValue, TableFormat } from './table-format.js';
 import { HeaderSource, RowWindow, tableFiles, type TableInput } from './table-plan.js';
 import { scanRecords, type RecordSink } from './table-records.js';
 import type { FileItem, PlannedMiniBatch } from './types.js';
-
-/** Ranges kept per combination and file before neighbours merge. */
-const MAX_RANGES = 32;
 
 type TextFormat = Exclude<TableFormat, { kind: 'parquet' }>;
 
 /** Where each key's value comes from in one file: a field of the record, or the file's path. */
 type KeySource = { readonly field: number } | { readonly name: string } | { readonly path: string };
-
-interface Part {
-  readonly file: number;
-  readonly header: readonly [number, number] | null;
-  readonly headerFile: string | null;
-  /** Flat [start, end, start, end, …]. */
-  ranges: number[];
-  /** The file's data record that ends the last range (consecutive records extend it). */
-  lastRecord: number;
-}
-
-interface Group {
-  readonly values: readonly KeyValue[];
-  rows: number;
-  readonly parts: Part[];
-}
 
 /**
  * Checks, before anything runs, that every key is a column of every file (or a field of the
@@ -55,19 +37,17 @@ interface Group {
  */
 export async function checkTableKeys(input: TableInput, keys: readonly string[]): Promise<void> {
   const format = input.read.format;
-  if (format.kind === 'parquet') {
-    throw new UsageError(
-      `partition keys (--partition-keys ${keys.join(',')}) over input \`${input.name}\`, a Parquet table, are not supported in this build: ` +
-        `read the data as csv or jsonl, or leave out the partition keys`,
-    );
-  }
   const pathFields = pathFieldsOf(input);
   const headers = new HeaderSource(format);
   for await (const files of tableFiles(input)) {
     for (const file of files) {
-      const first = await firstRecord(file.path, format);
-      if (first === null) continue;
-      const names = columnNames(format, first, headers);
+      let names: string[] | null;
+      if (format.kind === 'parquet') names = await parquetColumns(file.path);
+      else {
+        const first = await firstRecord(file.path, format);
+        if (first === null) continue;
+        names = columnNames(format, first, headers);
+      }
       // A file read with the first file's header (`from_first_file`) has that file's columns.
       if (names === null) continue;
       for (const key of keys) {
@@ -88,11 +68,11 @@ export async function checkTableKeys(input: TableInput, keys: readonly string[])
  */
 export async function* planTableByKeys(input: TableInput, keys: readonly string[], firstIndex: number, limit: number | null): AsyncGenerator<PlannedMiniBatch[]> {
   const format = input.read.format;
-  if (format.kind === 'parquet') throw new Error('planTableByKeys: a Parquet table cannot be planned by keys (checkTableKeys refuses it)');
+  if (format.kind === 'parquet') throw new Error('planTableByKeys: a Parquet table is planned by keys in parquet-keys.ts');
   const partition = input.read.partitionFormat === null ? null : parsePartitionFormat(input.read.partitionFormat);
   const pathFormat = partition?.ok === true ? partition.format : null;
   const files: FileItem[] = [];
-  const groups = new Map<string, Group>();
+  const groups = new KeyGroups();
   const window = RowWindow.of(input.read);
   const headers = new HeaderSource(format);
   const quotes = format.kind === 'delimited' && format.supportMultiLine;
@@ -108,18 +88,7 @@ export async function* planTableByKeys(input: TableInput, keys: readonly string[
       if (own) headers.found(file.rel, sink.header);
     }
   }
-  const sorted = [...groups.values()].sort((a, b) => compareKeyValues(a.values, b.values));
-  const end = limit === null ? sorted.length : Math.min(sorted.length, limit);
-  const planned: PlannedMiniBatch[] = [];
-  for (let i = 0; i < end; i++) {
-    const group = sorted[i] as Group;
-    const items = group.parts.map((p) => files[p.file] as FileItem);
-    const parts: KeyPart[] = group.parts.map((p) => ({ header: p.header, headerFile: p.headerFile, ranges: pairs(p.ranges) }));
-    const slice = { kind: 'keys', keys, values: group.values, rows: group.rows, parts } as const;
-    planned.push({ index: firstIndex + i, input: input.name, items, key: keySliceKey(input.name, items, slice), slice });
-    if (planned.length >= 256) yield planned.splice(0);
-  }
-  if (planned.length > 0) yield planned;
+  yield* groups.miniBatches(input.name, keys, files, firstIndex, limit);
 }
 
 interface KeySinkOptions {
@@ -131,7 +100,7 @@ interface KeySinkOptions {
   /** The header this file's rows are read with when it is another file's (`from_first_file`); null: its own first record. */
   readonly borrowed: { readonly header: readonly [number, number] | null; readonly headerFile: string | null } | null;
   readonly window: RowWindow;
-  readonly groups: Map<string, Group>;
+  readonly groups: KeyGroups;
 }
 
 /** Reads one file's records into the groups. */
@@ -186,23 +155,7 @@ class KeySink implements RecordSink<never> {
     const values = this.valuesOf(s, e);
     // A delimited file's values are all text: joined, they name the combination without JSON's cost.
     const id = this.format.kind === 'delimited' ? values.join('\u0000') : JSON.stringify(values);
-    let group = this.o.groups.get(id);
-    if (group === undefined) {
-      group = { values, rows: 0, parts: [] };
-      this.o.groups.set(id, group);
-    }
-    group.rows++;
-    let part = group.parts.at(-1);
-    if (part === undefined || part.file !== this.o.fileIndex) {
-      part = { file: this.o.fileIndex, header: this.header, headerFile: this.headerFile, ranges: [], lastRecord: -2 };
-      group.parts.push(part);
-    }
-    if (part.lastRecord === ordinal - 1) part.ranges[part.ranges.length - 1] = end;
-    else {
-      part.ranges.push(start, end);
-      if (part.ranges.length > 2 * MAX_RANGES) part.ranges = halved(part.ranges);
-    }
-    part.lastRecord = ordinal;
+    this.o.groups.add(id, values, { file: this.o.fileIndex, header: this.header, headerFile: this.headerFile }, start, end, ordinal);
   }
 
   finish(): void {}
@@ -243,33 +196,6 @@ class KeySink implements RecordSink<never> {
       throw new UsageError(`partition key \`${key}\` is not a column of ${this.o.file.path} (its columns are ${(names ?? []).map((n) => `\`${n}\``).join(', ')})`);
     });
   }
-}
-
-/**
- * The ranges with the smaller half of the gaps between them closed: half as many, covering the same
- * records and those in the closed gaps. Closing the smallest gaps keeps the records read beside the
- * combination's own few when its rows come in clusters.
- */
-function halved(ranges: readonly number[]): number[] {
-  const gaps: number[] = [];
-  for (let i = 2; i < ranges.length; i += 2) gaps.push((ranges[i] as number) - (ranges[i - 1] as number));
-  const closing = Math.floor(gaps.length / 2);
-  // Gaps up to `limit` close, and `ties` more of exactly `limit`, so that `closing` close in all.
-  const limit = [...gaps].sort((a, b) => a - b)[closing - 1] ?? -1;
-  let ties = closing - gaps.filter((g) => g < limit).length;
-  const out: number[] = [ranges[0] as number, ranges[1] as number];
-  gaps.forEach((gap, g) => {
-    const close = gap < limit || (gap === limit && ties-- > 0);
-    if (close) out[out.length - 1] = ranges[2 * g + 3] as number;
-    else out.push(ranges[2 * g + 2] as number, ranges[2 * g + 3] as number);
-  });
-  return out;
-}
-
-function pairs(flat: readonly number[]): (readonly [number, number])[] {
-  const out: (readonly [number, number])[] = [];
-  for (let i = 0; i < flat.length; i += 2) out.push([flat[i] as number, flat[i + 1] as number]);
-  return out;
 }
 
 function delimiterOf(format: Extract<TableFormat, { kind: 'delimited' }>): Buffer {

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../data/tree.js';
 import { ENTRIES, writeSpec } from '../helpers/module.js';
@@ -152,6 +153,33 @@ describe.skipIf(!pandas)('partition keys over a table (real pandas)', { concurre
       "TabularDataset(partition_key_value={'shop': 2, 'ok': True}, rows=2, columns=['shop', 'ok', 'v'], files=['x.jsonl']) | shop:int64 ok:bool v:float64",
     ]);
     expect(job.rows()).toHaveLength(5);
+  });
+
+  it('Parquet: keys over two files with interleaved values, several row groups, decoded without pyarrow', async () => {
+    const job = tableJob('parquet', 'table_keys', {});
+    const all: { shop: number; tag: string; n: number }[] = [];
+    for (const f of [0, 1]) {
+      // 90 rows in row groups of 16: shop cycles 3, 1, 2 (both files); tag a/b by row; shop 5 only in file 1.
+      const rows = Array.from({ length: 90 }, (_, i) => ({ shop: f === 1 && i % 10 === 0 ? 5 : [3, 1, 2][i % 3] as number, tag: i % 2 === 0 ? 'a' : 'b', n: f * 1000 + i }));
+      all.push(...rows);
+      parquetWriteFile({
+        filename: join(job.data, `part-${f}.parquet`),
+        rowGroupSize: 16,
+        columnData: [
+          { name: 'shop', data: Int32Array.from(rows.map((r) => r.shop)), type: 'INT32' },
+          { name: 'tag', data: rows.map((r) => r.tag), type: 'STRING' },
+          { name: 'n', data: Int32Array.from(rows.map((r) => r.n)), type: 'INT32' },
+        ],
+      });
+    }
+    const r = await cli(job.args(['--input-format', 'Data=parquet', '--partition-keys', 'shop,tag']));
+    expectExit(r, 0);
+    const groups = new Map<string, typeof all>();
+    for (const row of all) groups.set(`${row.shop}/${row.tag}`, [...(groups.get(`${row.shop}/${row.tag}`) ?? []), row]);
+    const expected = [...groups.values()]
+      .sort((a, b) => (a[0]?.shop ?? 0) - (b[0]?.shop ?? 0) || ((a[0]?.tag ?? '') < (b[0]?.tag ?? '') ? -1 : 1))
+      .flatMap((g, index) => g.map((row) => `${index} ${JSON.stringify({ shop: row.shop, tag: row.tag })} ${JSON.stringify([String(row.shop), row.tag, String(row.n)])}`));
+    expect(job.rows()).toEqual(expected);
   });
 
   it('without keys, mini_batch_context.dataset of a table gives the mini-batch rows', async () => {

@@ -68,6 +68,5 @@ describe('planTableByKeys', () => {
     await expect(checkTableKeys({ name: 'Data', path: file, read: declared('csv') }, ['a', 'c'])).rejects.toThrow(
       `partition key \`c\` is not a column of input \`Data\` (${file}): its columns are \`a\`, \`b\``,
     );
-    await expect(checkTableKeys({ name: 'Data', path: file, read: declared('parquet') }, ['a'])).rejects.toThrow('a Parquet table, are not supported');
   });
 });
