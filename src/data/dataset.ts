@@ -12,7 +12,6 @@ import type { ResolvedJob } from '../spec/types.js';
 import { partitionPlan, type MakeContext } from './partition.js';
 import { planBatches, type Cutting, type PlanInput } from './plan.js';
 import type { TableRead } from './table-format.js';
-import { planParquetByKeys } from './parquet-keys.js';
 import { planParquet } from './parquet-plan.js';
 import { checkTableKeys, planTableByKeys } from './table-keys.js';
 import { planTable, type TableBatchSize, type TableInput } from './table-plan.js';
@@ -151,7 +150,8 @@ export async function* planDatasetBatches(dataset: Dataset): AsyncGenerator<Plan
         ? planBatches([input], dataset.cutting, limit)
         : dataset.tableKeys.length > 0
           ? table.read.format.kind === 'parquet'
-            ? planParquetByKeys(table, dataset.tableKeys, first, limit)
+            ? // Parquet's row reader loads only for a run that needs it: the command line starts without it.
+              (await import('./parquet-keys.js')).planParquetByKeys(table, dataset.tableKeys, first, limit)
             : planTableByKeys(table, dataset.tableKeys, first, limit)
           : table.read.format.kind === 'parquet'
             ? planParquet(table, dataset.tableSize, first, limit)

@@ -17,7 +17,6 @@
  */
 import { UsageError } from '../core/errors.js';
 import { KeyGroups } from './key-groups.js';
-import { parquetColumns } from './parquet-keys.js';
 import { parsePartitionFormat, partitionValues, type PartitionFormat } from './partition-format.js';
 import { allFields, delimitedFields, jsonRecord, keyValueOf, textEncoding, type TextEncoding } from './record-fields.js';
 import type { KeyValue, TableFormat } from './table-format.js';
@@ -42,7 +41,7 @@ export async function checkTableKeys(input: TableInput, keys: readonly string[])
   for await (const files of tableFiles(input)) {
     for (const file of files) {
       let names: string[] | null;
-      if (format.kind === 'parquet') names = await parquetColumns(file.path);
+      if (format.kind === 'parquet') names = await (await import('./parquet-keys.js')).parquetColumns(file.path);
       else {
         const first = await firstRecord(file.path, format);
         if (first === null) continue;
