@@ -18,7 +18,7 @@ import traceback
 from .entry import _clock, call_run, elapsed_ms, error_of, mini_batch_of, start_entry
 from .rows import BadReturn, count
 
-PROTOCOL_VERSION = 4
+PROTOCOL_VERSION = 5  # keep in step with src/workers/protocol.ts
 
 # Exit statuses of the host itself (the parent logs them; user code may use others).
 EXIT_INIT_FAILED = 3

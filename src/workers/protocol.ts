@@ -8,7 +8,8 @@
 
 import type { MiniBatchContext, Rows, TableTask, WorkerError } from '../core/tries.js';
 
-export const PROTOCOL_VERSION = 4;
+/** 5: a `run` message's table may be a partition-key slice over several files (`KeySlice`), with `headerPaths` and `pathColumns`. */
+export const PROTOCOL_VERSION = 5;
 
 /** What the worker host needs to start the entry script. */
 export interface InitRequest {
