@@ -65,34 +65,39 @@ describeWithRedis('who serves a Redis run', () => {
     const env = clusterEnv(uniquePrefix('serving'), { HOLD_FILE: hold });
     const args = redisRunArgs(m, server, ['--processes', '0']).filter((a) => a !== '--no-progress');
     const orchestrator = onTerminal([CLI, ...args], env);
-    let from = 0;
-    const shows = async (text: string): Promise<void> => {
-      await until(() => orchestrator.screen().indexOf(text, from) >= 0, `"${text}" on the progress line:\n${orchestrator.screen().slice(from)}`, 30_000);
-      from = orchestrator.screen().indexOf(text, from) + text.length;
-    };
-    await shows('| no machine serving |');
-
-    const here = startCli(['worker', server.bareUrl, '--processes', '2'], { cwd: mkdtempSync(join(tmpdir(), 'mb-machine-')), env });
-    await shows('| 1 machine, 2 processes |');
-
-    const other = spawn('unshare', ['--uts', 'sh', '-c', `hostname ${OTHER_HOST} && exec "$0" "$@"`, CLI, 'worker', server.bareUrl, '--processes', '1'], {
-      cwd: mkdtempSync(join(tmpdir(), 'mb-machine-')),
-      env: { ...process.env, ...env },
-      stdio: 'ignore',
-    });
+    const started: ChildProcess[] = [orchestrator.child];
     try {
+      let from = 0;
+      const shows = async (text: string): Promise<void> => {
+        await until(() => orchestrator.screen().indexOf(text, from) >= 0, `"${text}" on the progress line:\n${orchestrator.screen().slice(from)}`, 30_000);
+        from = orchestrator.screen().indexOf(text, from) + text.length;
+      };
+      await shows('| no machine serving |');
+
+      const here = startCli(['worker', server.bareUrl, '--processes', '2'], { cwd: mkdtempSync(join(tmpdir(), 'mb-machine-')), env });
+      started.push(here.child);
+      await shows('| 1 machine, 2 processes |');
+
+      const other = spawn('unshare', ['--uts', 'sh', '-c', `hostname ${OTHER_HOST} && exec "$0" "$@"`, CLI, 'worker', server.bareUrl, '--processes', '1'], {
+        cwd: mkdtempSync(join(tmpdir(), 'mb-machine-')),
+        env: { ...process.env, ...env },
+        stdio: 'ignore',
+      });
+      started.push(other);
       await shows('| 2 machines, 3 processes |');
       killMachine(other.pid ?? 0);
       await shows('| 1 machine, 2 processes |');
-    } finally {
-      killMachine(other.pid ?? 0);
-    }
 
-    rmSync(hold);
-    expect(await orchestrator.exited).toBe(0);
-    expect(orchestrator.screen()).toContain('Succeeded: Every mini-batch succeeded.');
-    here.child.kill('SIGTERM');
-    expect((await here.exited).exitCode).toBe(0);
+      rmSync(hold);
+      expect(await orchestrator.exited).toBe(0);
+      expect(orchestrator.screen()).toContain('Succeeded: Every mini-batch succeeded.');
+      here.child.kill('SIGTERM');
+      expect((await here.exited).exitCode).toBe(0);
+    } finally {
+      // A failed wait leaves the run held: end each process this test started that is still running
+      // (not yet reaped, so its pid is still its own), and what it started.
+      for (const child of started) if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) killMachine(child.pid);
+    }
 
     // A Redis run's directory reproduces a mini-batch like any other, on this machine.
     const debug = await runCli(['debug', m.runDir, '--mini-batch', '4'], { cwd: m.root, env });
