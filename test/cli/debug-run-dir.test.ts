@@ -51,7 +51,7 @@ const pandas = hasPandas();
 if (!pandas && process.env['CI'] === 'true') throw new Error(`${PANDAS_PYTHON} has no pandas: .ci/run installs python3-pandas`);
 
 describe('minibatch debug <run-dir>', () => {
-  it("reproduces a failed mini-batch with the run's job, its output in its own folder, and the run untouched", async () => {
+  it("reproduces a failed mini-batch with the run's job, its output in its own folder, the run untouched; --pdb opens in run() where it raised", async () => {
     const m = makeModule({ entry: 'ok', files: ['a', 'b', 'bad-1', 'c'] });
     writeFileSync(join(m.root, 'module', 'entry.py'), ECHO_ENTRY);
     const run = await runCli(
@@ -77,14 +77,14 @@ describe('minibatch debug <run-dir>', () => {
     expect(readFileSync(join(scratch, 'outputs', 'out', 'touched.txt'), 'utf8')).toBe('x');
     expect(snapshot(m.runDir)).toEqual(before);
 
-    // The same mini-batch found by the file an error named; a succeeded one returns and exits 0.
-    const byItem = await runCli(['debug', m.runDir, '--item', join(m.data, 'bad-1')], { cwd: m.root });
-    expect(byItem.stderr).toContain('mini-batch 1 of run');
-    expect(byItem.exitCode).toBe(1);
-    const ok = await runCli(['debug', m.runDir], { cwd: m.root });
-    expect(ok.stdout).toContain("run() returned in");
-    expect(ok.stdout).toContain("['a', 'b']");
-    expect(ok.exitCode).toBe(0);
+    // The same mini-batch found by the file an error named; with --pdb, pdb opens in run()'s frame.
+    const pdb = await runCli(['debug', m.runDir, '--item', join(m.data, 'bad-1'), '--pdb'], { cwd: m.root, input: 'p sorted(locals().keys())\np os.path.basename(path)\nq\n' });
+    expect(pdb.stderr).toContain('minibatch debug: mini-batch 1 of run');
+    expect(pdb.stdout).toContain('starting pdb post mortem where ValueError was raised');
+    expect(pdb.stdout).toContain(`> ${join(m.root, 'module', 'entry.py')}(10)run()\n-> raise ValueError('cannot score %s' % os.path.basename(path))`);
+    expect(pdb.stdout).toContain("(Pdb) ['f', 'mini_batch', 'out', 'path']");
+    expect(pdb.stdout).toContain("(Pdb) 'bad-1'");
+    expect(pdb.exitCode).toBe(1);
     expect(snapshot(m.runDir)).toEqual(before);
   });
 
@@ -131,18 +131,7 @@ describe('minibatch debug <run-dir>', () => {
 });
 
 describe('minibatch debug --pdb', () => {
-  it("starts pdb post mortem in the frame of run() that raised, on the run's mini-batch", async () => {
-    const m = makeModule({ entry: 'raises', files: ['bad-1'] });
-    const run = await runCli(['run', m.spec, '--input', `Data=${m.data}`, '--run-dir', m.runDir, '--no-progress', '--processes', '1', '--run-max-try', '1']);
-    expect(run.exitCode).toBe(1);
-    const r = await runCli(['debug', m.runDir, '--pdb'], { cwd: m.root, input: 'p locals().keys()\np os.path.basename(path)\nq\n' });
-    expect(r.stdout).toContain('starting pdb post mortem where ValueError was raised');
-    expect(r.stdout).toContain(`> ${join(m.root, 'module', 'entry.py')}(7)check()\n-> raise ValueError('cannot score %s' % os.path.basename(path))`);
-    expect(r.stdout).toContain("(Pdb) dict_keys(['path'])");
-    expect(r.stdout).toContain("(Pdb) 'bad-1'");
-    expect(r.exitCode).toBe(1);
-  });
-
+  // On a run directory: the first test above.
   it('starts pdb post mortem where init() raised, from a module spec', async () => {
     const m = makeModule({ entry: 'init_raises', files: names(1) });
     const r = await runCli(['debug', m.spec, '--input', `Data=${m.data}`, '--pdb'], { cwd: m.root, input: 'where\nq\n' });
