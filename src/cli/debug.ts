@@ -94,7 +94,8 @@ async function fromRunDir(runDir: string, opts: DebugFlags, choice: MiniBatchCho
   const r = await reproduction(runDir, choice, scratch);
   const mb = r.miniBatch;
   const items = mb.slice === null ? `${mb.items.length} items of ${mb.input}: ${itemNames(mb.items.map((i) => i.path))}` : `${mb.slice.rows} rows of ${mb.items[0]?.path ?? mb.input}`;
-  return { job: r.job, runId: r.runId, task: r.task, what: `mini-batch ${mb.index} of run ${r.runId} (${items}, ${mb.status} after ${mb.tries} ${mb.tries === 1 ? 'try' : 'tries'})` };
+  const state = mb.tries === 0 ? 'not run yet' : `${mb.status} after ${mb.tries} ${mb.tries === 1 ? 'try' : 'tries'}`;
+  return { job: r.job, runId: r.runId, task: r.task, what: `mini-batch ${mb.index} of run ${r.runId} (${items}, ${state})` };
 }
 
 /** One mini-batch of a job resolved from a spec or job file and flags, planned afresh. */
