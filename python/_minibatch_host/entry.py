@@ -162,12 +162,15 @@ def takes_context(run):
     return positional >= 2
 
 
-def start_entry(init, also_terminal=False):
-    """Logging, then import the entry and call init(). Returns (Entry, None) or (None, error)."""
+def start_entry(init, also_terminal=False, on_exception=None):
+    """Logging, then import the entry and call init(). Returns (Entry, None) or (None, error).
+    `on_exception` is handed what the import or init() raised (debug mode's pdb needs its frames)."""
     try:
         configure_logging(init, also_terminal)
         module = load_entry(init)
     except BaseException as exc:  # SystemExit at import time is an init failure too
+        if on_exception is not None:
+            on_exception(exc)
         return None, error_of(exc)
     run = getattr(module, 'run', None)
     if not callable(run):
@@ -177,6 +180,8 @@ def start_entry(init, also_terminal=False):
         try:
             user_init()
         except BaseException as exc:
+            if on_exception is not None:
+                on_exception(exc)
             return None, error_of(exc)
     shutdown = getattr(module, 'shutdown', None)
     return Entry(module, run, takes_context(run), shutdown if callable(shutdown) else None, init['rowFormat']), None

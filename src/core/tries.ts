@@ -118,6 +118,12 @@ export type WorkerEvent =
       readonly expected: boolean;
     };
 
+/** Who serves a run now, on a backend of several machines: the machines (hosts) and their Python processes. */
+export interface Serving {
+  readonly machines: number;
+  readonly processes: number;
+}
+
 export interface Executor {
   /**
    * Resolves when a try can be submitted without waiting behind others (a free slot, counting one
@@ -133,4 +139,6 @@ export interface Executor {
    * try resolves `not_started`.
    */
   stop(mode: 'graceful' | 'now'): Promise<void>;
+  /** Who serves the run now (the progress line shows it); absent for the pool of this machine alone. */
+  serving?(): Serving;
 }

@@ -20,6 +20,7 @@ import { CommitWriter, type CommitOptions } from './commits.js';
 import { encodePlanned, InputTable, itemCount, rootOf } from './inputs.js';
 import { readFailureGroups, readMiniBatchDurations, readMiniBatchHistory, readTries, type FailureGroup, type MiniBatchHistory, type TryTuple } from './history.js';
 import { readInsight, type InsightOptions, type LedgerInsight } from './insight.js';
+import { readHolding, readIndexRange, type IndexRange } from './find.js';
 import { reconcilePlan, type NewFileCutting } from './reconcile.js';
 import { parseRows, toMiniBatch, toTry } from './records.js';
 import { applyPragmas, ensureKeyIndex, createSchema, RESERVED_META, schemaProblem } from './schema.js';
@@ -348,6 +349,18 @@ export class Ledger {
       failedItems: c?.failed_items ?? 0,
       tries,
     };
+  }
+
+  /** The lowest and highest index planned and how many there are; null when nothing is planned. */
+  indexRange(): IndexRange | null {
+    this.flush();
+    return readIndexRange(this.#db);
+  }
+
+  /** The mini-batches holding the file `path` (a table's file is in several), by index. */
+  holding(path: string): MiniBatchDetail[] {
+    this.flush();
+    return readHolding(this.#db, this.#inputs, path);
   }
 
   /** Items planned per input, by the input's name; an input with none planned is absent. */

@@ -7,6 +7,7 @@
 import { appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as CliProgress from 'cli-progress';
+import type { Serving } from '../core/tries.js';
 import type { LedgerCounts } from '../ledger/types.js';
 import { colorsFor } from './colors.js';
 import { fitProgress, progressFields, type ProgressFigures } from './progress-line.js';
@@ -24,6 +25,8 @@ export interface ProgressSnapshot {
   /** False while planning still streams: totals may grow. */
   readonly planningDone: boolean;
   readonly running: number;
+  /** Who serves the run (a run on Redis); null for a run on this machine alone. */
+  readonly serving: Serving | null;
 }
 
 export interface ProgressOptions {
@@ -93,6 +96,7 @@ export class ProgressReporter {
       failedMiniBatches: c.failed + c.partial,
       failedItems: c.failedItems,
       running: p.running,
+      serving: p.serving,
       rate: rate > 0 || doneItems(c) > this.baseItems ? rate : null,
       eta: this.eta(p),
     };

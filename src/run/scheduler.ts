@@ -387,7 +387,7 @@ export class Scheduler {
 
   /** The run's counts now, for progress reports (read on their timers). */
   progress(): ProgressSnapshot {
-    return { counts: { ...this.tally }, planningDone: this.planningDone, running: this.running };
+    return { counts: { ...this.tally }, planningDone: this.planningDone, running: this.running, serving: this.opts.executor.serving?.() ?? null };
   }
 
   private sleepUntilPoked(): Promise<void> {

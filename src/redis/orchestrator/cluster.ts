@@ -7,6 +7,7 @@
  */
 import type { Redis } from 'ioredis';
 import { RunFailedError } from '../../core/errors.js';
+import type { Serving } from '../../core/tries.js';
 import type { RunQueue } from './collector.js';
 import { parseBullWorker, type AgentIdentity } from '../store/identity.js';
 import type { RedisKeys } from '../store/keys.js';
@@ -44,6 +45,11 @@ export class ClusterWatch {
   failure: RunFailedError | null = null;
 
   constructor(private readonly options: ClusterWatchOptions) {}
+
+  /** The machines (distinct hosts) and processes serving the run, as of the last look. */
+  get serving(): Serving {
+    return { machines: new Set(this.agents.map((a) => a.host)).size, processes: this.agents.reduce((sum, a) => sum + a.processes, 0) };
+  }
 
   /** Jobs that may be in Redis at once. */
   get limit(): number {

@@ -11,7 +11,7 @@
  * another of its jobs; jobs still waiting are removed and resolve `not_started`; jobs that a
  * machine holds finish and are collected (graceful), or are left for a resume to collect (now).
  */
-import type { Executor, TryOutcome, TryTask } from '../../core/tries.js';
+import type { Executor, Serving, TryOutcome, TryTask } from '../../core/tries.js';
 import type { Collector } from './collector.js';
 import type { ClusterWatch } from './cluster.js';
 import type { RunQueue } from './collector.js';
@@ -71,6 +71,10 @@ export class QueueExecutor implements Executor {
     this.stopping = this.drain(mode);
     this.releaseWaiters();
     return this.stopping;
+  }
+
+  serving(): Serving {
+    return this.parts.cluster.serving;
   }
 
   /** Wakes waiters when there is room again, or rejects them when the run cannot go on. */
