@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../data/tree.js';
@@ -160,6 +161,22 @@ describe.skipIf(!pandas)('tables (real pandas)', { concurrent: true }, () => {
     expectExit(resumed, 0);
     expect(resumed.stdout).toContain('resuming:');
     expect(readFileSync(join(job.out, 'parallel_run_step.txt'), 'utf8')).toBe(`id,name,double\n${rows.join('\n')}\n`);
+  });
+
+  it('append_row parquet: column names and types kept, index dropped; after SIGKILL and resume every row exactly once, in order', async () => {
+    const rows = Array.from({ length: 400 }, (_, i) => `${i},row ${i},${i % 7 === 0 ? '' : i / 4},${i % 2 === 0 ? 'True' : 'False'}`);
+    const job = tableJob('parquet-out', 'table_echo', { 'big.csv': `id,name,score,even\n${rows.join('\n')}\n` });
+    const args = job.args(['--input-format', 'Data=csv', '--mini-batch-size', '1KB', '--output-action', 'append_row', '--append-row-format', 'parquet']);
+    expectExit(await cli(args, { MINIBATCH_TEST_KILL_AT: 'committed:4' }), 'SIGKILL');
+    const resumed = await cli(['resume', job.runDir, '--no-progress']);
+    expectExit(resumed, 0);
+    const file = await asyncBufferFromFile(join(job.out, 'parallel_run_step.parquet'));
+    const metadata = await parquetMetadataAsync(file);
+    expect(metadata.schema.slice(1).map((e) => `${e.name}:${e.type}`)).toEqual(['id:INT64', 'name:BYTE_ARRAY', 'score:DOUBLE', 'even:BOOLEAN']);
+    const got = await parquetReadObjects({ file });
+    expect(got).toEqual(
+      Array.from({ length: 400 }, (_, i) => ({ id: BigInt(i), name: `row ${i}`, score: i % 7 === 0 ? null : i / 4, even: i % 2 === 0 })),
+    );
   });
 
   it('resume after a table file changed: its old mini-batches and rows go, its rows now run again at the end', async () => {
