@@ -152,6 +152,30 @@ describe.skipIf(!pandas)('tables (real pandas)', { concurrent: true }, () => {
     expect(got).toEqual(expected);
   });
 
+  it('UTF-16 and UTF-32 files (either byte order, with or without a BOM) read as pandas reads them, cut on whole code units', async () => {
+    // U+010A is `0A 01` in UTF-16LE, U+0A0A `0A 0A`: bytes 0x0A that are no line break.
+    const text = `id,name,score\r\n${Array.from({ length: 12 }, (_, i) => (i % 4 === 0 ? `${i},"Ċ\r\nਊ 😀",${i / 2}` : `${i},${'Ċ'.repeat(i)}é,${i / 2}`)).join('\r\n')}\r\n`;
+    const utf32 = (t: string, bigEndian: boolean): Buffer => {
+      const points = Array.from(t, (c) => c.codePointAt(0) ?? 0);
+      const out = Buffer.alloc(points.length * 4);
+      points.forEach((p, i) => (bigEndian ? out.writeUInt32BE(p, i * 4) : out.writeUInt32LE(p, i * 4)));
+      return out;
+    };
+    const wide16 = tableJob('utf16', 'table_echo', {
+      'a-le-bom.csv': Buffer.from(`\ufeff${text}`, 'utf16le'),
+      'b-be-bom.csv': Buffer.from(`\ufeff${text}`, 'utf16le').swap16(),
+      'c-le.csv': Buffer.from(text, 'utf16le'),
+    });
+    const wide32 = tableJob('utf32', 'table_echo', { 'a-be-bom.csv': utf32(`\ufeff${text}`, true), 'b-le.csv': utf32(text, false) });
+    const run = (job: TableJob, encoding: string): ReturnType<typeof cli> =>
+      cli(job.args(['--input-format', `Data=csv,encoding=${encoding}`, '--mini-batch-size', '100', '--output-action', 'append_row', '--append-row-format', 'jsonl']));
+    const [r16, r32] = await Promise.all([run(wide16, 'utf16'), run(wide32, 'utf32')]);
+    expectExit(r16, 0);
+    expectExit(r32, 0);
+    expect(compareWithPandas(wide16, 'csv', ['a-le-bom.csv::utf-16', 'b-be-bom.csv::utf-16', 'c-le.csv::utf-16-le'])).toBe('same 36');
+    expect(compareWithPandas(wide32, 'csv', ['a-be-bom.csv::utf-32', 'b-le.csv::utf-32-le'])).toBe('same 24');
+  });
+
   it('a run killed with SIGKILL mid-run resumes on a table: every row exactly once, in order', async () => {
     const rows = Array.from({ length: 400 }, (_, i) => `${i},row ${i},${i * 2}`);
     const job = tableJob('resume', 'table_echo', { 'big.csv': `id,name,double\n${rows.join('\n')}\n` });
