@@ -19,6 +19,22 @@ ENCODINGS = {
     'ascii': 'ascii', 'windows1252': 'cp1252',
 }
 
+# UTF-16 and UTF-32: the codec of the file's byte order, from its byte order mark (the planner's
+# rule, src/data/table-records.ts: little-endian without one). The slices read start after the mark.
+WIDE = {
+    'utf16': ((b'\xfe\xff', 'utf-16-be'), (b'\xff\xfe', 'utf-16-le'), (b'', 'utf-16-le')),
+    'utf32': ((b'\x00\x00\xfe\xff', 'utf-32-be'), (b'\xff\xfe\x00\x00', 'utf-32-le'), (b'', 'utf-32-le')),
+}
+
+
+def codec_of(f, encoding):
+    if encoding not in WIDE:
+        return ENCODINGS[encoding]
+    f.seek(0)
+    head = f.read(4)
+    return next(codec for bom, codec in WIDE[encoding] if head.startswith(bom))
+
+
 # convert_column_types' types -> what DataFrame.astype takes.
 COLUMN_TYPES = {'int': 'int64', 'float': 'float64', 'boolean': 'bool', 'string': 'object'}
 
@@ -32,6 +48,7 @@ def read_slice(path, table):
         return shaped(pd, read_parquet(pd, path, part['start'], part['end']), read, fmt, path)
     header = part['header']
     with open(path, 'rb') as f:
+        codec = codec_of(f, fmt['encoding']) if fmt['kind'] == 'delimited' else 'utf-8'
         head = b''
         if header is not None:
             f.seek(header[0])
@@ -44,7 +61,7 @@ def read_slice(path, table):
             io.BytesIO(head + body) if head else io.BytesIO(body),
             sep=fmt['delimiter'],
             header=None if header is None else 0,
-            encoding=ENCODINGS[fmt['encoding']],
+            encoding=codec,
             keep_default_na=not fmt['emptyAsString'],
         )
     elif kind == 'json_lines':

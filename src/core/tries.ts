@@ -22,11 +22,24 @@ export interface WorkerError {
  * The host checks that every row of one result fits its header (else the try fails as `bad_return`);
  * whether headers agree across mini-batches is for the writer to judge. Cells are JSON values: numpy
  * scalars become numbers, NaN and NaT become null, anything else not JSON becomes its `str()`. An
- * empty list has `columns: []`.
+ * empty list has `columns: []`. `dtypes` is each column's kind, which JSON cells cannot tell (1.0 is
+ * 1): a DataFrame's from its dtypes, a list's from its cells; rows committed by a build before it
+ * have none.
  */
 export type Rows =
   | { readonly kind: 'lines'; readonly lines: readonly string[] }
-  | { readonly kind: 'table'; readonly columns: readonly string[]; readonly values: readonly (readonly unknown[])[] };
+  | {
+      readonly kind: 'table';
+      readonly columns: readonly string[];
+      readonly values: readonly (readonly unknown[])[];
+      readonly dtypes?: readonly ColumnKind[];
+    };
+
+/**
+ * A table column's kind: `object` is a mix, or values that are none of the others (lists, dicts);
+ * `null` a column of nulls only, which fits any kind.
+ */
+export type ColumnKind = 'int' | 'float' | 'bool' | 'string' | 'object' | 'null';
 
 export interface MiniBatchContext {
   readonly minibatch_index: number;

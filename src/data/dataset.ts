@@ -205,7 +205,7 @@ function checkTable(name: string, table: TableRead): void {
 /**
  * An MLTable's read that planning or the worker cannot honour, refused at its line: `skip` and
  * `take` (rows of the whole table), a partition format (columns from the paths), a header taken
- * from the first file only, and utf16/utf32 (whose records cannot be found by bytes). The worker
+ * from the first file only. The worker
  * honours keep_columns, drop_columns, convert_column_types and include_path_column
  * (python/_minibatch_host/tabular.py).
  */
@@ -227,9 +227,6 @@ function refuseUnhonoured(name: string, loaded: LoadedMLTable, read: TableRead):
   const optionAt = (option: string): YamlPath => (definition.read === null ? [] : [...definition.read.at, definition.read.name, option]);
   if (format.kind === 'delimited' && format.header === 'from_first_file') {
     d.error(optionAt('header'), `header: from_first_file ${on}, which this build does not support on a table yet: use all_files_same_headers (each file's own first line is its header)`);
-  }
-  if (format.kind === 'delimited' && (format.encoding === 'utf16' || format.encoding === 'utf32')) {
-    d.error(optionAt('encoding'), `encoding: ${format.encoding} ${on} cannot be cut into mini-batches by bytes: convert the files to utf8`);
   }
   const problems = d.sorted();
   if (problems.length > 0) throw new SpecError('MLTABLE_INVALID', problems);

@@ -51,7 +51,8 @@ export async function* planTable(
       const header = format.kind === 'delimited' && format.header !== 'no_header';
       const cutter = new SliceCutter(size, header);
       const quotes = format.kind === 'delimited' && format.supportMultiLine;
-      for await (const slices of scanRecords(file.path, { quotes }, cutter)) {
+      const unit = format.encoding === 'utf16' ? 2 : format.encoding === 'utf32' ? 4 : 1;
+      for await (const slices of scanRecords(file.path, { quotes, unit }, cutter)) {
         const planned = slices.slice(0, Math.max(0, end - index)).map((slice) => miniBatch(input.name, file, slice, index++));
         if (planned.length > 0) yield planned;
         if (index >= end) return;

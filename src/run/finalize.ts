@@ -161,7 +161,7 @@ type RowsAttempt =
 function tryWriteRows(rowsFile: string, input: FinalizeInput): RowsAttempt {
   const settings = input.job.settings;
   try {
-    const result = writeRowsFile(rowsFile, settings.appendRowFormat, input.ledger.rowsInOrder());
+    const result = writeRowsFile(rowsFile, settings.appendRowFormat, { [Symbol.iterator]: () => input.ledger.rowsInOrder() });
     killPoint('rows-written');
     return { ok: true, result };
   } catch (error) {

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import type { AppendRowFormat } from '../spec/types.js';
 import type { Rows } from '../core/tries.js';
 import { killPoint } from '../core/kill-points.js';
+import { writeParquetRows } from './parquet-rows.js';
 
 export interface RowsFileResult {
   readonly rows: number;
@@ -18,6 +19,10 @@ export interface RowsFileResult {
 /** Bytes gathered before one write; keeps a million small rows from costing a million syscalls. */
 const WRITE_CHUNK = 1 << 20;
 
+/**
+ * Writes `batches` in the order given. Parquet reads them twice (its column types are settled
+ * first), so pass an iterable that can start again (`{ [Symbol.iterator]: () => ledger.rowsInOrder() }`).
+ */
 export function writeRowsFile(
   file: string,
   format: AppendRowFormat,
@@ -25,6 +30,24 @@ export function writeRowsFile(
 ): RowsFileResult {
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.partial`;
+  let result: RowsFileResult;
+  try {
+    result = format === 'parquet' ? writeParquetRows(tmp, batches) : writeTextRows(tmp, format, batches);
+  } catch (error) {
+    // A full disk: give back what the half-written file holds, so that freeing space is enough.
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+  killPoint('rows-partial');
+  renameSync(tmp, file);
+  return result;
+}
+
+function writeTextRows(
+  tmp: string,
+  format: Exclude<AppendRowFormat, 'parquet'>,
+  batches: Iterable<{ readonly index: number; readonly rows: Rows }>,
+): RowsFileResult {
   const fd = openSync(tmp, 'w');
   let pending = '';
   const out = (text: string): void => {
@@ -37,7 +60,6 @@ export function writeRowsFile(
   let header: readonly string[] | null = null;
   let count = 0;
   const misfits: { index: number; columns: readonly string[] }[] = [];
-  let closed = false;
   try {
     for (const { index, rows } of batches) {
       if (rows.kind === 'lines') {
@@ -60,16 +82,9 @@ export function writeRowsFile(
       count += rows.values.length;
     }
     if (pending.length > 0) writeAll(fd, pending);
-    closed = true;
+  } finally {
     closeSync(fd);
-  } catch (error) {
-    if (!closed) closeSync(fd);
-    // A full disk: give back what the half-written file holds, so that freeing space is enough.
-    rmSync(tmp, { force: true });
-    throw error;
   }
-  killPoint('rows-partial');
-  renameSync(tmp, file);
   return { rows: count, misfits, header };
 }
 

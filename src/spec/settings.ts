@@ -176,7 +176,7 @@ export const SETTING_PARSERS: { readonly [K in SettingName]: (raw: unknown) => P
   allowedFailedPercent: parsePercent,
   outputAction: parseChoice<OutputAction>(['summary_only', 'append_row']),
   appendRowFileName: parseFileName,
-  appendRowFormat: parseChoice<AppendRowFormat>(['txt', 'csv', 'jsonl']),
+  appendRowFormat: parseChoice<AppendRowFormat>(['txt', 'csv', 'jsonl', 'parquet']),
   loggingLevel: parseChoice<LoggingLevel>(['DEBUG', 'INFO', 'WARNING'], true),
   environmentVariables: parseEnvironment,
   initTimeoutMs: parseDuration,
@@ -288,6 +288,7 @@ export function defaultSettings(): Omit<RunSettings, 'initTimeoutMs'> {
  * - `environmentVariables` merge by variable (a `--env` adds to the spec's, it does not erase them);
  *   the source is the highest layer that set any. `inputFormat` merges the same way, by input.
  * - `initTimeoutMs`, unless set, is 3 × the resolved runInvocationTimeout + 30 s (ParallelRunStep).
+ * - `appendRowFileName`, unless set, is `parallel_run_step.parquet` for `appendRowFormat: parquet`.
  */
 export function resolveSettings(layers: readonly SettingsLayer[]): {
   settings: RunSettings;
@@ -311,6 +312,10 @@ export function resolveSettings(layers: readonly SettingsLayer[]): {
   }
   settings.environmentVariables = env;
   settings.inputFormat = formats;
+  // A Parquet file named `.txt` would mislead whoever opens it; a name the user chose is kept.
+  if (sources.appendRowFileName === 'default' && settings.appendRowFormat === 'parquet') {
+    settings.appendRowFileName = 'parallel_run_step.parquet';
+  }
   if (sources.initTimeoutMs === 'default') {
     settings.initTimeoutMs = 3 * (settings.runInvocationTimeoutMs as number) + 30_000;
   }

@@ -5,14 +5,16 @@
  * a `RunServer` (a pool of Python workers fed by the run's queue). Then the next run; forever, or
  * with `once` only the runs that were running when it started.
  *
- * A run it cannot serve (unreadable inputs, no interpreter, every worker failing `init()`) is
+ * A run it cannot serve (unreadable inputs, no interpreter, no pandas for a run of tables, every
+ * worker failing `init()`) is
  * reported to the orchestrator and skipped for the life of this process: restart the worker once
  * the machine is fixed.
  */
 import { availableParallelism } from 'node:os';
 import type { Redis } from 'ioredis';
 import { MinibatchError } from '../../core/errors.js';
-import { resolveInterpreter } from '../../workers/interpreter.js';
+import { hasTables, resolveDataset } from '../../data/dataset.js';
+import { checkPandas, resolveInterpreter } from '../../workers/interpreter.js';
 import { checkRedis, RedisSilentError, type RedisCheck } from '../connection/check.js';
 import { createRedis } from '../connection/connection.js';
 import { agentIdentity, type AgentIdentity } from '../store/identity.js';
@@ -175,6 +177,8 @@ export class Agent {
     let snapshotDir: string;
     try {
       python = (await resolveInterpreter(options.python ?? record.job.settings.python)).executable;
+      // Without pandas every table mini-batch this machine took would fail a try that another machine could run.
+      if (hasTables(await resolveDataset(record.job))) await checkPandas(python);
       snapshotDir = await fetchSnapshot(redis, keys, record.codeDigest, snapshotCache(options.cacheDir));
     } catch (error) {
       if (!(error instanceof MinibatchError)) throw error;
