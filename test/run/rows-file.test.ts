@@ -39,6 +39,16 @@ describe('the append_row file', () => {
     expect(readFileSync(file, 'utf8')).toBe('{"result":1}\n{"result":"two"}\n');
   });
 
+  it('csv and jsonl: float columns as pandas writes them (3.0, 1e-05), keys in column order', () => {
+    const table = { kind: 'table', columns: ['2', 'x', 'n'], values: [[3, 1e-5, 3], [0.5, 1e16, null]], dtypes: ['float', 'float', 'int'] } as const;
+    const csv = join(dir, 'floats.csv');
+    writeRowsFile(csv, 'csv', [{ index: 0, rows: table }]);
+    expect(readFileSync(csv, 'utf8')).toBe('2,x,n\n3.0,1e-05,3\n0.5,1e+16,\n');
+    const jsonl = join(dir, 'floats.jsonl');
+    writeRowsFile(jsonl, 'jsonl', [{ index: 0, rows: table }]);
+    expect(readFileSync(jsonl, 'utf8')).toBe('{"2":3.0,"x":1e-05,"n":3}\n{"2":0.5,"x":1e+16,"n":null}\n');
+  });
+
   it('parquet: column names and types kept across mini-batches, nulls, misfits left out, rows in order', async () => {
     const file = join(dir, 'out.parquet');
     const result = writeRowsFile(file, 'parquet', [
