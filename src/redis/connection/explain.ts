@@ -91,6 +91,23 @@ export function explainRedisError(error: Error, target: RedisTarget): string {
   return `cannot use ${at}: ${message}`;
 }
 
+/** `rediss://` to a port that answered a plain-text PING as Redis. */
+export function explainNotTls(target: RedisTarget): string {
+  return (
+    `Redis at ${target.display} does not speak TLS: it answers plain-text Redis on ${target.host}:${target.port}. ` +
+    `Use ${target.display.replace(/^rediss:/, 'redis:')} (redis://, not rediss://), or the server's TLS port if it has one.`
+  );
+}
+
+/** `redis://` to a port that closed the plain-text connection and completes a TLS handshake. */
+export function explainWantsTls(target: RedisTarget): string {
+  return (
+    `Redis at ${target.display} wants TLS: ${target.host}:${target.port} closed the plain-text connection and ` +
+    `speaks TLS. Use ${target.display.replace(/^redis:/, 'rediss:')} (rediss://, not redis://); if its certificate ` +
+    `comes from a private CA, point NODE_EXTRA_CA_CERTS at that CA.`
+  );
+}
+
 /** Compares dotted versions numerically ("6.10.0" > "6.2.0"). */
 export function compareVersions(a: string, b: string): number {
   const pa = a.split('.').map((x) => Number.parseInt(x, 10) || 0);
