@@ -76,6 +76,8 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
   const skipVersionCheck = check.maxmemoryPolicy !== null && check.maxmemoryPolicy !== 'noeviction';
   const redis = createRedis(target, { connectionName: `minibatch-run-${runId}` });
   let cluster: ClusterWatch | null = null;
+  /** BullMQ's parts on `redis`, closed before it is dropped (see `disconnect` below). */
+  const bull: Closable[] = [];
   const health = new RedisHealth({
     target,
     timing,
@@ -83,7 +85,12 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
     warn,
     say,
     onUnusable: (error) => cluster?.failRedis(error),
-    disconnect: () => redis.disconnect(),
+    disconnect: () => {
+      // Closing them first keeps BullMQ from waiting out its retry delay (5 s) on the errors that
+      // dropping the connection gives the commands it has waiting, which would hold the exit.
+      for (const part of bull) void part.close().catch(() => undefined);
+      redis.disconnect();
+    },
   });
   const parts: Closable[] = [
     { close: () => redis.quit().then(() => undefined, () => redis.disconnect()) },
@@ -112,6 +119,7 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
       skipVersionCheck,
     });
     queue.on('error', () => undefined); // its connection is ours, and reports outages itself
+    bull.push({ close: () => queue.close() });
     parts.unshift({ close: () => queue.close() });
     if (options.resumed && known === null) {
       // Redis lost this run (a restart without persistence, a flush) and machines still running
@@ -150,6 +158,7 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
     events.on('error', () => undefined);
     events.on('completed', () => collector.wake());
     events.on('failed', () => collector.wake());
+    bull.push({ close: () => events.close() });
     parts.unshift({ close: () => events.close() });
     const watch = new ClusterWatch({ redis, keys, queue, runId, nodeCount: job.settings.nodeCount, timing, warn, onChange });
     cluster = watch;
@@ -217,6 +226,7 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
     });
     checker.on('error', () => undefined);
     void checker.startStalledCheckTimer();
+    bull.push({ close: () => checker.close(true) });
     parts.unshift({ close: () => checker.close(true) });
 
     executor = new QueueExecutor({
