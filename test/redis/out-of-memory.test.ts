@@ -22,7 +22,7 @@ describeWithRedis('Redis out of memory (maxmemory under noeviction)', () => {
     const server = await startRedisServer();
     const admin = new Redis(server.url);
     try {
-      const m = recordingModule({ files: names(12), settings: { outputAction: 'append_row', miniBatchSize: 1 } });
+      const m = recordingModule({ files: names(8), settings: { outputAction: 'append_row', miniBatchSize: 1 } });
       // Rows over 8 KB: the worker stores them under a key of their own, a write that fails too.
       const env = clusterEnv(uniquePrefix('oom'), { CALLS_FILE: m.calls, SLEEP_MS: '150', ROW_PAD: '9000', MINIBATCH_REDIS_HEARTBEAT_MS: '200' });
       const orchestrator = startCli(redisRunArgs(m, server, ['--processes', '1']), { env });
@@ -42,7 +42,7 @@ describeWithRedis('Redis out of memory (maxmemory under noeviction)', () => {
       const result = jobResult(m.runDir);
       // Redis failed, not the mini-batches: none is charged a failed try for it.
       expect(result).toMatchObject({ status: 'failed', miniBatches: { failed: 0 } });
-      expect(result.miniBatches.succeeded).toBeLessThan(12);
+      expect(result.miniBatches.succeeded).toBeLessThan(8);
 
       const stillFull = await runCli(['resume', m.runDir], { env });
       expect(stillFull.exitCode).toBe(3);
@@ -53,8 +53,8 @@ describeWithRedis('Redis out of memory (maxmemory under noeviction)', () => {
       const resumed = await runCli(['resume', m.runDir], { env });
       expect(resumed.exitCode).toBe(0);
       const rows = readFileSync(join(m.out, 'parallel_run_step.txt'), 'utf8').trim().split('\n');
-      expect(rows.map((r) => r.split(':')[0])).toEqual(names(12));
-      expect(jobResult(m.runDir)).toMatchObject({ status: 'succeeded', miniBatches: { succeeded: 12 } });
+      expect(rows.map((r) => r.split(':')[0])).toEqual(names(8));
+      expect(jobResult(m.runDir)).toMatchObject({ status: 'succeeded', miniBatches: { succeeded: 8 } });
     } finally {
       admin.disconnect();
       await server.stop();
