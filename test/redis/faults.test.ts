@@ -3,7 +3,7 @@
  * restart loses nothing, an evicting Redis and missing machines are warnings, a threshold empties
  * the queue, and timeouts and retries count the same tries as the local backend.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { expect, it } from 'vitest';
@@ -122,8 +122,14 @@ describeWithRedis('a run on Redis under faults', () => {
     const evicting = await startRedisServer({ maxmemoryPolicy: 'allkeys-lru' });
     try {
       const m = recordingModule({ files: names(6), settings: { outputAction: 'append_row', miniBatchSize: 1 } });
-      const env = clusterEnv(uniquePrefix('warnings'), { CALLS_FILE: m.calls, SLEEP_MS: '150', MINIBATCH_REDIS_JOIN_GRACE_MS: '300' });
-      const r = await runCli(redisRunArgs(m, evicting, ['--processes', '1', '--nodes', '2']), { env });
+      // run() waits at the gate until the warning is out, so the run outlasts the grace however slow
+      // the machine; the grace gives this machine's own process time to join first.
+      const gate = join(m.root, 'gate');
+      const env = clusterEnv(uniquePrefix('warnings'), { CALLS_FILE: m.calls, GATE_FILE: gate, MINIBATCH_REDIS_JOIN_GRACE_MS: '4000' });
+      const orchestrator = startCli(redisRunArgs(m, evicting, ['--processes', '1', '--nodes', '2']), { env });
+      await orchestrator.waitFor(/warning: nodeCount is 2/, 60_000);
+      writeFileSync(gate, '');
+      const r = await orchestrator.exited;
       expect(r.exitCode).toBe(0);
       expect(r.stderr).toContain('has maxmemory-policy allkeys-lru; minibatch needs noeviction');
       expect(r.stderr).toMatch(/warning: nodeCount is 2, but after [\d.]+s only 1 machine has \(\S+\) joined run \S+; it goes on/);
