@@ -127,7 +127,7 @@ describeWithRedis('a run on Redis under faults', () => {
       const gate = join(m.root, 'gate');
       const env = clusterEnv(uniquePrefix('warnings'), { CALLS_FILE: m.calls, GATE_FILE: gate, MINIBATCH_REDIS_JOIN_GRACE_MS: '4000' });
       const orchestrator = startCli(redisRunArgs(m, evicting, ['--processes', '1', '--nodes', '2']), { env });
-      await orchestrator.waitFor(/warning: nodeCount is 2/, 60_000);
+      await orchestrator.waitFor(/warning: nodeCount is 2/);
       writeFileSync(gate, '');
       const r = await orchestrator.exited;
       expect(r.exitCode).toBe(0);

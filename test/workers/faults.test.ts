@@ -115,7 +115,7 @@ describe('crashes', () => {
     expect(outcome).toMatchObject({ failure: 'crash', signal: 'SIGKILL', exitCode: null });
     expect(outcome.error.message).toContain('(killed: out of memory? see `dmesg`)');
     const crashedSlot = outcome.worker;
-    await until(() => p.pids().length === 3, 10_000, 'a replacement worker');
+    await until(() => p.pids().length === 3, 60_000, 'a replacement worker');
     await p.event('worker_ready', () => p.events.filter((e) => e.type === 'worker_ready').length === 3);
     // Fill both workers; each row says which worker, slot and pid ran it.
     const results = await Promise.all([p.run([fine as string]), p.run([fine as string])]);

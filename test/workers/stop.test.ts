@@ -16,7 +16,7 @@ async function runningAndPrefetched(p: TestPool, running: string, waiting: strin
   const first = p.pool.submit(task([a as string], 0));
   await p.pool.waitForSlot();
   const second = p.pool.submit(task([b as string], 1));
-  await until(() => readText(box.paths.stdout('worker-0')).includes(`sleeping ${running}`), 10_000, 'run() to start');
+  await until(() => readText(box.paths.stdout('worker-0')).includes(`sleeping ${running}`), 60_000, 'run() to start');
   return { first, second };
 }
 
