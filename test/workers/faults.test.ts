@@ -30,7 +30,8 @@ describe('run() timeout', () => {
     const [hang] = await box.files('sleep-60000');
     const started = Date.now();
     const outcome = failed(await p.run([hang as string]));
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // Killed at its 1 s timeout, not after its 60 s sleep; the margin is for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(outcome.failure).toBe('timeout');
     expect(outcome.signal).toBe('SIGTERM');
     expect(outcome.durationMs).toBeGreaterThanOrEqual(1000);
