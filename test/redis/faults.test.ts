@@ -103,7 +103,13 @@ describeWithRedis('a run on Redis under faults', () => {
     expect(lost.length).toBeGreaterThan(0);
     await redis.del(...lost);
 
-    const run = await orchestrator.exited;
+    // A run that hangs here fails with what it printed, not with vitest's bare timeout.
+    const run = await Promise.race([
+      orchestrator.exited,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`the run did not stop within 120 s:\n${orchestrator.stdout()}\n${orchestrator.stderr()}`)), 120_000).unref(),
+      ),
+    ]);
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toContain(`no longer holds run ${jobResult(m.runDir).runId} (it restarted without persistence, or was flushed)`);
     expect(run.stdout).toContain('the mini-batches queued or running there are lost to it; nothing committed is lost.');
