@@ -23,7 +23,7 @@ describe('the run directory', () => {
 
   it('under /proc: refused at once (exit 3), naming the file system', async () => {
     const m = makeModule({ entry: 'ok', files: names(1) });
-    const r = await runCli([...moduleArgs(m).slice(0, -3), '--run-dir', '/proc/self/minibatch-run', '--no-progress'], { timeoutMs: 20_000 });
+    const r = await runCli([...moduleArgs(m).slice(0, -3), '--run-dir', '/proc/self/minibatch-run', '--no-progress'], { timeoutMs: 60_000 });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain('cannot create the run directory /proc/self/minibatch-run: /proc/self is on proc');
     expect(r.stderr).not.toMatch(NO_STACK);
