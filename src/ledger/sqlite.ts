@@ -311,6 +311,14 @@ export class Ledger {
     this.#commits.enqueue(commit);
   }
 
+  /**
+   * Forgets buffered commits that cannot be written (the run stops on a full or read-only disk):
+   * never committed, their mini-batches run again on resume (docs/ARCHITECTURE.md, "Tries").
+   */
+  dropUnwritten(): void {
+    this.#commits.dropUnwritten();
+  }
+
   /** Writes buffered commits now, in one transaction. Durable once it returns (survives `kill -9`). */
   flush(): void {
     if (this.#commits.buffered > 0) this.#commits.flush();
