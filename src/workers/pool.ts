@@ -95,7 +95,7 @@ export async function createLocalPool(options: LocalPoolOptions): Promise<LocalP
   const { paths } = options;
   try {
     await Promise.all(
-      [paths.workersDir, paths.stdoutDir, paths.stderrDir, paths.entryLogDir].map((dir) => mkdir(dir, { recursive: true })),
+      [paths.workersDir, paths.stdoutDir, paths.stderrDir, paths.entryLogDir].map((dir) => mkdir(dir, { recursive: true, mode: 0o700 })),
     );
   } catch (error) {
     throw new EnvironmentError('OUTPUT_UNWRITABLE', `cannot create the run's log folders under ${paths.logs}: ${String(error)}`, {

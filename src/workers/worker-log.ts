@@ -6,9 +6,10 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { OWNER_ONLY } from '../core/owner-only.js';
 
 /** The run's logs are its owner's alone, as its folder is (docs/ROBUSTNESS.md). */
-export const LOG_FILE_MODE = 0o600;
+export const LOG_FILE_MODE = OWNER_ONLY;
 
 export class WorkerLog {
   private readonly stream: WriteStream;
