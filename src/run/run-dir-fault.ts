@@ -7,7 +7,7 @@
  * is lost, and what to do.
  */
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, sep } from 'node:path';
 import { EnvironmentError } from '../core/errors.js';
 import type { RunPaths } from '../core/run-paths.js';
 import type { LedgerCounts } from '../ledger/types.js';
@@ -123,8 +123,12 @@ export function faultOf(error: unknown, paths: RunPaths, guard: RunDirGuard | nu
     if (problem === undefined) continue;
     // A file written aside (`job_result.json.tmp-42`, `rows.txt.partial`) is named as the file it becomes.
     const path = 'path' in at && typeof at.path === 'string' ? at.path.replace(/\.(tmp-\d+|partial)$/, '') : null;
-    const file = path ?? (code.startsWith('SQLITE_') ? paths.stateDb : paths.root);
     const root = paths.root;
+    // Only the run directory's files: an unreadable input or output folder is the run's own failure.
+    if (path !== null && path !== root && !path.startsWith(root + sep)) continue;
+    // A write through a descriptor names no file: the ledger's, or a full disk (which no input read causes).
+    if (path === null && !code.startsWith('SQLITE_') && problem.kind !== 'space') continue;
+    const file = path ?? (code.startsWith('SQLITE_') ? paths.stateDb : root);
     const fix =
       problem.kind === 'space' ? `free space on the disk of ${root}` :
       problem.kind === 'access' ? `make ${root} writable again (chmod -R u+w ${root}; a read-only file system remounted read-write)` :
@@ -138,10 +142,7 @@ export function faultOf(error: unknown, paths: RunPaths, guard: RunDirGuard | nu
 function descriptorsFault(code: string, paths: RunPaths): Fault {
   const limit = openFilesLimit();
   const named = limit === null ? '' : ` of ${limit} open files (ulimit -n)`;
-  const what =
-    code === 'ENFILE'
-      ? "the system's table of open files is full (ENFILE) while starting workers"
-      : `this process reached its limit${named} while starting workers (EMFILE)`;
+  const what = code === 'ENFILE' ? "the system's table of open files is full (ENFILE)" : `this process reached its limit${named} (EMFILE)`;
   return {
     what,
     fix: `raise the limit (\`ulimit -n 4096\` in the shell that starts minibatch) or give fewer --processes (about ${DESCRIPTORS_PER_WORKER} open files each)`,

@@ -111,7 +111,7 @@ describe.concurrent('a live run whose machine fails it', () => {
     const quoted = job.runArgs(runDir).map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
     const failed = await start('sh', ['-c', `ulimit -n 64 && exec '${CLI}' ${quoted}`]);
     expectExit(failed, 3);
-    expect(failed.stderr).toContain('error: this process reached its limit of 64 open files (ulimit -n) while starting workers (EMFILE)');
+    expect(failed.stderr).toContain('error: this process reached its limit of 64 open files (ulimit -n) (EMFILE). The run stopped; nothing it committed is lost');
     expect(failed.stderr).toContain('Raise the limit (`ulimit -n 4096` in the shell that starts minibatch) or give fewer --processes');
     expect(failed.stderr).toContain(`then continue with \`minibatch resume ${runDir}\``);
     expect(failed.stderr).not.toMatch(NO_STACK);
