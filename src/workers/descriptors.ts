@@ -9,8 +9,6 @@ import { readFileSync } from 'node:fs';
 
 /** Descriptors the orchestrator holds per local worker: fd 3 and fd 4's pipe ends, the run-state file, its lifecycle log. */
 export const DESCRIPTORS_PER_WORKER = 4;
-/** Descriptors for everything else: the ledger and its lock, logs, listing, the fork server, Node itself. */
-export const DESCRIPTORS_RESERVED = 48;
 
 /** The soft limit on open files, or null where `/proc/self/limits` cannot be read (not Linux). */
 export function openFilesLimit(): number | null {
@@ -24,9 +22,4 @@ export function openFilesLimit(): number | null {
   const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
   if (soft === undefined) return null;
   return soft === 'unlimited' ? Number.POSITIVE_INFINITY : Number(soft);
-}
-
-/** How many local workers fit under `limit` open files. */
-export function workersThatFit(limit: number): number {
-  return Math.max(0, Math.floor((limit - DESCRIPTORS_RESERVED) / DESCRIPTORS_PER_WORKER));
 }
