@@ -79,6 +79,8 @@ class Entry:
 
 def configure_logging(init, also_terminal=False):
     """`logging` and EntryScript().logger write to the entry log with timestamps (docs/ARCHITECTURE.md, "Run directory")."""
+    # Owner-only, like the run's other logs (docs/ROBUSTNESS.md): made so before logging opens it.
+    os.close(os.open(init['entryLogFile'], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
     handler = logging.FileHandler(init['entryLogFile'], mode='a', encoding='utf-8')
     handler.setFormatter(logging.Formatter(ENTRY_LOG_FORMAT))
     root = logging.getLogger()

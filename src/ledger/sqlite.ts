@@ -8,11 +8,12 @@
  * over 400 lines: one class over one connection, whose transactions belong together.
  */
 import type Database from 'better-sqlite3';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { PlannedMiniBatch } from '../data/types.js';
 import { RunDirConflictError } from '../core/errors.js';
+import { OWNER_ONLY, tightenMode } from '../core/owner-only.js';
 import { runPaths } from '../core/run-paths.js';
 import type { Rows, WorkerError } from '../core/tries.js';
 import { BulkStatement } from './bulk.js';
@@ -89,6 +90,9 @@ export class Ledger {
     let db: Database.Database | undefined;
     try {
       mkdirSync(dir, { recursive: true });
+      // Owner-only, like the run's other files (docs/ROBUSTNESS.md); SQLite gives its -wal and
+      // -shm files the database file's mode.
+      closeSync(openSync(file, 'wx', OWNER_ONLY));
       db = connect(file);
       applyPragmas(db, false);
       createSchema(db, Date.now());
@@ -131,6 +135,8 @@ export class Ledger {
       throw new RunDirConflictError(`${dir} is not a minibatch run directory: ${file} is missing`);
     }
     const readonly = options.readonly ?? false;
+    // A ledger made by an earlier version is world-readable: resuming it makes it the owner's.
+    if (!readonly) tightenMode(file);
     let db: Database.Database;
     try {
       db = connect(file, { fileMustExist: true, readonly });
@@ -310,6 +316,14 @@ export class Ledger {
    */
   enqueueCommit(commit: Commit): void {
     this.#commits.enqueue(commit);
+  }
+
+  /**
+   * Forgets buffered commits that cannot be written (the run stops on a full or read-only disk):
+   * never committed, their mini-batches run again on resume (docs/ARCHITECTURE.md, "Tries").
+   */
+  dropUnwritten(): void {
+    this.#commits.dropUnwritten();
   }
 
   /** Writes buffered commits now, in one transaction. Durable once it returns (survives `kill -9`). */

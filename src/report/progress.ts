@@ -11,6 +11,7 @@ import type { Serving } from '../core/tries.js';
 import type { LedgerCounts } from '../ledger/types.js';
 import { colorsFor } from './colors.js';
 import { fitProgress, progressFields, type ProgressFigures } from './progress-line.js';
+import { OWNER_ONLY } from '../core/owner-only.js';
 
 /** How often the bar is brought up to date (it redraws at most this often too). */
 const BAR_INTERVAL_MS = 200;
@@ -127,7 +128,7 @@ export class ProgressReporter {
   private writeOverview(): void {
     const text = this.describe();
     try {
-      appendFileSync(this.opts.overviewFile, `${timestamp()} INFO ${text}\n`);
+      appendFileSync(this.opts.overviewFile, `${timestamp()} INFO ${text}\n`, { mode: OWNER_ONLY });
     } catch {
       // The overview is a convenience; a full disk is reported where it matters (the ledger).
     }

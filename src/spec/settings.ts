@@ -8,6 +8,7 @@
 import { availableParallelism } from 'node:os';
 import type { TableRead } from '../core/table-format.js';
 import { describeTableRead, parseInputFormats } from './input-format.js';
+import { looksSecret, MASKED } from './secret-names.js';
 import type {
   AppendRowFormat,
   GpuChoice,
@@ -228,7 +229,8 @@ export function formatSetting<K extends SettingName>(name: K, value: RunSettings
   }
   if (name === 'environmentVariables') {
     const entries = Object.entries(value as Record<string, string>);
-    return entries.length === 0 ? '(none)' : entries.map(([k, v]) => `${k}=${v}`).join(' ');
+    // Shown masked wherever shown (explain, the run page, its report): the names say they are secrets.
+    return entries.length === 0 ? '(none)' : entries.map(([k, v]) => `${k}=${looksSecret(k) ? MASKED : v}`).join(' ');
   }
   if (name === 'inputFormat') {
     const entries = Object.entries(value as Record<string, TableRead>);
