@@ -12,6 +12,9 @@
 //   BENCH_REPEATS=5               rounds of each timed comparison (default 3, quick 1); medians are reported
 //   BENCH_OVERHEAD_REPEATS=15     rounds of the overhead and start-up comparisons (default 9, quick 1): their
 //                                 rounds are short, and the Pool's own time swings by half between them here
+//   BENCH_ONLY=memory             only these sections, by name, comma-separated: overhead, startup, memory, cpu,
+//                                 redis (redis reuses the overhead and cpu sections' jobs, so it needs them too)
+//   BENCH_MEMORY_FILES=200000     the memory section's dataset sizes, comma-separated (default 20,000 and 200,000)
 //   PYTHON=/path/to/python        the interpreter (default python3, resolved to its sys.executable)
 //   REDIS_SERVER_BIN=…            redis-server for section 5 (default: the one on PATH); section 5 runs only when
 //                                 dist/cli/worker.js exists, else it prints "not measured: redis backend not available"
@@ -27,7 +30,11 @@ import { redisAvailability, redisRows } from './redis.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const OVERHEAD_FILES = QUICK ? 2_000 : 20_000;
-const MEMORY_FILES = QUICK ? [2_000, 20_000] : [20_000, 200_000];
+const MEMORY_FILES = process.env.BENCH_MEMORY_FILES
+  ? process.env.BENCH_MEMORY_FILES.split(',').map(Number)
+  : QUICK ? [2_000, 20_000] : [20_000, 200_000];
+const SECTIONS = ['overhead', 'startup', 'memory', 'cpu', 'redis'];
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : SECTIONS;
 const CPU_FILES = 300;
 const CPU_MS_PER_ITEM = 20;
 const PROCESSES = 2;
@@ -90,6 +97,12 @@ const note = (text) => process.stderr.write(`  … ${text}\n`);
 
 async function main() {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run bench does)`);
+  const unknown = ONLY.filter((s) => !SECTIONS.includes(s));
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY names ${unknown.join(', ')}; the sections are ${SECTIONS.join(', ')}`);
+  if (MEMORY_FILES.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`BENCH_MEMORY_FILES must list positive whole numbers, not ${process.env.BENCH_MEMORY_FILES}`);
+  if (ONLY.includes('redis') && !(ONLY.includes('overhead') && ONLY.includes('cpu'))) {
+    throw new Error('BENCH_ONLY: redis reuses the jobs of the overhead and cpu sections; name them too');
+  }
   const t0 = performance.now();
   const python = resolvePython();
   const work = mkdtempSync(join(tmpdir(), 'minibatch-bench-'));
@@ -103,11 +116,11 @@ async function main() {
   );
   say('');
   try {
-    const overheadJob = await overhead(python.executable, work, summary);
-    await startUp(python.executable, work, summary);
-    await memory(python.executable, work, summary);
-    const cpuJob = await cpuBound(python.executable, work, summary);
-    await redis(python.executable, work, summary, overheadJob, cpuJob);
+    const overheadJob = ONLY.includes('overhead') ? await overhead(python.executable, work, summary) : null;
+    if (ONLY.includes('startup')) await startUp(python.executable, work, summary);
+    if (ONLY.includes('memory')) await memory(python.executable, work, summary);
+    const cpuJob = ONLY.includes('cpu') ? await cpuBound(python.executable, work, summary) : null;
+    if (ONLY.includes('redis')) await redis(python.executable, work, summary, overheadJob, cpuJob);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -230,7 +243,7 @@ async function memory(python, work, summary) {
     const m = await runMinibatch({ python, module, data: files.data, processes: PROCESSES, miniBatchSize: 10, work, label: `memory-${n}`, peak: true });
     if (m.items.succeeded !== n) throw new Error(`minibatch succeeded ${m.items.succeeded} of ${n} items`);
     rows.push([`${n.toLocaleString('en-US')} files`, mb(m.nodeMaxRssMb), m.miniBatches.total.toLocaleString('en-US'), secs(m.wall), f1(n / m.wall)]);
-    summary.push([`orchestrator peak RSS, ${n.toLocaleString('en-US')} files`, mb(m.nodeMaxRssMb), n === MEMORY_FILES.at(-1) ? '< 150 MB' : '', '']);
+    summary.push([`orchestrator peak RSS, ${n.toLocaleString('en-US')} files`, mb(m.nodeMaxRssMb), n === 200_000 ? '< 150 MB' : '', '']);
   }
   say(table(rows, ['', 'node peak RSS', 'mini-batches', 'wall', 'items/s']));
   say(`  files in folders of 1,000 (planning memory may grow with the largest folder, not with the dataset).`);

@@ -29,8 +29,9 @@ Debug mode (`minibatch debug`):
 
     <python> minibatch_host.py --debug REQUEST.json
 
-    REQUEST.json holds {"init": <init message>, "run": <run message>}. Runs init() and one run() in
-    the foreground, attached to the terminal (stdin/stdout inherited, so breakpoint() and pdb work),
+    REQUEST.json holds {"init": <init message>, "run": <run message>, "pdb": <bool>}. Runs init()
+    and one run() in the foreground, attached to the terminal (stdin/stdout inherited, so
+    breakpoint() and pdb work; with "pdb", pdb starts post mortem when init() or run() raises),
     prints what run() returned and how minibatch would count it, calls shutdown(), and exits 0 when
     every item of the mini-batch would succeed, 1 otherwise.
 """

@@ -29,17 +29,27 @@ def say(text):
     print('minibatch debug: ' + text, flush=True)
 
 
+def post_mortem(exc):
+    """pdb in the frame that raised `exc`, on the terminal (`minibatch debug --pdb`)."""
+    import pdb
+    say('starting pdb post mortem where %s was raised (`q` quits)' % type(exc).__name__)
+    pdb.post_mortem(exc.__traceback__)
+
+
 def debug(request_path):
     with open(request_path, encoding='utf-8') as f:
         request = json.load(f)
-    init, msg = request['init'], request['run']
+    init, msg, use_pdb = request['init'], request['run'], request.get('pdb', False)
     say('importing %s and calling init()' % init['entry'])
     t0 = _clock()
-    entry, error = start_entry(init, also_terminal=True)
+    raised = []
+    entry, error = start_entry(init, also_terminal=True, on_exception=raised.append)
     if error is not None:
         say('init failed after %.0f ms: %s: %s' % ((_clock() - t0) * 1000, error['type'], error['message']))
         if error['traceback']:
             print(error['traceback'], end='', file=sys.stderr, flush=True)
+        if use_pdb and raised:
+            post_mortem(raised[-1])
         return 1
     try:
         mini_batch, items = mini_batch_of(msg)
@@ -67,6 +77,8 @@ def debug(request_path):
         error = error_of(exc)
         say('run() raised %s: %s; the try would fail and be retried up to runMaxTry times' % (error['type'], error['message']))
         print(error['traceback'], end='', file=sys.stderr, flush=True)
+        if use_pdb:
+            post_mortem(exc)
     else:
         failed = items - succeeded
         say('counted: %d of %d items succeeded, %d failed%s' % (

@@ -90,6 +90,8 @@ class Entry:
 
 def configure_logging(init, also_terminal=False):
     """`logging` and EntryScript().logger write to the entry log with timestamps (docs/ARCHITECTURE.md, "Run directory")."""
+    # Owner-only, like the run's other logs (docs/ROBUSTNESS.md): made so before logging opens it.
+    os.close(os.open(init['entryLogFile'], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
     handler = logging.FileHandler(init['entryLogFile'], mode='a', encoding='utf-8')
     handler.setFormatter(logging.Formatter(ENTRY_LOG_FORMAT))
     root = logging.getLogger()
@@ -173,12 +175,15 @@ def takes_context(run):
     return positional >= 2
 
 
-def start_entry(init, also_terminal=False):
-    """Logging, then import the entry and call init(). Returns (Entry, None) or (None, error)."""
+def start_entry(init, also_terminal=False, on_exception=None):
+    """Logging, then import the entry and call init(). Returns (Entry, None) or (None, error).
+    `on_exception` is handed what the import or init() raised (debug mode's pdb needs its frames)."""
     try:
         configure_logging(init, also_terminal)
         module = load_entry(init)
     except BaseException as exc:  # SystemExit at import time is an init failure too
+        if on_exception is not None:
+            on_exception(exc)
         return None, error_of(exc)
     run = getattr(module, 'run', None)
     if not callable(run):
@@ -188,6 +193,8 @@ def start_entry(init, also_terminal=False):
         try:
             user_init()
         except BaseException as exc:
+            if on_exception is not None:
+                on_exception(exc)
             return None, error_of(exc)
     shutdown = getattr(module, 'shutdown', None)
     return Entry(module, run, takes_context(run), shutdown if callable(shutdown) else None, init['rowFormat']), None

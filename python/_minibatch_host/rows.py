@@ -1,5 +1,8 @@
 """Counting and rows: how many items of a mini-batch run() answered for, and its rows shaped for
-the output file (`lines` for txt, `table` for csv/jsonl); anything else is a BadReturn."""
+the output file (`lines` for txt, `table` for csv/jsonl/parquet); anything else is a BadReturn.
+
+A table's `dtypes` name each column's kind (`int`, `float`, `bool`, `string`, `object`, `null`) for the
+Parquet writer, which cannot tell 1.0 from 1 once the cells are JSON."""
 
 import math
 import sys
@@ -65,7 +68,7 @@ def cell(v):
 def table_of_list(result):
     """A header and rows: the first dict's keys, or one column `result`."""
     if not result:
-        return {'kind': 'table', 'columns': [], 'values': []}
+        return {'kind': 'table', 'columns': [], 'values': [], 'dtypes': []}
     first = result[0]
     if not isinstance(first, dict):
         values = []
@@ -74,7 +77,7 @@ def table_of_list(result):
                 raise BadReturn('row %d of what run() returned is a dict, but row 0 is a %s, so the rows '
                                 'have one column `result`; return dicts in every row or in none' % (i, type(first).__name__))
             values.append([cell(r)])
-        return {'kind': 'table', 'columns': ['result'], 'values': values}
+        return {'kind': 'table', 'columns': ['result'], 'values': values, 'dtypes': kinds_of(values, 1)}
     keys = list(first.keys())
     header = first.keys()
     values = []
@@ -90,15 +93,44 @@ def table_of_list(result):
                                ', '.join(filter(None, ['missing %r' % missing if missing else '',
                                                        'extra %r' % extra if extra else '']))))
         values.append([cell(r[k]) for k in keys])
-    return {'kind': 'table', 'columns': [str(k) for k in keys], 'values': values}
+    return {'kind': 'table', 'columns': [str(k) for k in keys], 'values': values, 'dtypes': kinds_of(values, len(keys))}
+
+
+# Cell types (after cell()) by kind; None is a null of any kind.
+_KIND_OF_TYPE = {bool: 'bool', int: 'int', float: 'float', str: 'string'}
+
+
+def column_kind(values, c):
+    """Column c's kind from its cells: one kind (nulls aside), ints with floats are floats, a mix
+    of anything else `object`; a column of nulls only is `null` (it fits any kind)."""
+    seen = {type(row[c]) for row in values}
+    seen.discard(type(None))
+    kinds = {_KIND_OF_TYPE.get(t, 'object') for t in seen}
+    if kinds == {'int', 'float'}:
+        return 'float'
+    return kinds.pop() if len(kinds) == 1 else ('object' if kinds else 'null')
+
+
+def kinds_of(values, width):
+    return [column_kind(values, c) for c in range(width)]
+
+
+# numpy dtype kinds: signed and unsigned integers, floats, booleans; the rest is judged by its cells.
+_KIND_OF_DTYPE = {'i': 'int', 'u': 'int', 'f': 'float', 'b': 'bool'}
+
+
+def kinds_of_frame(df, values):
+    return [_KIND_OF_DTYPE.get(getattr(dtype, 'kind', 'O')) or column_kind(values, c)
+            for c, dtype in enumerate(df.dtypes)]
 
 
 def rows_of_frame(df, fmt):
     if fmt == 'lines':
         # ParallelRunStep's txt: values space-separated, no header, no index.
         return {'kind': 'lines', 'lines': [' '.join(map(str, row)) for row in df.itertuples(index=False, name=None)]}
-    return {'kind': 'table', 'columns': [str(c) for c in df.columns],
-            'values': [[cell(v) for v in row] for row in df.itertuples(index=False, name=None)]}
+    values = [[cell(v) for v in row] for row in df.itertuples(index=False, name=None)]
+    return {'kind': 'table', 'columns': [str(c) for c in df.columns], 'values': values,
+            'dtypes': kinds_of_frame(df, values)}
 
 
 def count(result, items, fmt):

@@ -20,6 +20,22 @@ ENCODINGS = {
     'ascii': 'ascii', 'windows1252': 'cp1252',
 }
 
+# UTF-16 and UTF-32: the codec of the file's byte order, from its byte order mark (the planner's
+# rule, src/data/table-records.ts: little-endian without one). The slices read start after the mark.
+WIDE = {
+    'utf16': ((b'\xfe\xff', 'utf-16-be'), (b'\xff\xfe', 'utf-16-le'), (b'', 'utf-16-le')),
+    'utf32': ((b'\x00\x00\xfe\xff', 'utf-32-be'), (b'\xff\xfe\x00\x00', 'utf-32-le'), (b'', 'utf-32-le')),
+}
+
+
+def codec_of(path, encoding):
+    if encoding not in WIDE:
+        return ENCODINGS[encoding]
+    with open(path, 'rb') as f:
+        head = f.read(4)
+    return next(codec for bom, codec in WIDE[encoding] if head.startswith(bom))
+
+
 # convert_column_types' types -> what DataFrame.astype takes.
 COLUMN_TYPES = {'int': 'int64', 'float': 'float64', 'boolean': 'bool', 'string': 'object'}
 
@@ -44,7 +60,7 @@ def read_table(paths, table):
     header = part['header']
     head = read_bytes(header_paths[0] or path, [header]) if header is not None else b''
     body = read_bytes(path, [(part['start'], part['end'])])
-    return shaped(pd, parse(pd, fmt, head, body, header is not None), read, fmt, path, path_columns[0])
+    return shaped(pd, parse(pd, fmt, head, body, header is not None, path), read, fmt, path, path_columns[0])
 
 
 def read_bytes(path, ranges):
@@ -57,15 +73,15 @@ def read_bytes(path, ranges):
     return b''.join(out)
 
 
-def parse(pd, fmt, head, body, has_header, **options):
-    """Records (with their header record in front) as pandas reads them."""
+def parse(pd, fmt, head, body, has_header, path, **options):
+    """Records (with their header record in front) of `path` as pandas reads them."""
     kind = fmt['kind']
     if kind == 'delimited':
         return pd.read_csv(
             io.BytesIO(head + body),
             sep=fmt['delimiter'],
             header=0 if has_header else None,
-            encoding=ENCODINGS[fmt['encoding']],
+            encoding=codec_of(path, fmt['encoding']),
             keep_default_na=not fmt['emptyAsString'] and 'dtype' not in options,
             **options)
     if kind == 'json_lines':
@@ -86,12 +102,12 @@ def read_key_rows(pd, path, fmt, piece, header_path, keys, values, path_columns)
     body = read_bytes(path, piece['ranges'])
     if fmt['kind'] == 'json_lines':
         lines = [line for line in body.splitlines(True) if line.strip() and json_matches(json.loads(line), wanted)]
-        return parse(pd, fmt, b'', b''.join(lines), False)
-    frame = parse(pd, fmt, head, body, header is not None)
+        return parse(pd, fmt, b'', b''.join(lines), False, path)
+    frame = parse(pd, fmt, head, body, header is not None, path)
     if not wanted:
         return frame
     columns = [k if header is not None else int(k) for k, _ in wanted]
-    text = parse(pd, fmt, head, body, header is not None, usecols=columns, dtype=str).fillna('')
+    text = parse(pd, fmt, head, body, header is not None, path, usecols=columns, dtype=str).fillna('')
     mask = None
     for (key, value), column in zip(wanted, columns):
         same = text[column] == ('' if value is None else value)

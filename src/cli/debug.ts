@@ -1,92 +1,166 @@
 /**
- * `minibatch debug <spec|job> [bindings] [--mini-batch I]`: the loop ParallelRunStep users missed
- * most. Runs `init()` and one mini-batch's `run()` in a single Python process attached to
- * the terminal, so `breakpoint()` and pdb work, then shows what `run()` returned and how it would
- * count. Outputs and logs go to a scratch run directory under `.minibatch/debug/`.
+ * `minibatch debug <spec|job|run-dir> [--mini-batch N | --item PATH] [--pdb]`: the loop
+ * ParallelRunStep users missed most. Runs `init()` and one mini-batch's `run()` in a single Python
+ * process attached to the terminal, so `breakpoint()` and pdb work, then shows what `run()`
+ * returned and how it would count. Given a run directory, it reproduces one mini-batch of that run
+ * with the run's own job (run/reproduce.ts). Outputs and logs go to a scratch folder under
+ * `.minibatch/debug/`, never into a run directory.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { planDataset, resolveDataset, tableReads } from '../data/dataset.js';
 import { tableTask } from '../run/table-task.js';
 import type { PlannedMiniBatch } from '../data/types.js';
 import { UsageError } from '../core/errors.js';
-import { runPaths } from '../core/run-paths.js';
+import { runPaths, type RunPaths } from '../core/run-paths.js';
+import { isDirectory, reproduction, type MiniBatchChoice } from '../run/reproduce.js';
 import { newRunId } from '../run/runId.js';
-import { outputFolders, workerInit } from '../workers/worker-init.js';
-import { scriptEnvironment } from '../workers/script-env.js';
-import { entryEnvironment } from '../spec/render.js';
-import { assignGpus } from '../workers/gpus.js';
-import { runDebug } from '../workers/debug.js';
+import { shellQuote } from '../spec/render.js';
+import type { ResolvedJob } from '../spec/types.js';
+import { outputFolders } from '../workers/worker-init.js';
+import { debugSession, runDebug, type DebugMiniBatch } from '../workers/debug.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
-import { userEnvironment } from '../workers/user-env.js';
-import { addJobOptions, resolveJobFromCli, type JobOptions } from './options.js';
+import { formatInterpreter } from '../report/run-header.js';
+import { addJobOptions, resolveJobFromCli, SETTING_FLAGS, type JobOptions } from './options.js';
 import { printDiagnostics } from './validate.js';
 
-const WORKER = 'debug';
+interface DebugFlags extends JobOptions {
+  readonly miniBatch?: string;
+  readonly item?: string;
+  readonly pdb?: boolean;
+}
 
 export function register(program: Command): void {
   const command = program
     .command('debug')
-    .description("run init() and one mini-batch's run() in one Python process attached to this terminal (pdb works)")
-    .argument('<spec|job>', 'a module spec, or a job file (module: ./module.yaml)');
+    .description(
+      "run init() and one mini-batch's run() in one Python process attached to this terminal (pdb works); " +
+        "given a run directory, reproduce one of that run's mini-batches with the run's own job",
+    )
+    .argument('<spec|job|run-dir>', 'a module spec, a job file (module: ./module.yaml), or a run directory');
   addJobOptions(command)
-    .option('--mini-batch <index>', 'which mini-batch to run, counting from 0', '0')
-    .action(async (target: string, opts: JobOptions & { miniBatch: string }) => {
+    .option('--mini-batch <index>', 'which mini-batch to run, counting from 0 (default: 0)')
+    .option('--item <path>', 'run the mini-batch that holds this file')
+    .option('--pdb', 'when init() or run() raises, start pdb post mortem where it raised')
+    .action(async (target: string, opts: DebugFlags) => {
       process.exitCode = await debugCommand(target, opts);
     });
 }
 
-async function debugCommand(target: string, opts: JobOptions & { miniBatch: string }): Promise<number> {
-  const index = Number(opts.miniBatch);
-  if (!Number.isSafeInteger(index) || index < 0) {
-    throw new UsageError(`--mini-batch must be a mini-batch index, 0 or more; found \`${opts.miniBatch}\``);
-  }
-  const runId = newRunId();
-  const paths = runPaths(join(process.cwd(), '.minibatch', 'debug', runId));
-  const { job, diagnostics } = await resolveJobFromCli(target, opts, paths.root);
-  printDiagnostics(diagnostics);
-  const interpreter = await resolveInterpreter(job.settings.python);
-  const dataset = await resolveDataset(job);
-  const miniBatch = await findMiniBatch(planDataset(dataset), index);
-  for (const dir of [paths.entryLogDir, ...outputFolders(job)]) mkdirSync(dir, { recursive: true });
-
-  process.stderr.write(
-    `minibatch debug: mini-batch ${index} (${miniBatch.items.length} items of ${miniBatch.input}); ` +
-      `logs and unbound outputs in ${paths.root}\n`,
-  );
+async function debugCommand(target: string, opts: DebugFlags): Promise<number> {
+  const choice = miniBatchChoice(opts);
+  const scratch = runPaths(join(process.cwd(), '.minibatch', 'debug', newRunId()));
+  const session = isDirectory(target) ? await fromRunDir(target, opts, choice, scratch) : await fromJob(target, opts, choice, scratch);
+  for (const dir of [scratch.entryLogDir, ...outputFolders(session.job)]) mkdirSync(dir, { recursive: true });
+  const interpreter = await resolveInterpreter(session.job.settings.python);
+  process.stderr.write(formatInterpreter(interpreter));
+  process.stderr.write(`minibatch debug: ${session.what}; logs and outputs in ${scratch.root}\n`);
   return runDebug({
-    python: interpreter.executable,
-    init: { type: 'init', ...workerInit(job, paths), entryLogFile: paths.entryLog(WORKER), agentName: WORKER, stateFile: null },
-    run: {
-      type: 'run',
-      id: String(index),
-      attempt: 1,
-      items: miniBatch.items.map((i) => i.path),
-      context: dataset.context(index, miniBatch.input, miniBatch.items),
-      table: tableTask(miniBatch, tableReads(dataset)),
-    },
-    env: {
-      ...userEnvironment(),
-      MINIBATCH_NODE: process.execPath,
-      ...entryEnvironment(job, { runId, workerId: WORKER, slot: 0 }),
-      ...scriptEnvironment(job, paths.root, assignGpus(job.settings.gpus, 1)),
-    },
+    ...debugSession(session.job, scratch, session.runId, interpreter.executable, session.task),
+    pdb: opts.pdb === true,
   });
 }
 
-async function findMiniBatch(plan: AsyncGenerator<PlannedMiniBatch>, index: number): Promise<PlannedMiniBatch> {
+interface Session {
+  readonly job: ResolvedJob;
+  readonly runId: string;
+  readonly task: DebugMiniBatch;
+  /** Which mini-batch, for the line printed before it runs. */
+  readonly what: string;
+}
+
+function miniBatchChoice(opts: DebugFlags): MiniBatchChoice {
+  if (opts.item !== undefined) {
+    if (opts.miniBatch !== undefined) throw new UsageError('give --mini-batch N or --item PATH, not both');
+    return { kind: 'item', path: resolve(opts.item) };
+  }
+  const index = Number(opts.miniBatch ?? '0');
+  if (!Number.isSafeInteger(index) || index < 0) {
+    throw new UsageError(`--mini-batch must be a mini-batch index, 0 or more; found \`${opts.miniBatch ?? ''}\``);
+  }
+  return { kind: 'index', index };
+}
+
+/** One mini-batch of the run in `runDir`, with the job it ran (flags that would change it are refused). */
+async function fromRunDir(runDir: string, opts: DebugFlags, choice: MiniBatchChoice, scratch: RunPaths): Promise<Session> {
+  const given = jobFlagsGiven(opts);
+  if (given.length > 0) {
+    throw new UsageError(
+      `${given.join(', ')}: a run directory's job is the one it ran (its run.json), so debug takes no binding or setting flags with it; ` +
+        `to try others, debug the module or job file instead: minibatch debug <spec|job> ${given[0] ?? ''} …`,
+    );
+  }
+  const r = await reproduction(runDir, choice, scratch);
+  const mb = r.miniBatch;
+  const items = mb.slice === null ? `${mb.items.length} items of ${mb.input}: ${itemNames(mb.items.map((i) => i.path))}` : `${mb.slice.rows} rows of ${mb.items[0]?.path ?? mb.input}`;
+  const state = mb.tries === 0 ? 'not run yet' : `${mb.status} after ${mb.tries} ${mb.tries === 1 ? 'try' : 'tries'}`;
+  return { job: r.job, runId: r.runId, task: r.task, what: `mini-batch ${mb.index} of run ${r.runId} (${items}, ${state})` };
+}
+
+/** One mini-batch of a job resolved from a spec or job file and flags, planned afresh. */
+async function fromJob(target: string, opts: DebugFlags, choice: MiniBatchChoice, scratch: RunPaths): Promise<Session> {
+  const { job, diagnostics } = await resolveJobFromCli(target, opts, scratch.root);
+  printDiagnostics(diagnostics);
+  const dataset = await resolveDataset(job);
+  const miniBatch = await findMiniBatch(planDataset(dataset), choice);
+  return {
+    job,
+    runId: basename(scratch.root),
+    task: {
+      items: miniBatch.items.map((i) => i.path),
+      context: dataset.context(miniBatch.index, miniBatch.input, miniBatch.items),
+      table: tableTask(miniBatch, tableReads(dataset)),
+    },
+    what: `mini-batch ${miniBatch.index} (${miniBatch.items.length} items of ${miniBatch.input})`,
+  };
+}
+
+async function findMiniBatch(plan: AsyncGenerator<PlannedMiniBatch>, choice: MiniBatchChoice): Promise<PlannedMiniBatch> {
   let count = 0;
+  const holding: PlannedMiniBatch[] = [];
   for await (const miniBatch of plan) {
-    if (miniBatch.index === index) {
+    if (choice.kind === 'index' && miniBatch.index === choice.index) {
       await plan.return(undefined);
       return miniBatch;
     }
+    if (choice.kind === 'item' && miniBatch.items.some((i) => i.path === choice.path)) holding.push(miniBatch);
     count++;
+  }
+  if (choice.kind === 'item') {
+    const [first] = holding;
+    if (first !== undefined && holding.length === 1) return first;
+    throw new UsageError(
+      first === undefined
+        ? `--item ${shellQuote(choice.path)}: no mini-batch of the plan holds it (${count} mini-batches)`
+        : `--item ${shellQuote(choice.path)} is a table that ${holding.length} mini-batches share (${holding[0]?.index ?? ''} to ${holding.at(-1)?.index ?? ''}): choose one with --mini-batch N`,
+    );
   }
   throw new UsageError(
     count === 0
       ? 'the dataset is empty: there is no mini-batch to debug'
-      : `--mini-batch ${index} does not exist: the plan has ${count} mini-batches (0 to ${count - 1})`,
+      : `--mini-batch ${choice.index} does not exist: the plan has ${count} mini-batches (0 to ${count - 1})`,
   );
+}
+
+/** The binding and setting flags given, as typed (`--input`, `--processes`, …). */
+function jobFlagsGiven(opts: DebugFlags): string[] {
+  const lists: [string, readonly string[] | undefined][] = [
+    ['--input', opts.input],
+    ['--param', opts.param],
+    ['--output', opts.output],
+    ['--input-format', opts.inputFormat],
+    ['--env', opts.env],
+  ];
+  const given = lists.filter(([, values]) => (values?.length ?? 0) > 0).map(([flag]) => flag);
+  for (const flag of SETTING_FLAGS) if (opts[flag.option] !== undefined) given.push(flag.flags.split(' ')[0] ?? '');
+  if (opts.limit !== undefined) given.push('--limit');
+  if (opts.node !== undefined) given.push('--node');
+  return given;
+}
+
+/** The first few file names of a mini-batch. */
+function itemNames(paths: readonly string[]): string {
+  const shown = paths.slice(0, 3).map((p) => basename(p));
+  return paths.length > shown.length ? `${shown.join(', ')}, …` : shown.join(', ');
 }

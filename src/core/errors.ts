@@ -37,6 +37,8 @@ export type ErrorCode =
   | 'REDIS_UNAVAILABLE'
   /** An output or the run directory cannot be written (full disk, read-only). */
   | 'OUTPUT_UNWRITABLE'
+  /** This process ran out of file descriptors (EMFILE, ENFILE): `ulimit -n`. */
+  | 'TOO_MANY_OPEN_FILES'
   /** `minibatch ui` cannot listen on the port and address asked for. */
   | 'PORT_UNAVAILABLE'
   /** The run ended and failed (threshold exceeded, nothing succeeded, workers cannot init). */
@@ -95,12 +97,14 @@ export class RunDirConflictError extends MinibatchError {
   readonly exitCode = EXIT.badInput;
 }
 
+type EnvironmentCode = 'RUN_DIR_LOCKED' | 'INTERPRETER_UNAVAILABLE' | 'REDIS_UNAVAILABLE' | 'OUTPUT_UNWRITABLE' | 'TOO_MANY_OPEN_FILES' | 'PORT_UNAVAILABLE';
+
 /** Something this machine lacks or refuses: a lock, an interpreter, Redis, a writable disk. Exit 3. */
 export class EnvironmentError extends MinibatchError {
   readonly exitCode = EXIT.cannotRun;
-  readonly code: 'RUN_DIR_LOCKED' | 'INTERPRETER_UNAVAILABLE' | 'REDIS_UNAVAILABLE' | 'OUTPUT_UNWRITABLE' | 'PORT_UNAVAILABLE';
+  readonly code: EnvironmentCode;
   constructor(
-    code: 'RUN_DIR_LOCKED' | 'INTERPRETER_UNAVAILABLE' | 'REDIS_UNAVAILABLE' | 'OUTPUT_UNWRITABLE' | 'PORT_UNAVAILABLE',
+    code: EnvironmentCode,
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -22,11 +22,24 @@ export interface WorkerError {
  * The host checks that every row of one result fits its header (else the try fails as `bad_return`);
  * whether headers agree across mini-batches is for the writer to judge. Cells are JSON values: numpy
  * scalars become numbers, NaN and NaT become null, anything else not JSON becomes its `str()`. An
- * empty list has `columns: []`.
+ * empty list has `columns: []`. `dtypes` is each column's kind, which JSON cells cannot tell (1.0 is
+ * 1): a DataFrame's from its dtypes, a list's from its cells; rows committed by a build before it
+ * have none.
  */
 export type Rows =
   | { readonly kind: 'lines'; readonly lines: readonly string[] }
-  | { readonly kind: 'table'; readonly columns: readonly string[]; readonly values: readonly (readonly unknown[])[] };
+  | {
+      readonly kind: 'table';
+      readonly columns: readonly string[];
+      readonly values: readonly (readonly unknown[])[];
+      readonly dtypes?: readonly ColumnKind[];
+    };
+
+/**
+ * A table column's kind: `object` is a mix, or values that are none of the others (lists, dicts);
+ * `null` a column of nulls only, which fits any kind.
+ */
+export type ColumnKind = 'int' | 'float' | 'bool' | 'string' | 'object' | 'null';
 
 export interface MiniBatchContext {
   readonly minibatch_index: number;
@@ -122,6 +135,12 @@ export type WorkerEvent =
       readonly expected: boolean;
     };
 
+/** Who serves a run now, on a backend of several machines: the machines (hosts) and their Python processes. */
+export interface Serving {
+  readonly machines: number;
+  readonly processes: number;
+}
+
 export interface Executor {
   /**
    * Resolves when a try can be submitted without waiting behind others (a free slot, counting one
@@ -137,4 +156,6 @@ export interface Executor {
    * try resolves `not_started`.
    */
   stop(mode: 'graceful' | 'now'): Promise<void>;
+  /** Who serves the run now (the progress line shows it); absent for the pool of this machine alone. */
+  serving?(): Serving;
 }

@@ -199,10 +199,11 @@ function tableOf(name: string, mltable: LoadedMLTable | null, format: TableRead 
 }
 
 /**
- * An MLTable's read that planning cannot honour, refused at its line: utf16/utf32, whose records
- * cannot be found by bytes. Everything else a table's MLTable says is honoured: `skip`, `take`, the
- * header modes and the partition format by planning (table-plan.ts, table-keys.ts), the column steps
- * and `include_path_column` by the worker (python/_minibatch_host/tabular.py).
+ * An MLTable's read that planning cannot honour, refused at its line: a header borrowed from the
+ * first file (`from_first_file`) in UTF-16 or UTF-32, whose header bytes and byte order mark belong
+ * to another file. Everything else a table's MLTable says is honoured: `skip`, `take`, the header
+ * modes, the encodings and the partition format by planning (table-plan.ts, table-keys.ts), the
+ * column steps and `include_path_column` by the worker (python/_minibatch_host/tabular.py).
  */
 function refuseUnhonoured(name: string, loaded: LoadedMLTable, read: TableRead): void {
   const { definition } = loaded;
@@ -211,8 +212,8 @@ function refuseUnhonoured(name: string, loaded: LoadedMLTable, read: TableRead):
   const format = read.format;
   // The read step's place is its list item; its options are under its name.
   const optionAt = (option: string): YamlPath => (definition.read === null ? [] : [...definition.read.at, definition.read.name, option]);
-  if (format.kind === 'delimited' && (format.encoding === 'utf16' || format.encoding === 'utf32')) {
-    d.error(optionAt('encoding'), `encoding: ${format.encoding} ${on} cannot be cut into mini-batches by bytes: convert the files to utf8`);
+  if (format.kind === 'delimited' && format.header === 'from_first_file' && (format.encoding === 'utf16' || format.encoding === 'utf32')) {
+    d.error(optionAt('header'), `header: from_first_file with encoding: ${format.encoding} ${on} is not supported: use all_files_same_headers, or convert the files to utf8`);
   }
   const problems = d.sorted();
   if (problems.length > 0) throw new SpecError('MLTABLE_INVALID', problems);

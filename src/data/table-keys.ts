@@ -20,7 +20,7 @@ import { KeyGroups } from './key-groups.js';
 import { parsePartitionFormat, partitionValues, type PartitionFormat } from './partition-format.js';
 import { allFields, delimitedFields, jsonRecord, keyValueOf, textEncoding, type TextEncoding } from './record-fields.js';
 import type { KeyValue, TableFormat } from './table-format.js';
-import { HeaderSource, RowWindow, tableFiles, type TableInput } from './table-plan.js';
+import { codeUnitOf, HeaderSource, RowWindow, tableFiles, type TableInput } from './table-plan.js';
 import { scanRecords, type RecordSink } from './table-records.js';
 import type { FileItem, PlannedMiniBatch } from './types.js';
 
@@ -36,6 +36,13 @@ type KeySource = { readonly field: number } | { readonly name: string } | { read
  */
 export async function checkTableKeys(input: TableInput, keys: readonly string[]): Promise<void> {
   const format = input.read.format;
+  // Keys are read from the records' bytes as one-byte or UTF-8 text.
+  if (format.kind === 'delimited' && codeUnitOf(format) !== 1) {
+    throw new UsageError(
+      `input \`${input.name}\` is read with encoding: ${format.encoding}, which partition keys over a table's columns do not support: ` +
+        `convert the files to utf8, or run without --partition-keys (partitionKeys)`,
+    );
+  }
   const pathFields = pathFieldsOf(input);
   const headers = new HeaderSource(format);
   for await (const files of tableFiles(input)) {

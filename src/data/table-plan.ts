@@ -27,6 +27,12 @@ export interface TableInput {
   readonly read: TableRead;
 }
 
+/** Bytes per code unit of a table's text: records are found by whole code units (table-records.ts). */
+export function codeUnitOf(format: TableRead['format']): 1 | 2 | 4 {
+  if (format.kind !== 'delimited') return 1;
+  return format.encoding === 'utf16' ? 2 : format.encoding === 'utf32' ? 4 : 1;
+}
+
 /** A table input's files, in plan order. */
 export function tableFiles(input: TableInput): AsyncGenerator<FileItem[]> {
   const files = input.files ?? null;
@@ -105,12 +111,13 @@ export async function* planTable(
   const window = RowWindow.of(input.read);
   const headers = new HeaderSource(format);
   const quotes = format.kind === 'delimited' && format.supportMultiLine;
+  const unit = codeUnitOf(format);
   for await (const files of tableFiles(input)) {
     for (const file of files) {
       if (window.done) return;
       const own = headers.ownHeader();
       const cutter = new SliceCutter(size, own ? null : headers.borrowed(), window);
-      for await (const slices of scanRecords(file.path, { quotes }, cutter)) {
+      for await (const slices of scanRecords(file.path, { quotes, unit }, cutter)) {
         const planned = slices.slice(0, Math.max(0, end - index)).map((slice) => miniBatch(input.name, file, slice, index++));
         if (planned.length > 0) yield planned;
         if (index >= end) return;

@@ -89,6 +89,16 @@ export class CommitWriter {
     this.#written();
   }
 
+  /**
+   * Forgets the buffered commits after their write failed for good (the run stops on a full or
+   * read-only disk): they were never committed, so their mini-batches run again on resume.
+   */
+  dropUnwritten(): void {
+    this.dispose();
+    this.#buffer = [];
+    this.#failure = null;
+  }
+
   /** Stops the timer without writing (the connection is closing after a failed flush). */
   dispose(): void {
     if (this.#timer !== null) clearTimeout(this.#timer);

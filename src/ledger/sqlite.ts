@@ -8,11 +8,12 @@
  * over 400 lines: one class over one connection, whose transactions belong together.
  */
 import type Database from 'better-sqlite3';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { PlannedMiniBatch } from '../data/types.js';
 import { RunDirConflictError } from '../core/errors.js';
+import { OWNER_ONLY, tightenMode } from '../core/owner-only.js';
 import { runPaths } from '../core/run-paths.js';
 import type { Rows, WorkerError } from '../core/tries.js';
 import { BulkStatement } from './bulk.js';
@@ -20,6 +21,7 @@ import { CommitWriter, type CommitOptions } from './commits.js';
 import { encodePlanned, InputTable, itemCount, rootOf } from './inputs.js';
 import { readFailureGroups, readMiniBatchDurations, readMiniBatchHistory, readTries, type FailureGroup, type MiniBatchHistory, type TryTuple } from './history.js';
 import { readInsight, type InsightOptions, type LedgerInsight } from './insight.js';
+import { readHolding, readIndexRange, type IndexRange } from './find.js';
 import { reconcilePlan, type NewFileCutting } from './reconcile.js';
 import { parseRows, toMiniBatch, toTry } from './records.js';
 import { applyPragmas, ensureKeyIndex, createSchema, RESERVED_META, schemaProblem } from './schema.js';
@@ -88,6 +90,9 @@ export class Ledger {
     let db: Database.Database | undefined;
     try {
       mkdirSync(dir, { recursive: true });
+      // Owner-only, like the run's other files (docs/ROBUSTNESS.md); SQLite gives its -wal and
+      // -shm files the database file's mode.
+      closeSync(openSync(file, 'wx', OWNER_ONLY));
       db = connect(file);
       applyPragmas(db, false);
       createSchema(db, Date.now());
@@ -130,6 +135,8 @@ export class Ledger {
       throw new RunDirConflictError(`${dir} is not a minibatch run directory: ${file} is missing`);
     }
     const readonly = options.readonly ?? false;
+    // A ledger made by an earlier version is world-readable: resuming it makes it the owner's.
+    if (!readonly) tightenMode(file);
     let db: Database.Database;
     try {
       db = connect(file, { fileMustExist: true, readonly });
@@ -311,6 +318,14 @@ export class Ledger {
     this.#commits.enqueue(commit);
   }
 
+  /**
+   * Forgets buffered commits that cannot be written (the run stops on a full or read-only disk):
+   * never committed, their mini-batches run again on resume (docs/ARCHITECTURE.md, "Tries").
+   */
+  dropUnwritten(): void {
+    this.#commits.dropUnwritten();
+  }
+
   /** Writes buffered commits now, in one transaction. Durable once it returns (survives `kill -9`). */
   flush(): void {
     if (this.#commits.buffered > 0) this.#commits.flush();
@@ -348,6 +363,18 @@ export class Ledger {
       failedItems: c?.failed_items ?? 0,
       tries,
     };
+  }
+
+  /** The lowest and highest index planned and how many there are; null when nothing is planned. */
+  indexRange(): IndexRange | null {
+    this.flush();
+    return readIndexRange(this.#db);
+  }
+
+  /** The mini-batches holding the file `path` (a table's file is in several), by index. */
+  holding(path: string): MiniBatchDetail[] {
+    this.flush();
+    return readHolding(this.#db, this.#inputs, path);
   }
 
   /** Items planned per input, by the input's name; an input with none planned is absent. */

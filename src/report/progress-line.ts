@@ -3,6 +3,8 @@
  * terminal is narrow; the failure count and the ETA are never dropped (what a user watches a run for).
  */
 
+import type { Serving } from '../core/tries.js';
+
 export interface ProgressFigures {
   readonly miniBatchesDone: number;
   /** Planned so far; grows while planning. */
@@ -14,6 +16,8 @@ export interface ProgressFigures {
   readonly failedMiniBatches: number;
   readonly failedItems: number;
   readonly running: number;
+  /** Who serves a run on Redis; absent or null for a run on this machine alone. */
+  readonly serving?: Serving | null;
   /** Items per second over this process's own work; null when nothing is known yet. */
   readonly rate: number | null;
   /** `1 min 5 s`, or '-' when unknown. */
@@ -40,6 +44,8 @@ export function progressFields(f: ProgressFigures): Field[] {
     { text: `items ${f.itemsDone}/${f.items}`, keep: 2 },
     { text: failed, keep: Infinity },
     { text: `running ${f.running}`, keep: 1 },
+    // Whether anyone serves a run on Redis matters more than its rate: with no machine, nothing moves.
+    ...(f.serving === undefined || f.serving === null ? [] : [{ text: servingText(f.serving), keep: 3.5 }]),
     { text: f.rate === null ? '- items/s' : `${f.rate.toFixed(1)} items/s`, keep: 3 },
     { text: `ETA ${f.eta}`, keep: Infinity },
   ];
@@ -58,4 +64,10 @@ export function fitProgress(fields: readonly Field[], width: number): string {
     shown.splice(drop, 1);
   }
   return line();
+}
+
+/** `2 machines, 3 processes`; `no machine serving` before any has joined or after all have left. */
+function servingText(s: Serving): string {
+  if (s.machines === 0) return 'no machine serving';
+  return `${s.machines} ${s.machines === 1 ? 'machine' : 'machines'}, ${s.processes} ${s.processes === 1 ? 'process' : 'processes'}`;
 }

@@ -7,9 +7,11 @@
 import { appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as CliProgress from 'cli-progress';
+import type { Serving } from '../core/tries.js';
 import type { LedgerCounts } from '../ledger/types.js';
 import { colorsFor } from './colors.js';
 import { fitProgress, progressFields, type ProgressFigures } from './progress-line.js';
+import { OWNER_ONLY } from '../core/owner-only.js';
 
 /** How often the bar is brought up to date (it redraws at most this often too). */
 const BAR_INTERVAL_MS = 200;
@@ -24,6 +26,8 @@ export interface ProgressSnapshot {
   /** False while planning still streams: totals may grow. */
   readonly planningDone: boolean;
   readonly running: number;
+  /** Who serves the run (a run on Redis); null for a run on this machine alone. */
+  readonly serving: Serving | null;
 }
 
 export interface ProgressOptions {
@@ -93,6 +97,7 @@ export class ProgressReporter {
       failedMiniBatches: c.failed + c.partial,
       failedItems: c.failedItems,
       running: p.running,
+      serving: p.serving,
       rate: rate > 0 || doneItems(c) > this.baseItems ? rate : null,
       eta: this.eta(p),
     };
@@ -123,7 +128,7 @@ export class ProgressReporter {
   private writeOverview(): void {
     const text = this.describe();
     try {
-      appendFileSync(this.opts.overviewFile, `${timestamp()} INFO ${text}\n`);
+      appendFileSync(this.opts.overviewFile, `${timestamp()} INFO ${text}\n`, { mode: OWNER_ONLY });
     } catch {
       // The overview is a convenience; a full disk is reported where it matters (the ledger).
     }

@@ -1,6 +1,7 @@
 /** `logs/readme.txt`: what each log of a run holds, for whoever opens the folder first. */
 import { writeFileSync } from 'node:fs';
 import type { RunPaths } from '../core/run-paths.js';
+import { OWNER_ONLY } from '../core/owner-only.js';
 
 const README = `What the logs of this minibatch run hold
 
@@ -20,5 +21,5 @@ same files. The ledger, state.db (SQLite), is the run's truth: \`minibatch statu
 `;
 
 export function writeLogsReadme(paths: RunPaths): void {
-  writeFileSync(paths.readme, README);
+  writeFileSync(paths.readme, README, { mode: OWNER_ONLY });
 }

@@ -1,4 +1,6 @@
 /** The summary `minibatch run` prints when a run ends: outcome, counts, time, where to look. */
+import { dirname } from 'node:path';
+import { shellQuote } from '../spec/render.js';
 import type { JobResult } from './result.js';
 import { NO_COLORS, type Colors } from './colors.js';
 import { formatErrorSummary } from './error-groups.js';
@@ -22,7 +24,11 @@ export function formatSummary(r: JobResult, c: Colors = NO_COLORS): string {
   lines.push(`  logs          ${r.logs}`);
   if (r.errors.groups.length > 0) {
     lines.push('', c.red('Errors that remain:'));
-    for (const e of r.errors.groups) lines.push(`  ${formatErrorSummary(e)}`);
+    for (const [i, e] of r.errors.groups.entries()) {
+      lines.push(`  ${formatErrorSummary(e)}`);
+      const miniBatch = e.miniBatches[0];
+      if (i === 0 && miniBatch !== undefined) lines.push(`  reproduce: minibatch debug ${shellQuote(dirname(r.logs))} --mini-batch ${miniBatch}`);
+    }
     if (r.errors.more > 0) lines.push(`  and ${r.errors.more} more kinds of error`);
   }
   if (r.firstErrors.length > 0) lines.push(`  tracebacks: ${r.firstErrors[0]?.log ?? ''}`);

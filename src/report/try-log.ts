@@ -10,6 +10,7 @@
 import { appendFileSync, existsSync } from 'node:fs';
 import type { MiniBatchStatus, TryRecord } from '../ledger/types.js';
 import type { RunPaths } from '../core/run-paths.js';
+import { OWNER_ONLY } from '../core/owner-only.js';
 
 const CSV_HEADER =
   'mini_batch,attempt,worker,started_at,duration_ms,outcome,status,succeeded_items,failed_items,exit_code,signal,error_type\n';
@@ -64,7 +65,7 @@ export class TryLog {
   private append(file: string, text: string): void {
     if (this.failure !== null) return;
     try {
-      appendFileSync(file, text);
+      appendFileSync(file, text, { mode: OWNER_ONLY });
     } catch (error) {
       this.failure = { file, error };
     }

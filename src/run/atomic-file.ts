@@ -1,5 +1,6 @@
 /** Writing a run's files so that readers never see half of one, and only their owner can read them. */
 import { renameSync, writeFileSync } from 'node:fs';
+import { OWNER_ONLY } from '../core/owner-only.js';
 
 /**
  * Writes a file aside, then renames it into place. Owner-only (0600): a run's files hold its
@@ -7,6 +8,6 @@ import { renameSync, writeFileSync } from 'node:fs';
  */
 export function writeAtomic(file: string, text: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode: 0o600 });
+  writeFileSync(tmp, text, { mode: OWNER_ONLY });
   renameSync(tmp, file);
 }

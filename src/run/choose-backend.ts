@@ -48,7 +48,7 @@ export async function openRunBackend(options: OpenRunBackendOptions): Promise<Ru
   const { job, paths, runId } = options;
   if (options.redis === null) {
     if (options.python === null) throw new Error('openRunBackend: the local backend needs an interpreter');
-    const executor = createLocalExecutor(job, paths, runId, options.python);
+    const executor = createLocalExecutor(job, paths, runId, options.python, options.processes);
     return { executor, finish: () => Promise.resolve(), close: () => Promise.resolve() };
   }
   if (options.ledger === null) throw new Error('openRunBackend: the Redis backend needs the ledger');

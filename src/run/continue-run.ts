@@ -26,6 +26,7 @@ import { overrideSettings } from './overrides.js';
 import { decideResume, recordedResult } from './run-status.js';
 import { lockRunDir, readRunJson, writeRunJson } from './rundir.js';
 import { killPoint } from '../core/kill-points.js';
+import { fewerWorkersNote, peekPlan, workersFor } from './worker-count.js';
 import type { RunReporter } from './reporter.js';
 
 export interface ContinueOptions {
@@ -86,7 +87,12 @@ export async function continueRun(opts: ContinueOptions, reporter: RunReporter):
         }
       }
       if (!fresh) reporter.note(`${formatLeft(ledger.counts())}\n`);
-      const run = await openRunBackend({ job, paths, runId: runJson.runId, ledger, redis, processes, python, resumed: true });
+      // Never more workers than mini-batches to run (a killed start's fresh plan is read ahead for that).
+      const peeked = fresh && processes > 0 ? await peekPlan(planDatasetBatches(dataset), processes) : null;
+      const toRun = peeked === null ? ledger.counts().pending : peeked.complete ? peeked.seen : processes;
+      const workers = processes === 0 ? 0 : workersFor(processes, toRun);
+      if (workers < processes) reporter.note(fewerWorkersNote(processes, workers, toRun));
+      const run = await openRunBackend({ job, paths, runId: runJson.runId, ledger, redis, processes: workers, python, resumed: true });
       try {
         const result = await executeRun({
           job,
@@ -94,7 +100,7 @@ export async function continueRun(opts: ContinueOptions, reporter: RunReporter):
           paths,
           ledger,
           executor: run.executor,
-          plan: fresh ? planDatasetBatches(dataset) : null,
+          plan: fresh ? (peeked?.plan ?? planDatasetBatches(dataset)) : null,
           context: dataset.context,
           tables: tableReads(dataset),
           progressStream: reporter.progress.stream,

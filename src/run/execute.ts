@@ -15,9 +15,13 @@ import { TryLog } from '../report/try-log.js';
 import type { ResolvedJob } from '../spec/types.js';
 import { diskProblem, unwritable } from './disk-error.js';
 import { finalizeRun } from './finalize.js';
+import { faultOf, RunDirGuard, stoppedBy } from './run-dir-fault.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { killPoint } from '../core/kill-points.js';
 import { outputFolders } from '../workers/worker-init.js';
+
+/** How often a live run checks that its run directory is still where it was. */
+const RUN_DIR_CHECK_MS = 1_000;
 
 export interface ExecuteOptions {
   readonly job: ResolvedJob;
@@ -93,10 +97,23 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
+  // A run directory moved away is seen within a second, before a replaced worker or finalize
+  // would name a path at its old place.
+  const guard = new RunDirGuard(paths);
+  const watch = setInterval(() => {
+    const moved = guard.moved();
+    if (moved !== null) scheduler.requestStop({ kind: 'fatal', error: new Error(moved.what) });
+  }, RUN_DIR_CHECK_MS);
+  watch.unref();
   try {
     const result = await scheduler.run();
+    clearInterval(watch);
     killPoint('scheduled');
     progress.stop();
+    // Stopped by the machine (a full disk, an unwritable or moved run directory, no descriptors
+    // left): nothing is finalized, so that `resume` continues the run once that is fixed.
+    const fault = result.stop?.kind === 'fatal' ? faultOf(result.stop.error, paths, guard) : guard.moved();
+    if (fault !== null) throw stoppedBy(fault, result.counts, paths);
     await tryLog.close();
     const logFailure = tryLog.writeFailure;
     if (logFailure !== null) {
@@ -105,13 +122,20 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
           `the ledger (state.db) has every try\n`,
       );
     }
-    const ended = finalizeRun({ job, runId: opts.runId, paths, ledger, result, startedAt, resumeHint: opts.resumeHint });
+    let ended: JobResult;
+    try {
+      ended = finalizeRun({ job, runId: opts.runId, paths, ledger, result, startedAt, resumeHint: opts.resumeHint });
+    } catch (error) {
+      const failed = faultOf(error, paths, guard);
+      throw failed === null ? error : stoppedBy(failed, ledger.counts(), paths);
+    }
     if (opts.report !== undefined) {
       ledger.flush(); // the report reads the ledger through a connection of its own
       await opts.report(paths, opts.progressStream);
     }
     return ended;
   } finally {
+    clearInterval(watch);
     progress.stop();
     await tryLog.close(); // idempotent: after a failure too, what was logged is written
     if (opts.handleSignals) {

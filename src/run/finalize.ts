@@ -20,6 +20,7 @@ import { appendRowFile } from '../workers/worker-init.js';
 import { toThresholdCounts, type SchedulerResult } from './scheduler.js';
 import { breachedThreshold } from './thresholds.js';
 import { killPoint } from '../core/kill-points.js';
+import { OWNER_ONLY } from '../core/owner-only.js';
 
 export interface FinalizeInput {
   readonly job: ResolvedJob;
@@ -101,7 +102,7 @@ export function finalizeRun(input: FinalizeInput): JobResult {
   };
   try {
     writeAtomic(paths.jobResultJson, JSON.stringify(result, null, 2) + '\n');
-    writeFileSync(paths.jobResultTxt, formatJobResult(result));
+    writeFileSync(paths.jobResultTxt, formatJobResult(result), { mode: OWNER_ONLY });
   } catch (error) {
     // Nothing is recorded in the ledger either: a resume finalizes again.
     throw unwritable(`the job result in ${paths.logs}`, error, input.resumeHint);
@@ -144,7 +145,7 @@ function withFinalCounts(result: SchedulerResult, settings: RunSettings, counts:
 /** A log line for people; the ledger holds the truth, so a failed append loses nothing. */
 function appendLog(file: string, text: string): void {
   try {
-    appendFileSync(file, text);
+    appendFileSync(file, text, { mode: OWNER_ONLY });
   } catch {
     // A full disk is reported where it matters: the rows file and the job result.
   }
@@ -161,7 +162,7 @@ type RowsAttempt =
 function tryWriteRows(rowsFile: string, input: FinalizeInput): RowsAttempt {
   const settings = input.job.settings;
   try {
-    const result = writeRowsFile(rowsFile, settings.appendRowFormat, input.ledger.rowsInOrder());
+    const result = writeRowsFile(rowsFile, settings.appendRowFormat, { [Symbol.iterator]: () => input.ledger.rowsInOrder() });
     killPoint('rows-written');
     return { ok: true, result };
   } catch (error) {

@@ -7,12 +7,13 @@ import { assignGpus } from '../workers/gpus.js';
 import { scriptEnvironment } from '../workers/script-env.js';
 import { workerInit } from '../workers/worker-init.js';
 
-export function createLocalExecutor(job: ResolvedJob, paths: RunPaths, runId: string, python: string): Executor {
+/** `processes`: the workers to start (processCountPerNode, fewer when fewer mini-batches are to run). */
+export function createLocalExecutor(job: ResolvedJob, paths: RunPaths, runId: string, python: string, processes: number): Executor {
   return new LocalPool({
     python,
-    processCount: job.settings.processCountPerNode,
+    processCount: processes,
     init: workerInit(job, paths),
-    env: scriptEnvironment(job, paths.root, assignGpus(job.settings.gpus, job.settings.processCountPerNode)),
+    env: scriptEnvironment(job, paths.root, assignGpus(job.settings.gpus, processes)),
     runInvocationTimeoutMs: job.settings.runInvocationTimeoutMs,
     initTimeoutMs: job.settings.initTimeoutMs,
     paths,

@@ -2,7 +2,7 @@
  * How a run ended, from what the scheduler reports (docs/ARCHITECTURE.md, "Tries"): interrupted, failed (a threshold,
  * a fatal error, nothing succeeded), or succeeded (including an empty dataset).
  */
-import { EXIT } from '../core/errors.js';
+import { EnvironmentError, EXIT } from '../core/errors.js';
 import type { LedgerCounts } from '../ledger/types.js';
 import type { RunStatus } from '../report/result.js';
 import type { RunSettings } from '../spec/types.js';
@@ -48,7 +48,9 @@ export function judgeOutcome(result: SchedulerResult, counts: LedgerCounts, limi
   if (stop?.kind === 'fatal') {
     // Nothing was judged: the cause (a full disk, init failing everywhere) is for the user to fix.
     const reason = `${stop.error.message.replace(/\.?$/, '.')} Once fixed, continue with \`${resumeHint}\`.`;
-    return { status: 'failed', reason, exitCode: EXIT.runFailed, threshold: null, resumable: true };
+    // What this machine lacks (Redis gone silent or out of memory) is exit 3, as when it lacks it at the start.
+    const exitCode = stop.error instanceof EnvironmentError ? stop.error.exitCode : EXIT.runFailed;
+    return { status: 'failed', reason, exitCode, threshold: null, resumable: true };
   }
   if (counts.items === 0) {
     return { status: 'succeeded', reason: '0 items: the inputs hold no files (see the warnings).', exitCode: EXIT.ok, threshold: null, resumable: false };

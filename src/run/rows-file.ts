@@ -7,6 +7,8 @@ import { dirname } from 'node:path';
 import type { AppendRowFormat } from '../spec/types.js';
 import type { Rows } from '../core/tries.js';
 import { killPoint } from '../core/kill-points.js';
+import { pythonFloat } from '../core/python-float.js';
+import { writeParquetRows } from './parquet-rows.js';
 
 export interface RowsFileResult {
   readonly rows: number;
@@ -18,6 +20,10 @@ export interface RowsFileResult {
 /** Bytes gathered before one write; keeps a million small rows from costing a million syscalls. */
 const WRITE_CHUNK = 1 << 20;
 
+/**
+ * Writes `batches` in the order given. Parquet reads them twice (its column types are settled
+ * first), so pass an iterable that can start again (`{ [Symbol.iterator]: () => ledger.rowsInOrder() }`).
+ */
 export function writeRowsFile(
   file: string,
   format: AppendRowFormat,
@@ -25,6 +31,24 @@ export function writeRowsFile(
 ): RowsFileResult {
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.partial`;
+  let result: RowsFileResult;
+  try {
+    result = format === 'parquet' ? writeParquetRows(tmp, batches) : writeTextRows(tmp, format, batches);
+  } catch (error) {
+    // A full disk: give back what the half-written file holds, so that freeing space is enough.
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+  killPoint('rows-partial');
+  renameSync(tmp, file);
+  return result;
+}
+
+function writeTextRows(
+  tmp: string,
+  format: Exclude<AppendRowFormat, 'parquet'>,
+  batches: Iterable<{ readonly index: number; readonly rows: Rows }>,
+): RowsFileResult {
   const fd = openSync(tmp, 'w');
   let pending = '';
   const out = (text: string): void => {
@@ -37,7 +61,6 @@ export function writeRowsFile(
   let header: readonly string[] | null = null;
   let count = 0;
   const misfits: { index: number; columns: readonly string[] }[] = [];
-  let closed = false;
   try {
     for (const { index, rows } of batches) {
       if (rows.kind === 'lines') {
@@ -49,27 +72,22 @@ export function writeRowsFile(
       if (rows.values.length === 0) continue;
       if (header === null) {
         header = rows.columns;
-        if (format === 'csv') out(header.map(csvField).join(',') + '\n');
+        if (format === 'csv') out(header.map((name) => csvField(name)).join(',') + '\n');
       } else if (!sameColumns(header, rows.columns)) {
         misfits.push({ index, columns: rows.columns });
         continue;
       }
+      // Float columns are written as pandas writes them (3.0, 1e-05); JSON cells alone cannot tell 3.0 from 3.
+      const floats = rows.columns.map((_, i) => rows.dtypes?.[i] === 'float');
       for (const values of rows.values) {
-        out(format === 'jsonl' ? jsonlRow(rows.columns, values) : values.map(csvField).join(',') + '\n');
+        out(format === 'jsonl' ? jsonlRow(rows.columns, values, floats) : values.map((v, i) => csvField(v, floats[i] === true)).join(',') + '\n');
       }
       count += rows.values.length;
     }
     if (pending.length > 0) writeAll(fd, pending);
-    closed = true;
+  } finally {
     closeSync(fd);
-  } catch (error) {
-    if (!closed) closeSync(fd);
-    // A full disk: give back what the half-written file holds, so that freeing space is enough.
-    rmSync(tmp, { force: true });
-    throw error;
   }
-  killPoint('rows-partial');
-  renameSync(tmp, file);
   return { rows: count, misfits, header };
 }
 
@@ -87,21 +105,23 @@ function sameColumns(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((c, i) => c === b[i]);
 }
 
-function jsonlRow(columns: readonly string[], values: readonly unknown[]): string {
-  const record: Record<string, unknown> = {};
-  columns.forEach((c, i) => {
-    record[c] = values[i] ?? null;
+/** One JSON object, keys in column order (JSON.stringify would move integer-like names first). */
+function jsonlRow(columns: readonly string[], values: readonly unknown[], floats: readonly boolean[]): string {
+  const fields = columns.map((c, i) => {
+    const value = values[i] ?? null;
+    const text = floats[i] === true && typeof value === 'number' ? pythonFloat(value) : JSON.stringify(value);
+    return `${JSON.stringify(c)}:${text}`;
   });
-  return JSON.stringify(record) + '\n';
+  return `{${fields.join(',')}}\n`;
 }
 
-/** RFC 4180 field; booleans and None as pandas' `to_csv` writes them. */
-function csvField(value: unknown): string {
+/** RFC 4180 field; booleans, None and floats as pandas' `to_csv` writes them. */
+function csvField(value: unknown, float = false): string {
   let text: string;
   if (value === null || value === undefined) text = '';
   else if (typeof value === 'boolean') text = value ? 'True' : 'False';
   else if (typeof value === 'string') text = value;
-  else if (typeof value === 'number') text = String(value);
+  else if (typeof value === 'number') text = float ? pythonFloat(value) : String(value);
   else text = JSON.stringify(value) ?? '';
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

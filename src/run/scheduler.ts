@@ -24,6 +24,8 @@ export interface SchedulerLedger {
   pendingAfter(index: number, limit: number): MiniBatchRecord[];
   enqueueCommit(commit: Commit): void;
   flush(): void;
+  /** Forgets buffered commits whose write failed for good (they run again on resume). */
+  dropUnwritten(): void;
   /** Writes what the ledger holds back into its file while the workers stop (best effort). */
   checkpoint(): void;
   counts(): LedgerCounts;
@@ -149,7 +151,13 @@ export class Scheduler {
       // Every try handed out has been committed (onOutcome and onLost wake this loop).
       while (this.running > 0) await this.sleepUntilPoked();
       await planning;
-      this.opts.ledger.flush();
+      try {
+        this.opts.ledger.flush();
+      } catch (error) {
+        // The last commits cannot be written (a full or read-only disk): the run stops on that.
+        this.opts.ledger.dropUnwritten();
+        this.requestStop({ kind: 'fatal', error: asError(error) });
+      }
     }
     const counts = this.opts.ledger.counts();
     const finalBreach =
@@ -169,7 +177,11 @@ export class Scheduler {
       killPoint('plan-done');
       this.planningDone = true;
     } catch (error) {
-      this.flushPlanned();
+      try {
+        this.flushPlanned();
+      } catch {
+        // The ledger cannot take the plan either (a full disk): the first error says why.
+      }
       this.requestStop({ kind: 'fatal', error: asError(error) });
     } finally {
       this.poke();
@@ -387,7 +399,7 @@ export class Scheduler {
 
   /** The run's counts now, for progress reports (read on their timers). */
   progress(): ProgressSnapshot {
-    return { counts: { ...this.tally }, planningDone: this.planningDone, running: this.running };
+    return { counts: { ...this.tally }, planningDone: this.planningDone, running: this.running, serving: this.opts.executor.serving?.() ?? null };
   }
 
   private sleepUntilPoked(): Promise<void> {

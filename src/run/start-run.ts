@@ -20,6 +20,7 @@ import { executeRun, type ExecuteOptions } from './execute.js';
 import { pandasFor } from './pandas-check.js';
 import type { RunReporter } from './reporter.js';
 import { createRunDir, discardRunDir, RUN_JSON_VERSION, writeRunJson } from './rundir.js';
+import { fewerWorkersNote, peekPlan, workersFor } from './worker-count.js';
 
 export interface StartRunOptions {
   /** The resolved job (spec/). */
@@ -41,13 +42,16 @@ export async function startRun(opts: StartRunOptions, reporter: RunReporter): Pr
   const { job, runId, root, redis, ownProcesses } = opts;
   // A bad MLTable or partition key stops the run here, before it has a run directory.
   const dataset = await resolveDataset(job, root);
-  const plan = planDatasetBatches(dataset);
   // The probe (a Python start-up) runs while the run directory and its ledger are made, and an
   // interpreter that is a binary starts the workers meanwhile. A run whose interpreter cannot start
   // leaves no run directory behind.
   const interpreter = ownProcesses === 0 ? Promise.resolve(null) : resolveInterpreter(job.settings.python).then(pandasFor(dataset));
   interpreter.catch(() => undefined); // awaited below, or moot when an earlier step throws
   const early = ownProcesses === 0 ? null : binaryInterpreter(job.settings.python);
+  // Never more workers than mini-batches: the plan is read ahead that far (listing a few files).
+  const asked = ownProcesses ?? job.settings.processCountPerNode;
+  const { plan, seen, complete } = asked === 0 ? { plan: planDatasetBatches(dataset), seen: 0, complete: false } : await peekPlan(planDatasetBatches(dataset), asked);
+  const processes = complete ? workersFor(asked, seen) : asked;
 
   if (redis !== null) {
     // A Redis that cannot be used fails the run before it has a run directory to leave behind.
@@ -84,7 +88,6 @@ export async function startRun(opts: StartRunOptions, reporter: RunReporter): Pr
     // (the longest step of a run's start-up; bench/). Redis's backend needs the ledger.
     if (redis !== null) createLedger();
     const python = early ?? (await interpreter.then((found) => found?.executable ?? null, nothingRan));
-    const processes = ownProcesses ?? job.settings.processCountPerNode;
     const run = await openRunBackend({ job, paths, runId, ledger: made, redis, processes, python, resumed: false }).catch(nothingRan);
     // Its workers started, and then something else failed: they go, and so does the run directory.
     const abandon = async (error: unknown): Promise<never> => {
@@ -102,6 +105,7 @@ export async function startRun(opts: StartRunOptions, reporter: RunReporter): Pr
     reporter.runDirectory(root);
     const found = await interpreter; // settled: awaited above, or the run has thrown
     if (found !== null) reporter.interpreter(found);
+    if (processes < asked) reporter.note(fewerWorkersNote(asked, processes, seen));
     try {
       const result = await executeRun({
         job,

@@ -5,7 +5,7 @@
  * `UsageError`. Nothing is created here: unbound outputs are only named (under the run directory).
  */
 import { lstat, readlink, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { bindingPath } from './job.js';
 import type { Binding, Bindings, JobFile } from './job.js';
@@ -51,7 +51,7 @@ export async function bindJob(req: BindRequest): Promise<ResolvedJob> {
     if (decl.kind === 'port') {
       const binding = chosen.inputs.get(decl.name);
       if (binding === undefined) {
-        if (!decl.optional) problems.push(job?.missing[decl.name] ?? missing(decl));
+        if (!decl.optional) problems.push(job?.missing[decl.name] ?? missing(decl, job));
         continue;
       }
       if (binding.text.trim() === '') {
@@ -66,7 +66,7 @@ export async function bindJob(req: BindRequest): Promise<ResolvedJob> {
     }
     const binding = chosen.parameters.get(decl.name);
     if (binding === undefined) {
-      if (!decl.optional && decl.default === null) problems.push(missing(decl));
+      if (!decl.optional && decl.default === null) problems.push(missing(decl, job));
       parameters[decl.name] = decl.default;
       continue;
     }
@@ -201,13 +201,22 @@ function unknownName(spec: ModuleSpec, kind: Kind, name: string): string {
   return `module \`${spec.name}\` has no ${kind.replace(/s$/, '')} \`${name}\`${hint}; ${list}`;
 }
 
-function missing(decl: InputDecl): string {
+/**
+ * A required input or parameter nothing binds. With a job file, the message is placed in it (its
+ * `inputs:` section, or its top) and says what to add there; the flag is the other way.
+ */
+function missing(decl: InputDecl, job: JobFile | null): string {
   const snake = snakeCase(decl.name);
   const alt = snake !== decl.name.toLowerCase() ? ` (or ${snake}=…)` : '';
-  if (decl.kind === 'port') {
-    return `input \`${decl.name}\` is required: bind it with --input ${shellQuote(`${decl.name}=PATH`)}${alt}, or under inputs: in a job file`;
-  }
-  return `parameter \`${decl.name}\` (${decl.type}) is required: bind it with --param ${shellQuote(`${decl.name}=VALUE`)}${alt}, or under parameters: in a job file`;
+  const port = decl.kind === 'port';
+  const what = port ? `input \`${decl.name}\`` : `parameter \`${decl.name}\` (${decl.type})`;
+  const flag = port ? `--input ${shellQuote(`${decl.name}=PATH`)}` : `--param ${shellQuote(`${decl.name}=VALUE`)}`;
+  const kind = port ? 'inputs' : 'parameters';
+  if (job === null) return `${what} is required: bind it with ${flag}${alt}, or under ${kind}: in a job file`;
+  const section = job.sections[kind];
+  const entry = `${decl.name}: ${port ? './path' : 'value'}`;
+  const add = section.present ? `add \`${entry}\` under ${kind}: here` : `add \`${kind}: {${entry}}\` to it`;
+  return `${section.origin}: ${what} is required and ${basename(job.path)} does not bind it: ${add}, or give ${flag}${alt}`;
 }
 
 /** Why an input path cannot be read, in words (a loop is not "missing"); null when it can be. */

@@ -12,7 +12,7 @@ const bad = <T>(problem: string): Parsed<T> => ({ ok: false, problem });
 
 export const FORMAT_NAMES = ['csv', 'tsv', 'jsonl', 'parquet'] as const;
 const HEADER_MODES: readonly HeaderMode[] = ['all_files_same_headers', 'all_files_different_headers', 'from_first_file', 'no_header'];
-const ENCODINGS = ['utf8', 'iso88591', 'latin1', 'ascii', 'utf8bom', 'windows1252'] as const;
+const ENCODINGS = ['utf8', 'utf8bom', 'iso88591', 'latin1', 'windows1252', 'ascii', 'utf16', 'utf32'] as const;
 /** Options by format; `read_delimited`'s names, as an MLTable spells them. */
 const DELIMITED_OPTIONS = ['delimiter', 'header', 'encoding', 'empty_as_string', 'support_multi_line', 'include_path_column'];
 const OTHER_OPTIONS = ['include_path_column'];
@@ -77,7 +77,7 @@ function delimited(defaultDelimiter: string, options: Options, includePathColumn
   if (mode === undefined) return bad(`has header \`${textOf(header)}\`; use one of ${HEADER_MODES.join(', ')}`);
   const encoding = options['encoding'] ?? 'utf8';
   const enc = ENCODINGS.find((e) => e === encoding);
-  if (enc === undefined) return bad(`has encoding \`${textOf(encoding)}\`; use one of ${ENCODINGS.join(', ')} (utf16 and utf32 cannot be split on bytes)`);
+  if (enc === undefined) return bad(`has encoding \`${textOf(encoding)}\`; use one of ${ENCODINGS.join(', ')}`);
   const emptyAsString = flag(options, 'empty_as_string', false);
   if (!emptyAsString.ok) return emptyAsString;
   // Quotes are honoured by default (pandas reads quoted line breaks); MLTable's own default is false.

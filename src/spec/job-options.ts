@@ -76,7 +76,7 @@ export interface JobSettings {
   readonly outputAction?: OutputAction;
   /**
    * The rows file's name, written in the `outputData` folder.
-   * @default 'parallel_run_step.txt'
+   * @default 'parallel_run_step.txt' ('parallel_run_step.parquet' with appendRowFormat parquet)
    */
   readonly appendRowFileName?: string;
   /**

@@ -57,6 +57,27 @@ export interface JobFile extends Bindings {
    * says this instead of the generic "is required".
    */
   readonly missing: Readonly<Record<string, string>>;
+  /**
+   * Where a binding of each kind belongs, for the message about one the module needs and the file
+   * lacks: the `inputs:` (`parameters:`, `outputs:`) key as `job.yaml:3:1`, or the file's top when
+   * it has no such section (`present` false).
+   */
+  readonly sections: Readonly<Record<'inputs' | 'parameters' | 'outputs', JobSection>>;
+}
+
+/** A section of a job file (`inputs:`), or where one would go. */
+export interface JobSection {
+  /** `job.yaml:3:1`. */
+  readonly origin: string;
+  /** The file has this section. */
+  readonly present: boolean;
+}
+
+/** Where the `key:` section of `file` is, or its top when it has none. */
+export function jobSection(file: YamlFile, key: 'inputs' | 'parameters' | 'outputs'): JobSection {
+  const present = valueAt(file.value, [key]) !== undefined;
+  const { line, col } = present ? positionAt(file, [key], 'key') : { line: 1, col: 1 };
+  return { origin: `${file.display}:${line}:${col}`, present };
 }
 
 const JOB_KEYS = ['module', 'inputs', 'parameters', 'outputs', 'settings', 'python'];
@@ -109,6 +130,7 @@ export function parseJobFile(file: YamlFile): { job: JobFile; diagnostics: reado
     outputs,
     settings,
     missing: {},
+    sections: { inputs: jobSection(file, 'inputs'), parameters: jobSection(file, 'parameters'), outputs: jobSection(file, 'outputs') },
   };
   return { job, diagnostics };
 }

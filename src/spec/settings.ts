@@ -8,6 +8,7 @@
 import { availableParallelism } from 'node:os';
 import type { TableRead } from '../core/table-format.js';
 import { describeTableRead, parseInputFormats } from './input-format.js';
+import { looksSecret, MASKED } from './secret-names.js';
 import type {
   AppendRowFormat,
   GpuChoice,
@@ -176,7 +177,7 @@ export const SETTING_PARSERS: { readonly [K in SettingName]: (raw: unknown) => P
   allowedFailedPercent: parsePercent,
   outputAction: parseChoice<OutputAction>(['summary_only', 'append_row']),
   appendRowFileName: parseFileName,
-  appendRowFormat: parseChoice<AppendRowFormat>(['txt', 'csv', 'jsonl']),
+  appendRowFormat: parseChoice<AppendRowFormat>(['txt', 'csv', 'jsonl', 'parquet']),
   loggingLevel: parseChoice<LoggingLevel>(['DEBUG', 'INFO', 'WARNING'], true),
   environmentVariables: parseEnvironment,
   initTimeoutMs: parseDuration,
@@ -228,7 +229,8 @@ export function formatSetting<K extends SettingName>(name: K, value: RunSettings
   }
   if (name === 'environmentVariables') {
     const entries = Object.entries(value as Record<string, string>);
-    return entries.length === 0 ? '(none)' : entries.map(([k, v]) => `${k}=${v}`).join(' ');
+    // Shown masked wherever shown (explain, the run page, its report): the names say they are secrets.
+    return entries.length === 0 ? '(none)' : entries.map(([k, v]) => `${k}=${looksSecret(k) ? MASKED : v}`).join(' ');
   }
   if (name === 'inputFormat') {
     const entries = Object.entries(value as Record<string, TableRead>);
@@ -288,6 +290,7 @@ export function defaultSettings(): Omit<RunSettings, 'initTimeoutMs'> {
  * - `environmentVariables` merge by variable (a `--env` adds to the spec's, it does not erase them);
  *   the source is the highest layer that set any. `inputFormat` merges the same way, by input.
  * - `initTimeoutMs`, unless set, is 3 × the resolved runInvocationTimeout + 30 s (ParallelRunStep).
+ * - `appendRowFileName`, unless set, is `parallel_run_step.parquet` for `appendRowFormat: parquet`.
  */
 export function resolveSettings(layers: readonly SettingsLayer[]): {
   settings: RunSettings;
@@ -311,6 +314,10 @@ export function resolveSettings(layers: readonly SettingsLayer[]): {
   }
   settings.environmentVariables = env;
   settings.inputFormat = formats;
+  // A Parquet file named `.txt` would mislead whoever opens it; a name the user chose is kept.
+  if (sources.appendRowFileName === 'default' && settings.appendRowFormat === 'parquet') {
+    settings.appendRowFileName = 'parallel_run_step.parquet';
+  }
   if (sources.initTimeoutMs === 'default') {
     settings.initTimeoutMs = 3 * (settings.runInvocationTimeoutMs as number) + 30_000;
   }

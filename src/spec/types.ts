@@ -98,7 +98,7 @@ export interface ModuleSpec {
 }
 
 export type OutputAction = 'summary_only' | 'append_row';
-export type AppendRowFormat = 'txt' | 'csv' | 'jsonl';
+export type AppendRowFormat = 'txt' | 'csv' | 'jsonl' | 'parquet';
 export type LoggingLevel = 'DEBUG' | 'INFO' | 'WARNING';
 
 /**
@@ -130,7 +130,7 @@ export interface RunSettings {
   readonly allowedFailedPercent: number | null;
   /** @default 'summary_only' */
   readonly outputAction: OutputAction;
-  /** @default 'parallel_run_step.txt' */
+  /** @default 'parallel_run_step.txt' ('parallel_run_step.parquet' with appendRowFormat parquet) */
   readonly appendRowFileName: string;
   /** @default 'txt' */
   readonly appendRowFormat: AppendRowFormat;

@@ -8,9 +8,9 @@
  * its fd 3. Each worker is then what a spawned one is (its own process group, fds 3 and 4, its
  * logs); replacements are spawned one by one as before (python-worker.ts).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { LineSplitter } from './wire.js';
 
 /** What a PythonWorker needs of its process: a spawned ChildProcess or a forked one. */
@@ -59,10 +59,11 @@ export class ForkedProcess extends EventEmitter implements WorkerProcess {
   }
 
   /** The server ended before forking it (nothing runs), or before it could report its exit. */
-  serverEnded(code: number | null, signal: string | null): void {
+  serverEnded(code: number | null, signal: string | null, spawnError: Error | null = null): void {
     if (this.exitStatus !== null) return;
     if (this.pid === undefined) {
-      this.emit('error', new Error(`its fork server exited (${signal !== null ? `signal ${signal}` : `code ${code}`}) before starting it`));
+      // A server that could not be spawned passes its error on (EMFILE: out of descriptors).
+      this.emit('error', spawnError ?? new Error(`its fork server exited (${signal !== null ? `signal ${signal}` : `code ${code}`}) before starting it`));
       return;
     }
     // Forked and still running: it works on, but no one is left to report its exit status, so its
@@ -107,14 +108,14 @@ export function forkWorkers(python: string, hostScript: string, env: NodeJS.Proc
     detached: true,
     env,
   });
-  const processes = slots.map((_, i) => {
-    const input = server.stdio[4 + 4 * i] as Writable;
-    const output = server.stdio[5 + 4 * i] as Readable;
-    return new ForkedProcess(input, output, server.pid);
-  });
+  // A spawn that failed (out of descriptors) has no pipes: the workers get idle stand-ins, and the
+  // spawn's error on 'error' below.
+  const pipes = server.stdio as ChildProcess['stdio'] | undefined;
+  const pipe = (index: number): Readable & Writable => (pipes?.[index] as (Readable & Writable) | null | undefined) ?? new PassThrough();
+  const processes = slots.map((_, i) => new ForkedProcess(pipe(4 + 4 * i), pipe(5 + 4 * i), server.pid));
   const bySlot = new Map(slots.map((s, i) => [s.slot, processes[i] as ForkedProcess]));
   const byPid = new Map<number, ForkedProcess>();
-  const status = server.stdio[3] as Readable;
+  const status = pipe(3);
   const lines = new LineSplitter();
   status.setEncoding('utf8');
   status.on('data', (chunk: string) =>
@@ -134,10 +135,11 @@ export function forkWorkers(python: string, hostScript: string, env: NodeJS.Proc
   let serverExit: [number | null, string | null] | null = null;
   let statusRead = false;
   let ended = false;
+  let spawnError: Error | null = null;
   const end = (): void => {
     if (ended || serverExit === null || !statusRead) return;
     ended = true;
-    for (const proc of processes) proc.serverEnded(...serverExit);
+    for (const proc of processes) proc.serverEnded(...serverExit, spawnError);
   };
   status.once('close', () => {
     statusRead = true;
@@ -147,8 +149,9 @@ export function forkWorkers(python: string, hostScript: string, env: NodeJS.Proc
     serverExit = [code, signal];
     end();
   });
-  server.once('error', () => {
+  server.once('error', (error) => {
     // It could not start: nothing was forked, and no status pipe will close.
+    spawnError = error;
     serverExit = [null, null];
     statusRead = true;
     end();

@@ -7,6 +7,7 @@
  * The scheduler drives it through `Executor`: `await waitForSlot()`, then `submit(task)` (not awaited
  * before the next `waitForSlot`), and `stop()` at the end.
  */
+import { mkdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 
 import { EnvironmentError, RunFailedError } from '../core/errors.js';
@@ -94,7 +95,7 @@ export async function createLocalPool(options: LocalPoolOptions): Promise<LocalP
   const { paths } = options;
   try {
     await Promise.all(
-      [paths.workersDir, paths.stdoutDir, paths.stderrDir, paths.entryLogDir].map((dir) => mkdir(dir, { recursive: true })),
+      [paths.workersDir, paths.stdoutDir, paths.stderrDir, paths.entryLogDir].map((dir) => mkdir(dir, { recursive: true, mode: 0o700 })),
     );
   } catch (error) {
     throw new EnvironmentError('OUTPUT_UNWRITABLE', `cannot create the run's log folders under ${paths.logs}: ${String(error)}`, {
@@ -109,7 +110,7 @@ export class LocalPool implements Executor {
   private readonly slots: Slot[] = [];
   private readonly queue: Queued[] = [];
   private waiters: Waiter[] = [];
-  private failure: RunFailedError | null = null;
+  private failure: RunFailedError | EnvironmentError | null = null;
   private initFailuresInARow = 0;
   private everReady = false;
   private stopping: Promise<void> | null = null;
@@ -137,6 +138,10 @@ export class LocalPool implements Executor {
       // The Node running minibatch: the worker host decodes Parquet with it where pyarrow is missing.
       MINIBATCH_NODE: process.execPath,
     };
+    // Every worker's files go here; made once, so that no worker makes them again elsewhere.
+    for (const dir of [options.paths.workersDir, options.paths.stdoutDir, options.paths.stderrDir, options.paths.entryLogDir]) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    }
     const onEvent = options.onEvent ?? (() => undefined);
     this.onEvent = (event) => {
       if (event.type === 'worker_ready') {
@@ -328,8 +333,24 @@ export class LocalPool implements Executor {
       onEvent: this.onEvent,
       onCapacity: this.onCapacity,
       onExit: this.onExit,
+      onSystemError: this.onSystemError,
     });
   }
+
+  /**
+   * A worker could not start for a reason no replacement escapes (its log files cannot be opened,
+   * no file descriptors are left): the pool stops, and the run with it, saying why; retrying would
+   * only spin.
+   */
+  private readonly onSystemError = (error: NodeJS.ErrnoException): void => {
+    if (this.state !== 'running') return;
+    const where = error.path === undefined ? '' : ` (${error.path})`;
+    const code = error.code === 'EMFILE' || error.code === 'ENFILE' ? 'TOO_MANY_OPEN_FILES' : 'OUTPUT_UNWRITABLE';
+    this.failure = new EnvironmentError(code, `a worker cannot start: ${error.message}${where}`, { cause: error });
+    this.state = 'failed';
+    this.releaseWaiting();
+    for (const s of this.slots) void s.worker.stop('now');
+  };
 
   /**
    * Too many init failures in a row: nothing can run here. docs/ARCHITECTURE.md, "Tries": exit 1,

@@ -13,8 +13,7 @@
  * machine: its states, timers and messages change together, and split further one transition
  * would be read in two files.
  */
-import { fstatSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { fstatSync, openSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 
 import type { WorkerEvent, FailureKind, TryOutcome, TryTask } from '../core/tries.js';
@@ -29,7 +28,7 @@ import { faulthandlerDump, readTail } from './stderr-tail.js';
 import { TryLine, type Backlog, type Try } from './try-line.js';
 import { encodeMessage, encodeRun, parseWorkerMessage } from './wire.js';
 import { crashError, initFailure, seconds, timeoutError, type Death, type Ending } from './worker-errors.js';
-import type { WorkerLog } from './worker-log.js';
+import { LOG_FILE_MODE, type WorkerLog } from './worker-log.js';
 
 export type WorkerState = 'starting' | 'idle' | 'busy' | 'stopping' | 'exited';
 export type StopMode = 'graceful' | 'now';
@@ -73,7 +72,16 @@ export interface PythonWorkerOptions {
    * before becoming ready for a reason other than a stop.
    */
   readonly onExit: (worker: PythonWorker, initError: WorkerError | null) => void;
+  /**
+   * The machine refused what any worker needs to start (its log files cannot be opened, no file
+   * descriptors are left): not this worker's failure, and no replacement would fare better. The
+   * worker still ends as one that failed to start. @default none
+   */
+  readonly onSystemError?: (error: NodeJS.ErrnoException) => void;
 }
+
+/** Spawn errors that are the machine's, not the interpreter's: out of descriptors. */
+const DESCRIPTOR_ERRORS = new Set(['EMFILE', 'ENFILE']);
 
 /** Why the parent is ending the process; none means it died on its own (a crash). */
 type WorkerEnding = Ending<Try>;
@@ -168,17 +176,17 @@ export class PythonWorker {
     const { options } = this;
     const logs: { stdout: number | null; stderr: number | null } = { stdout: null, stderr: null };
     try {
-      // Usually there already (the run directory's layout); cheap to make sure, once per process.
-      for (const file of [options.stdoutFile, options.stderrFile, options.init.entryLogFile, options.init.stateFile]) {
-        mkdirSync(dirname(file), { recursive: true });
-      }
-      logs.stdout = openSync(options.stdoutFile, 'a');
-      logs.stderr = openSync(options.stderrFile, 'a');
+      // Their folders are the pool's to make, once: a worker started after the run directory was
+      // moved must not make them again at its old place.
+      logs.stdout = openSync(options.stdoutFile, 'a', LOG_FILE_MODE);
+      logs.stderr = openSync(options.stderrFile, 'a', LOG_FILE_MODE);
       this.stderrStart = fstatSync(logs.stderr).size;
       this.runState.reset();
       return { stdout: logs.stdout, stderr: logs.stderr };
     } catch (error) {
       closeLogs(logs);
+      // Any worker would fail the same way: the run directory (or the descriptors) is the problem.
+      this.options.onSystemError?.(error as NodeJS.ErrnoException);
       this.failToStart(error);
       return null;
     }
@@ -294,6 +302,8 @@ export class PythonWorker {
   }
 
   private failToStart(error: unknown): void {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== undefined && DESCRIPTOR_ERRORS.has(code)) this.options.onSystemError?.(error as NodeJS.ErrnoException);
     const message = error instanceof Error ? error.message : String(error);
     this.fail({ type: 'SpawnError', message: `cannot start ${this.options.python}: ${message}`, traceback: '' });
   }

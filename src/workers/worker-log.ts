@@ -6,32 +6,22 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { OWNER_ONLY } from '../core/owner-only.js';
+
+/** The run's logs are its owner's alone, as its folder is (docs/ROBUSTNESS.md). */
+export const LOG_FILE_MODE = OWNER_ONLY;
 
 export class WorkerLog {
-  private stream: WriteStream | null = null;
-  /** Lines written before the file is open. */
-  private early: string[] = [];
+  private readonly stream: WriteStream;
   /** A log that cannot be written must not take the run down; the run's own files will say why. */
   private failed = false;
-  private readonly opened: Promise<void>;
 
+  /** Opens `path` to append; its folder exists (the pool makes it). */
   constructor(readonly path: string) {
-    this.opened = mkdir(dirname(path), { recursive: true }).then(
-      () => {
-        const stream = createWriteStream(path, { flags: 'a' });
-        stream.on('error', () => {
-          this.failed = true;
-        });
-        if (this.early.length > 0) stream.write(this.early.join(''));
-        this.early = [];
-        this.stream = stream;
-      },
-      () => {
-        this.failed = true;
-      },
-    );
+    this.stream = createWriteStream(path, { flags: 'a', mode: LOG_FILE_MODE });
+    this.stream.on('error', () => {
+      this.failed = true;
+    });
   }
 
   /** One timestamped line; continuation lines (a traceback) are indented under it. */
@@ -39,15 +29,13 @@ export class WorkerLog {
     if (this.failed) return;
     const body = text.replace(/\n+$/, '').replaceAll('\n', '\n    ');
     const entry = `${new Date().toISOString()} ${body}\n`;
-    if (this.stream === null) this.early.push(entry);
-    else this.stream.write(entry);
+    this.stream.write(entry);
   }
 
   /** Flushes and closes; lines logged after this are dropped. */
   async close(): Promise<void> {
-    await this.opened;
     const stream = this.stream;
-    if (stream === null || stream.closed) return;
+    if (stream.closed || stream.destroyed) return;
     const closed = once(stream, 'close').catch(() => undefined);
     stream.end();
     await closed;

@@ -28,7 +28,7 @@ function triesLogged(m: TestModule): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').slice(1) : [];
 }
 
-async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+async function waitFor(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

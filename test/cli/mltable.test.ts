@@ -86,7 +86,7 @@ describe.concurrent('MLTable inputs', () => {
     );
   });
 
-  it('refuses, with exit 2 and before any run directory: a key the pattern lacks, keys without a pattern, utf16 on a tabular MLTable, remote MLTables', async () => {
+  it('refuses, with exit 2 and before any run directory: a key the pattern lacks, keys without a pattern, from_first_file with utf16 on a tabular MLTable, remote MLTables', async () => {
     const m = mltableModule('ok', PARTITIONED, PARTITION_MLTABLE);
     const badKey = await runCli([...moduleArgs(m), '--partition-keys', 'store,month']);
     expectExit(badKey, 2);
@@ -100,10 +100,10 @@ describe.concurrent('MLTable inputs', () => {
     expectExit(noPattern, 2);
     expect(noPattern.stderr).toContain(`input \`Data\` (${plain.data}) has no MLTable file`);
 
-    const table = mltableModule('ok', { 'a.csv': 'x,y\n1,2\n' }, 'paths:\n  - file: a.csv\ntransformations:\n  - read_delimited:\n      delimiter: ","\n      encoding: utf16\n');
+    const table = mltableModule('ok', { 'a.csv': 'x,y\n1,2\n' }, 'paths:\n  - file: a.csv\ntransformations:\n  - read_delimited:\n      delimiter: ","\n      header: from_first_file\n      encoding: utf16\n');
     const tabular = await runCli(moduleArgs(table));
     expectExit(tabular, 2);
-    expect(tabular.stderr).toContain(`${join(table.data, 'MLTable')}:6:17: encoding: utf16 on input \`Data\`, a table (\`read_delimited\`) cannot be cut into mini-batches by bytes: convert the files to utf8`);
+    expect(tabular.stderr).toContain(`${join(table.data, 'MLTable')}:6:15: header: from_first_file with encoding: utf16 on input \`Data\`, a table (\`read_delimited\`) is not supported: use all_files_same_headers, or convert the files to utf8`);
     expect(existsSync(table.runDir)).toBe(false);
 
     const remote = mltableModule('ok', {}, 'paths:\n  - pattern: wasbs://c@acct.blob.core.windows.net/data/*.csv\n');

@@ -2,7 +2,7 @@
  * A run directory that cannot be made is an error a user can act on (exit 3, a message, no stack
  * trace); a run's files are the user's alone; secrets given with --env are not shown.
  */
-import { statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -23,7 +23,7 @@ describe('the run directory', () => {
 
   it('under /proc: refused at once (exit 3), naming the file system', async () => {
     const m = makeModule({ entry: 'ok', files: names(1) });
-    const r = await runCli([...moduleArgs(m).slice(0, -3), '--run-dir', '/proc/self/minibatch-run', '--no-progress'], { timeoutMs: 20_000 });
+    const r = await runCli([...moduleArgs(m).slice(0, -3), '--run-dir', '/proc/self/minibatch-run', '--no-progress'], { timeoutMs: 60_000 });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain('cannot create the run directory /proc/self/minibatch-run: /proc/self is on proc');
     expect(r.stderr).not.toMatch(NO_STACK);
@@ -44,6 +44,25 @@ describe('the run directory', () => {
     expect(explain.stdout).not.toMatch(/sk-12345|hf_abc/);
     const json = await runCli(['explain', m.spec, '--input', `Data=${m.data}`, '--output', `Out=${m.out}`, ...env, '--json']);
     expect(json.stdout).not.toMatch(/sk-12345|hf_abc/);
+  });
+});
+
+describe('secret-looking --env values', () => {
+  it('are masked by status (text and --json) and on the run page and its report', async () => {
+    const m = makeModule({ entry: 'ok', files: names(1) });
+    const env = ['--env', 'API_KEY=sk-12345', '--env', 'DB_PASSWORD=pw-678', '--env', 'PLAIN=visible'];
+    const r = await runCli([...moduleArgs(m), ...env]);
+    expect(r.exitCode).toBe(0);
+    for (const args of [['status', m.runDir], ['status', m.runDir, '--json']]) {
+      const status = await runCli(args);
+      expect(status.exitCode).toBe(0);
+      expect(status.stdout).not.toMatch(/sk-12345|pw-678/);
+    }
+    // The run writes its report as it ends; the page's data is the same (src/ui/data/job-view.ts).
+    const report = readFileSync(join(m.runDir, 'logs', 'report.html'), 'utf8');
+    expect(report).toContain('API_KEY=***');
+    expect(report).toContain('PLAIN=visible');
+    expect(report).not.toMatch(/sk-12345|pw-678/);
   });
 });
 

@@ -113,7 +113,7 @@ describe.skipIf(!pandas)('partition keys over a table (real pandas)', { concurre
     expect(job.rows().join('\n')).toBe(expectedByKeys([...A_ROWS, ...B_ROWS]).join('\n'));
   });
 
-  it('explain shows the combinations; a key that is not a column is refused before anything runs: exit 2, naming the key, the input and its columns', async () => {
+  it('explain shows the combinations; a key that is not a column, or keys over UTF-16, are refused before anything runs: exit 2, naming the key, the input and its columns', async () => {
     const job = tableJob('missing-key', 'table_keys', KEYED);
     const explained = await cli(['explain', join(job.root, 'module', 'module.yaml'), '--input', `Data=${job.data}`, '--python', PANDAS_PYTHON, '--input-format', 'Data=csv', '--partition-keys', 'Store,Brand']);
     expectExit(explained, 0);
@@ -123,6 +123,11 @@ describe.skipIf(!pandas)('partition keys over a table (real pandas)', { concurre
     const r = await cli(job.args(['--input-format', 'Data=csv', '--partition-keys', 'Store,Brnd']));
     expectExit(r, 2);
     expect(r.stderr).toContain(`partition key \`Brnd\` is not a column of input \`Data\` (${join(job.data, 'a.csv')}): its columns are \`Store\`, \`Brand\`, \`id\`, \`name\``);
+    expect(existsSync(job.runDir)).toBe(false);
+    // Keys are read from the records' bytes as one-byte text: UTF-16 is refused, not misread.
+    const wide = await cli(job.args(['--input-format', 'Data=csv,encoding=utf16', '--partition-keys', 'Store,Brand']));
+    expectExit(wide, 2);
+    expect(wide.stderr).toContain("input `Data` is read with encoding: utf16, which partition keys over a table's columns do not support");
     expect(existsSync(job.runDir)).toBe(false);
   });
 

@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../data/tree.js';
@@ -151,6 +152,30 @@ describe.skipIf(!pandas)('tables (real pandas)', { concurrent: true }, () => {
     expect(got).toEqual(expected);
   });
 
+  it('UTF-16 and UTF-32 files (either byte order, with or without a BOM) read as pandas reads them, cut on whole code units', async () => {
+    // U+010A is `0A 01` in UTF-16LE, U+0A0A `0A 0A`: bytes 0x0A that are no line break.
+    const text = `id,name,score\r\n${Array.from({ length: 12 }, (_, i) => (i % 4 === 0 ? `${i},"Ċ\r\nਊ 😀",${i / 2}` : `${i},${'Ċ'.repeat(i)}é,${i / 2}`)).join('\r\n')}\r\n`;
+    const utf32 = (t: string, bigEndian: boolean): Buffer => {
+      const points = Array.from(t, (c) => c.codePointAt(0) ?? 0);
+      const out = Buffer.alloc(points.length * 4);
+      points.forEach((p, i) => (bigEndian ? out.writeUInt32BE(p, i * 4) : out.writeUInt32LE(p, i * 4)));
+      return out;
+    };
+    const wide16 = tableJob('utf16', 'table_echo', {
+      'a-le-bom.csv': Buffer.from(`\ufeff${text}`, 'utf16le'),
+      'b-be-bom.csv': Buffer.from(`\ufeff${text}`, 'utf16le').swap16(),
+      'c-le.csv': Buffer.from(text, 'utf16le'),
+    });
+    const wide32 = tableJob('utf32', 'table_echo', { 'a-be-bom.csv': utf32(`\ufeff${text}`, true), 'b-le.csv': utf32(text, false) });
+    const run = (job: TableJob, encoding: string): ReturnType<typeof cli> =>
+      cli(job.args(['--input-format', `Data=csv,encoding=${encoding}`, '--mini-batch-size', '100', '--output-action', 'append_row', '--append-row-format', 'jsonl']));
+    const [r16, r32] = await Promise.all([run(wide16, 'utf16'), run(wide32, 'utf32')]);
+    expectExit(r16, 0);
+    expectExit(r32, 0);
+    expect(compareWithPandas(wide16, 'csv', ['a-le-bom.csv::utf-16', 'b-be-bom.csv::utf-16', 'c-le.csv::utf-16-le'])).toBe('same 36');
+    expect(compareWithPandas(wide32, 'csv', ['a-be-bom.csv::utf-32', 'b-le.csv::utf-32-le'])).toBe('same 24');
+  });
+
   it('a run killed with SIGKILL mid-run resumes on a table: every row exactly once, in order', async () => {
     const rows = Array.from({ length: 400 }, (_, i) => `${i},row ${i},${i * 2}`);
     const job = tableJob('resume', 'table_echo', { 'big.csv': `id,name,double\n${rows.join('\n')}\n` });
@@ -160,6 +185,22 @@ describe.skipIf(!pandas)('tables (real pandas)', { concurrent: true }, () => {
     expectExit(resumed, 0);
     expect(resumed.stdout).toContain('resuming:');
     expect(readFileSync(join(job.out, 'parallel_run_step.txt'), 'utf8')).toBe(`id,name,double\n${rows.join('\n')}\n`);
+  });
+
+  it('append_row parquet: column names and types kept, index dropped; after SIGKILL and resume every row exactly once, in order', async () => {
+    const rows = Array.from({ length: 400 }, (_, i) => `${i},row ${i},${i % 7 === 0 ? '' : i / 4},${i % 2 === 0 ? 'True' : 'False'}`);
+    const job = tableJob('parquet-out', 'table_echo', { 'big.csv': `id,name,score,even\n${rows.join('\n')}\n` });
+    const args = job.args(['--input-format', 'Data=csv', '--mini-batch-size', '1KB', '--output-action', 'append_row', '--append-row-format', 'parquet']);
+    expectExit(await cli(args, { MINIBATCH_TEST_KILL_AT: 'committed:4' }), 'SIGKILL');
+    const resumed = await cli(['resume', job.runDir, '--no-progress']);
+    expectExit(resumed, 0);
+    const file = await asyncBufferFromFile(join(job.out, 'parallel_run_step.parquet'));
+    const metadata = await parquetMetadataAsync(file);
+    expect(metadata.schema.slice(1).map((e) => `${e.name}:${e.type}`)).toEqual(['id:INT64', 'name:BYTE_ARRAY', 'score:DOUBLE', 'even:BOOLEAN']);
+    const got = await parquetReadObjects({ file });
+    expect(got).toEqual(
+      Array.from({ length: 400 }, (_, i) => ({ id: BigInt(i), name: `row ${i}`, score: i % 7 === 0 ? null : i / 4, even: i % 2 === 0 })),
+    );
   });
 
   it('resume after a table file changed: its old mini-batches and rows go, its rows now run again at the end', async () => {

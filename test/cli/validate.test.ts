@@ -36,6 +36,23 @@ describe('minibatch validate', () => {
     );
   });
 
+  it('an input or parameter the job file does not bind is placed at its inputs: section, or its top, with the fix', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mb-validate-'));
+    const wordCount = join(REPO_ROOT, 'examples/word-count/module.yaml');
+    writeFileSync(join(dir, 'job.yaml'), `module: ${wordCount}\nsettings:\n  miniBatchSize: 3\n`);
+    const top = await runCli(['validate', 'job.yaml'], { cwd: dir });
+    expect(top.exitCode).toBe(2);
+    expect(top.stderr).toContain(
+      'job.yaml:1:1: input `Documents` is required and job.yaml does not bind it: add `inputs: {Documents: ./path}` to it, or give --input Documents=PATH',
+    );
+    writeFileSync(join(dir, 'other.yaml'), `module: ${wordCount}\nsettings:\n  miniBatchSize: 3\ninputs:\n  Documnts: ./texts\n`);
+    const section = await runCli(['run', 'other.yaml', '--no-progress'], { cwd: dir });
+    expect(section.exitCode).toBe(2);
+    expect(section.stderr).toContain(
+      'other.yaml:4:1: input `Documents` is required and other.yaml does not bind it: add `Documents: ./path` under inputs: here, or give --input Documents=PATH',
+    );
+  });
+
   it('prints the path as the user gave it', async () => {
     const result = await runCli(['validate', 'test/fixtures/specs/seed/module_spec.yaml']);
     expect(result.stderr.split('\n')[0]).toMatch(/^test\/fixtures\/specs\/seed\/module_spec\.yaml:28:31: /);

@@ -78,4 +78,41 @@ describe('planTable', () => {
     const csv = await plan(file, declared('csv,header=no_header,delimiter=pipe'), { unit: 'rows', rows: 3 });
     expect(csv.map((mb) => mb.slice?.rows)).toEqual([3]);
   });
+
+  it('UTF-16 and UTF-32, either byte order, with or without a BOM: records end only at whole line-break code units', async () => {
+    // U+010A is `0A 01` in UTF-16LE and U+0A0A `0A 0A`: bytes 0x0A that are no line break; an emoji is a surrogate pair.
+    const records = Array.from({ length: 12_000 }, (_, i) => (i % 3 === 0 ? `${i},"Ċ\r\nਊ ""😀${'q'.repeat(i % 50)}"""\r\n` : `${i},${'Ċ'.repeat(i % 97)}\r\n`));
+    const text = `id,text\r\n${records.join('')}`;
+    const codePoints = (t: string): number[] => Array.from(t, (c) => c.codePointAt(0) ?? 0);
+    const encodings: { name: string; encoding: 'utf16' | 'utf32'; bytes: Buffer; decode: (b: Buffer) => string }[] = [
+      { name: 'utf16le-bom', encoding: 'utf16', bytes: Buffer.from(`\ufeff${text}`, 'utf16le'), decode: (b) => b.toString('utf16le') },
+      { name: 'utf16le', encoding: 'utf16', bytes: Buffer.from(text, 'utf16le'), decode: (b) => b.toString('utf16le') },
+      { name: 'utf16be-bom', encoding: 'utf16', bytes: Buffer.from(`\ufeff${text}`, 'utf16le').swap16(), decode: (b) => Buffer.from(b).swap16().toString('utf16le') },
+      {
+        name: 'utf32be-bom',
+        encoding: 'utf32',
+        bytes: Buffer.from(new Uint32Array([0xfeff, ...codePoints(text)]).buffer).swap32(),
+        decode: (b) => Array.from({ length: b.length / 4 }, (_, i) => String.fromCodePoint(b.readUInt32BE(i * 4))).join(''),
+      },
+    ];
+    for (const { name, encoding, bytes, decode } of encodings) {
+      const file = join(tmp.dir, `${name}.csv`);
+      writeFileSync(file, bytes);
+      const planned = await plan(file, declared(`csv,encoding=${encoding}`), { unit: 'bytes', bytes: 20_000 });
+      const ranges = planned.map((mb) => {
+        if (mb.slice === null || 'kind' in mb.slice) throw new Error('not a range of a table');
+        return mb.slice;
+      });
+      const pieces = ranges.map((slice) => decode(bytes.subarray(slice.start, slice.end)));
+      expect(pieces.join(''), name).toBe(records.join(''));
+      let next = 0;
+      for (const [i, piece] of pieces.entries()) {
+        expect(piece.startsWith(`${next},`), `${name} piece ${i}`).toBe(true);
+        next += planned[i]?.slice?.rows ?? 0;
+      }
+      expect(next, name).toBe(12_000);
+      const header = ranges[0]?.header ?? [0, 0];
+      expect(decode(bytes.subarray(header[0], header[1])), name).toBe('id,text\r\n');
+    }
+  });
 });

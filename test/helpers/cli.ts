@@ -26,7 +26,7 @@ export interface CliOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Written to stdin, which is then closed. @default nothing (stdin closed) */
   readonly input?: string;
-  /** Killed (SIGKILL) after this long. @default 60 s */
+  /** Killed (SIGKILL) after this long: a hung command, not a slow one on a loaded machine. @default 180 s */
   readonly timeoutMs?: number;
   /** Another path to the executable (a link to it, a copy). @default CLI */
   readonly executable?: string;
@@ -46,7 +46,7 @@ export async function runCli(args: readonly string[], options: CliOptions = {}):
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   child.stdin.end(options.input ?? '');
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000);
   try {
     const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
       child.once('error', reject);

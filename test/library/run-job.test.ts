@@ -31,7 +31,8 @@ function programFolder(): string {
 /** Runs `source` as `program.mjs` in `dir` with Node; its stdout is one JSON line. */
 function runProgram(dir: string, source: string): { exitCode: number | null; printed: Record<string, unknown>; stderr: string } {
   writeFileSync(join(dir, 'program.mjs'), source);
-  const r = spawnSync(process.execPath, ['program.mjs'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  // Killed only when hung: a loaded machine is slow, not stuck.
+  const r = spawnSync(process.execPath, ['program.mjs'], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
   return { exitCode: r.status, printed: JSON.parse(r.stdout.trim() || '{}') as Record<string, unknown>, stderr: r.stderr };
 }
 

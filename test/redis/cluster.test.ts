@@ -4,7 +4,7 @@
  * machines. What a user sees: rows exactly once and in order, exit codes, which worker ran what, and
  * that a dead machine or a killed orchestrator loses nothing.
  */
-import { existsSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -40,13 +40,18 @@ describeWithRedis('many machines through Redis', () => {
     const m = recordingModule({ files: names(20), settings: { outputAction: 'append_row', miniBatchSize: 2 } });
     const prefix = uniquePrefix('two-workers');
     // Rows of 2 × 5 KB: over the size that travels inside a job, so they go through their own keys.
-    const env = clusterEnv(prefix, { CALLS_FILE: m.calls, SLEEP_MS: '150', ROW_PAD: '5000' });
+    // run() waits at the gate until both machines have started a mini-batch: one that found the run
+    // first cannot run them all before the other joins, however slow the machine.
+    const gate = join(m.root, 'gate');
+    const env = clusterEnv(prefix, { CALLS_FILE: m.calls, SLEEP_MS: '150', ROW_PAD: '5000', GATE_FILE: gate });
     const workers = [1, 2].map(() => startCli(['worker', server.bareUrl, '--processes', '1'], { cwd: elsewhere(), env }));
     for (const worker of workers) await worker.waitFor(/waiting for runs/);
     const orchestrator = startCli(redisRunArgs(m, server, ['--processes', '0']), { env });
     await orchestrator.waitFor(/Redis backend: run \S+ published/);
     // The module's folder goes away once the run started: workers must run the snapshot.
     renameSync(m.moduleDir, `${m.moduleDir}-moved`);
+    await until(() => new Set(readCalls(m.calls).map((c) => c.worker)).size === 2, 'both machines to start a mini-batch');
+    writeFileSync(gate, '');
 
     const run = await orchestrator.exited;
     expect(run.exitCode).toBe(0);
@@ -107,12 +112,17 @@ describeWithRedis('many machines through Redis', () => {
 
   it('SIGTERM to a worker: its running mini-batch finishes, the prefetched one goes back, exit 0', async () => {
     const m = recordingModule({ files: names(6), settings: { outputAction: 'append_row', miniBatchSize: 1 } });
-    const env = clusterEnv(uniquePrefix('sigterm'), { CALLS_FILE: m.calls, SLEEP_MS: '500' });
+    // The first mini-batch waits at the gate until the worker was told to stop: it is still running
+    // then, however slow the machine.
+    const gate = join(m.root, 'gate');
+    const env = clusterEnv(uniquePrefix('sigterm'), { CALLS_FILE: m.calls, SLEEP_MS: '500', GATE_FILE: gate });
     const orchestrator = startCli(redisRunArgs(m, server, ['--processes', '0']), { env });
     await orchestrator.waitFor(/Redis backend: run/);
     const leaving = startCli(['worker', server.bareUrl, '--processes', '1'], { cwd: elsewhere(), env });
     await until(() => readCalls(m.calls).length >= 1, 'the first mini-batch to start');
     leaving.child.kill('SIGTERM');
+    await leaving.waitFor(/stopping: running mini-batches finish/);
+    writeFileSync(gate, '');
     const left = await leaving.exited;
     expect(left.exitCode).toBe(0);
     expect(left.stderr).toContain('stopping: running mini-batches finish');
@@ -161,7 +171,7 @@ describeWithRedis('many machines through Redis', () => {
     expect(first.signal).toBe('SIGKILL');
     // Its own worker may still run what it had prefetched; it exits within seconds (docs/ARCHITECTURE.md, "Host channels").
     const own = new Set(readCalls(m.calls).map((c) => c.pid));
-    await until(() => [...own].every((pid) => !isAlive(pid)), 'the killed orchestrator’s worker to exit', 10_000);
+    await until(() => [...own].every((pid) => !isAlive(pid)), 'the killed orchestrator’s worker to exit');
     // It joins the run at once: the run is still registered, waiting for its orchestrator.
     const before = readCalls(m.calls).length;
     const worker = startCli(['worker', server.bareUrl, '--processes', '1'], { cwd: elsewhere(), env });

@@ -3,7 +3,7 @@
  * restart loses nothing, an evicting Redis and missing machines are warnings, a threshold empties
  * the queue, and timeouts and retries count the same tries as the local backend.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { expect, it } from 'vitest';
@@ -103,7 +103,13 @@ describeWithRedis('a run on Redis under faults', () => {
     expect(lost.length).toBeGreaterThan(0);
     await redis.del(...lost);
 
-    const run = await orchestrator.exited;
+    // A run that hangs here fails with what it printed, not with vitest's bare timeout.
+    const run = await Promise.race([
+      orchestrator.exited,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`the run did not stop within 120 s:\n${orchestrator.stdout()}\n${orchestrator.stderr()}`)), 120_000).unref(),
+      ),
+    ]);
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toContain(`no longer holds run ${jobResult(m.runDir).runId} (it restarted without persistence, or was flushed)`);
     expect(run.stdout).toContain('the mini-batches queued or running there are lost to it; nothing committed is lost.');
@@ -122,8 +128,14 @@ describeWithRedis('a run on Redis under faults', () => {
     const evicting = await startRedisServer({ maxmemoryPolicy: 'allkeys-lru' });
     try {
       const m = recordingModule({ files: names(6), settings: { outputAction: 'append_row', miniBatchSize: 1 } });
-      const env = clusterEnv(uniquePrefix('warnings'), { CALLS_FILE: m.calls, SLEEP_MS: '150', MINIBATCH_REDIS_JOIN_GRACE_MS: '300' });
-      const r = await runCli(redisRunArgs(m, evicting, ['--processes', '1', '--nodes', '2']), { env });
+      // run() waits at the gate until the warning is out, so the run outlasts the grace however slow
+      // the machine; the grace gives this machine's own process time to join first.
+      const gate = join(m.root, 'gate');
+      const env = clusterEnv(uniquePrefix('warnings'), { CALLS_FILE: m.calls, GATE_FILE: gate, MINIBATCH_REDIS_JOIN_GRACE_MS: '4000' });
+      const orchestrator = startCli(redisRunArgs(m, evicting, ['--processes', '1', '--nodes', '2']), { env });
+      await orchestrator.waitFor(/warning: nodeCount is 2/);
+      writeFileSync(gate, '');
+      const r = await orchestrator.exited;
       expect(r.exitCode).toBe(0);
       expect(r.stderr).toContain('has maxmemory-policy allkeys-lru; minibatch needs noeviction');
       expect(r.stderr).toMatch(/warning: nodeCount is 2, but after [\d.]+s only 1 machine has \(\S+\) joined run \S+; it goes on/);

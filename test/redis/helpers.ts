@@ -21,7 +21,7 @@ export interface Proc {
   stdout(): string;
   stderr(): string;
   readonly exited: Promise<CliResult>;
-  /** Resolves once stdout or stderr matches; rejects after `timeoutMs` or if the process exits first. */
+  /** Resolves once stdout or stderr matches; rejects after `timeoutMs` (default 60 s: a wait on a loaded machine) or if the process exits first. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
@@ -68,7 +68,7 @@ export function startCli(args: readonly string[], options: { cwd?: string; env?:
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitFor(pattern, timeoutMs = 20_000) {
+    waitFor(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const check = (): void => {
           if (pattern.test(out) || pattern.test(err)) finish(null);
@@ -159,7 +159,7 @@ export function readCalls(file: string): Call[] {
 }
 
 /** Polls until `predicate` holds (or throws after `timeoutMs`). */
-export async function until(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+export async function until(predicate: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -41,4 +41,15 @@ describe('the progress line', () => {
     const none = fitProgress(progressFields({ ...figures, failedMiniBatches: 0, failedItems: 0, planningDone: false }), 200);
     expect(none).toContain('120/200+ mini-batches | items 1200/2000 | failed 0 |');
   });
+
+  it("a Redis run's line says who serves it, kept longer than the rate, and says when no machine does", () => {
+    const serving = progressFields({ ...figures, failedMiniBatches: 0, failedItems: 0, serving: { machines: 2, processes: 3 } });
+    expect(fitProgress(serving, 200)).toBe('120/200 mini-batches | items 1200/2000 | failed 0 | running 8 | 2 machines, 3 processes | 52.5 items/s | ETA 15 s');
+    expect(fitProgress(serving, 80)).toBe('120/200 mini-batches | failed 0 | 2 machines, 3 processes | ETA 15 s');
+    expect(fitProgress(serving, 50)).toBe('120/200 mini-batches | failed 0 | ETA 15 s');
+    const one = progressFields({ ...figures, serving: { machines: 1, processes: 1 } });
+    expect(fitProgress(one, 200)).toContain('| running 8 | 1 machine, 1 process |');
+    const none = progressFields({ ...figures, serving: { machines: 0, processes: 0 } });
+    expect(fitProgress(none, 200)).toContain('| running 8 | no machine serving |');
+  });
 });

@@ -107,9 +107,10 @@ suite.concurrent('a full disk or a read-only output folder', () => {
     mount(disk, 'size=128k');
     const runDir = join(disk, 'run');
     const failed = await cli(job.runArgs(runDir));
-    expect([1, 3]).toContain(failed.exitCode);
-    expect(failed.stdout + failed.stderr).toContain('the disk is full');
-    expect(failed.stdout + failed.stderr).not.toContain('internal error');
+    expectExit(failed, 3);
+    expect(failed.stderr).toMatch(/error: cannot write \S+: the disk is full \((ENOSPC|SQLITE_FULL)\)\. The run stopped; nothing it committed is lost/);
+    expect(failed.stderr).toContain(`Free space on the disk of ${runDir}, then continue with \`minibatch resume ${runDir}\``);
+    expect(failed.stdout + failed.stderr).not.toMatch(/\n\s+at |internal error/);
     const before = callsOf(job).length;
 
     remount(disk, 'size=4m');
@@ -119,6 +120,24 @@ suite.concurrent('a full disk or a read-only output folder', () => {
     // Mini-batches committed before the disk filled did not run again; the rest ran (at least) once.
     expect(new Set(callsOf(job))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
     expect(callsOf(job).length).toBeLessThanOrEqual(before + 6);
+  });
+
+  it('a run directory whose disk fills while planning stops clearly (exit 3); resume after freeing space plans the rest', async () => {
+    const files = fileNames(600);
+    const job = makeJob(join(root, 'planning'), { files, miniBatchSize: 1 });
+    const disk = join(job.root, 'disk');
+    mount(disk, 'size=96k');
+    const runDir = join(disk, 'run');
+    const failed = await cli(job.runArgs(runDir));
+    expectExit(failed, 3);
+    expect(failed.stderr).toContain(`error: cannot write ${runDir}/state.db: the disk is full (SQLITE_FULL). The run stopped; nothing it committed is lost`);
+    expect(failed.stderr).not.toMatch(/\n\s+at |internal error/);
+
+    remount(disk, 'size=8m');
+    const resumed = await cli(['resume', runDir, '--no-progress']);
+    expectExit(resumed, 0);
+    expect(resumed.stdout).toContain('planning was cut short; finished it');
+    expect(rowsOf(runDir)).toEqual(expectedRows(files));
   });
 });
 

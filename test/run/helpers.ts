@@ -135,12 +135,15 @@ export function committedIn(runDir: string, status?: 'succeeded'): Set<number> {
   }
 }
 
-/** `minibatch …args`; `killAfterMs` SIGKILLs it then (a random-time crash). */
+/**
+ * `minibatch …args`; `killAfterMs` SIGKILLs it then (a random-time crash). By default only a hung
+ * command is killed: on a loaded machine a resume of a table took over 30 s.
+ */
 export async function cli(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>> = {},
   cwd?: string,
-  killAfterMs = 30_000,
+  killAfterMs = 180_000,
 ): Promise<CliResult> {
   return runCli(args, { env: { MINIBATCH_TEST_KILL_AT: undefined, ...env }, ...(cwd === undefined ? {} : { cwd }), timeoutMs: killAfterMs });
 }

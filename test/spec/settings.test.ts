@@ -73,7 +73,7 @@ describe('other settings', () => {
 
   it('choices', () => {
     expect(SETTING_PARSERS.loggingLevel('debug')).toEqual({ ok: true, value: 'DEBUG' });
-    expect(SETTING_PARSERS.appendRowFormat('xml')).toEqual({ ok: false, problem: 'must be one of txt, csv, jsonl; found `xml`' });
+    expect(SETTING_PARSERS.appendRowFormat('xml')).toEqual({ ok: false, problem: 'must be one of txt, csv, jsonl, parquet; found `xml`' });
     expect(SETTING_PARSERS.appendRowFileName('out/rows.txt')).toEqual({
       ok: false,
       problem: 'must be a file name without a folder (it is written in the outputData folder); found `out/rows.txt`',
@@ -140,6 +140,16 @@ describe('precedence: flag > job file > spec > default', () => {
       { source: 'flag', values: { runInvocationTimeoutMs: 10_000 } },
     ]);
     expect([set.settings.initTimeoutMs, set.sources.initTimeoutMs]).toEqual([5_000, 'spec']);
+  });
+
+  it('the rows file of appendRowFormat parquet is parallel_run_step.parquet unless named', () => {
+    const derived = resolveSettings([{ source: 'flag', values: { appendRowFormat: 'parquet' } }]);
+    expect(derived.settings.appendRowFileName).toBe('parallel_run_step.parquet');
+    const named = resolveSettings([
+      { source: 'spec', values: { appendRowFileName: 'scores.parquet' } },
+      { source: 'flag', values: { appendRowFormat: 'parquet' } },
+    ]);
+    expect(named.settings.appendRowFileName).toBe('scores.parquet');
   });
 
   it('environment variables merge by name, the higher layer winning', () => {

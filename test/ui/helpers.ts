@@ -93,7 +93,7 @@ export async function startUi(args: readonly string[], cwd: string, env: Readonl
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`minibatch ui did not start:\n${out}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`minibatch ui did not start:\n${out}`)), 60_000);
     const look = (): void => {
       const match = /serving (\S+)/.exec(out);
       if (match?.[1] !== undefined) {

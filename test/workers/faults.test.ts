@@ -30,7 +30,8 @@ describe('run() timeout', () => {
     const [hang] = await box.files('sleep-60000');
     const started = Date.now();
     const outcome = failed(await p.run([hang as string]));
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // Killed at its 1 s timeout, not after its 60 s sleep; the margin is for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(outcome.failure).toBe('timeout');
     expect(outcome.signal).toBe('SIGTERM');
     expect(outcome.durationMs).toBeGreaterThanOrEqual(1000);
@@ -115,7 +116,7 @@ describe('crashes', () => {
     expect(outcome).toMatchObject({ failure: 'crash', signal: 'SIGKILL', exitCode: null });
     expect(outcome.error.message).toContain('(killed: out of memory? see `dmesg`)');
     const crashedSlot = outcome.worker;
-    await until(() => p.pids().length === 3, 10_000, 'a replacement worker');
+    await until(() => p.pids().length === 3, 60_000, 'a replacement worker');
     await p.event('worker_ready', () => p.events.filter((e) => e.type === 'worker_ready').length === 3);
     // Fill both workers; each row says which worker, slot and pid ran it.
     const results = await Promise.all([p.run([fine as string]), p.run([fine as string])]);

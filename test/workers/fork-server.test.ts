@@ -53,7 +53,7 @@ describe('the fork server', () => {
     const outcome = await p.run([exit as string]);
     expect(outcome).toMatchObject({ kind: 'failed', failure: 'crash', exitCode: 7, signal: null });
     const worker = outcome.kind === 'failed' ? outcome.worker : '';
-    await until(() => p.pids().length === 3, 10_000, 'a replacement worker');
+    await until(() => p.pids().length === 3, 60_000, 'a replacement worker');
     await p.event('worker_ready', () => p.events.filter((e) => e.type === 'worker_ready').length === 3);
     const log = readText(box.paths.workerLog(worker)).trimEnd().split('\n');
     const starts = log.filter((line) => / pid \d+: start /.test(line));
@@ -75,7 +75,7 @@ describe('the fork server', () => {
       hostScript: join(HOSTS, 'fork_server_unreported.py'),
       env: { MINIBATCH_PYTHON_DIR: dirname(HOST_SCRIPT), FORKED_PIDS_FILE: forkedPids },
     });
-    await until(() => readPids().length === 2, 10_000, 'both workers to be forked');
+    await until(() => readPids().length === 2, 60_000, 'both workers to be forked');
     await p.pool.stop('now');
     const pids = readPids();
     await until(() => pids.every((pid) => !isAlive(pid)), 5000, 'the unreported workers to exit');

@@ -105,7 +105,7 @@ export async function startPool(
       for (const listener of listeners) listener();
     },
   });
-  const event: TestPool['event'] = (type, predicate = () => true, timeoutMs = 20_000) =>
+  const event: TestPool['event'] = (type, predicate = () => true, timeoutMs = 60_000) =>
     new Promise((resolve, reject) => {
       const check = (): boolean => {
         const found = events.find((e) => e.type === type && predicate(e as Extract<WorkerEvent, { type: typeof type }>));

@@ -78,6 +78,7 @@ describe('run() outcomes', () => {
         ['x', 1],
         ['yy', 2],
       ],
+      dtypes: ['string', 'int'],
     });
     const failed = expectFailed(await run(await box.files('ok', 'bad-one')));
     expect(failed.failure).toBe('raised');
@@ -125,6 +126,7 @@ describe('run() outcomes', () => {
         [1, 'a'],
         [2, 'bb'],
       ],
+      dtypes: ['int', 'string'],
     });
   });
 
@@ -140,7 +142,7 @@ describe('run() outcomes', () => {
   it('gives table rows one column `result` for plain values', async () => {
     const { run } = await poolFor('ok.py', { init: { rowFormat: 'table' } });
     const outcome = expectSucceeded(await run(await box.files('a')));
-    expect(outcome.rows).toEqual({ kind: 'table', columns: ['result'], values: [['ok a 1']] });
+    expect(outcome.rows).toEqual({ kind: 'table', columns: ['result'], values: [['ok a 1']], dtypes: ['string'] });
   });
 
   it('gives the worker the environment, argv and working directory an entry script expects (env.py)', async () => {
@@ -279,6 +281,8 @@ describe.runIf(!skipDataFrame)(`DataFrame results (${PANDAS_PYTHON} with python3
         ['bb', 2, 0.5],
         ['ccc', 3, null],
       ],
+      // Each column's kind, from the frame's dtypes (object columns from their cells).
+      dtypes: ['string', 'int', 'float'],
     });
     expect(items.map((i) => basename(i))).toEqual(['a', 'bb', 'ccc']);
   });

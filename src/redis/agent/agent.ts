@@ -5,16 +5,23 @@
  * a `RunServer` (a pool of Python workers fed by the run's queue). Then the next run; forever, or
  * with `once` only the runs that were running when it started.
  *
- * A run it cannot serve (unreadable inputs, no interpreter, every worker failing `init()`) is
+ * A run it cannot serve (unreadable inputs, no interpreter, no pandas for a run of tables, every
+ * worker failing `init()`) is
  * reported to the orchestrator and skipped for the life of this process: restart the worker once
  * the machine is fixed.
+ *
+ * A Redis that stops answering (liveness.ts) is treated like a lost connection: the worker lets go
+ * of it (its tries in flight are taken back by the queue when their locks expire), says so, checks
+ * again with backoff until Redis answers, and serves again.
  */
 import { availableParallelism } from 'node:os';
 import type { Redis } from 'ioredis';
 import { MinibatchError } from '../../core/errors.js';
-import { resolveInterpreter } from '../../workers/interpreter.js';
+import { hasTables, resolveDataset } from '../../data/dataset.js';
+import { checkPandas, resolveInterpreter } from '../../workers/interpreter.js';
 import { checkRedis, RedisSilentError, type RedisCheck } from '../connection/check.js';
 import { createRedis } from '../connection/connection.js';
+import { RedisLiveness } from '../connection/liveness.js';
 import { agentIdentity, type AgentIdentity } from '../store/identity.js';
 import { redisKeys, type RedisKeys } from '../store/keys.js';
 import { jobInSnapshot, logPathsFor, snapshotCache, unreadableInputs } from './prepare.js';
@@ -47,7 +54,7 @@ type StopMode = 'graceful' | 'now';
 
 /** How serving a run ended. */
 /** How serving a run ended; `silent`: its orchestrator stopped its heartbeat (killed, not yet resumed). */
-type Ended = 'finished' | 'failed' | 'paused' | 'removed' | 'stopped' | 'cannot serve' | 'silent';
+type Ended = 'finished' | 'failed' | 'paused' | 'removed' | 'stopped' | 'cannot serve' | 'silent' | 'redis silent';
 
 const ENDED_WORDS: Record<Ended, string> = {
   finished: 'finished',
@@ -57,6 +64,7 @@ const ENDED_WORDS: Record<Ended, string> = {
   stopped: 'left (this worker is stopping)',
   'cannot serve': 'left',
   silent: 'left (its orchestrator went silent; it continues when resumed)',
+  'redis silent': 'left (Redis stopped answering)',
 };
 
 /** Backoff between checks of a Redis that accepts connections but does not answer: 2 s, 4 s, … 30 s. */
@@ -69,6 +77,8 @@ export class Agent {
   private wake: (() => void) | null = null;
   /** BullMQ's own server check repeats checkRedis's eviction warning per connection. */
   private skipVersionCheck = false;
+  /** Redis stopped answering: the current connection is dropped and serving starts over. */
+  private redisSilent = false;
   private readonly totals: ServedCounts = { succeeded: 0, failed: 0, notStarted: 0 };
   /** Runs served, once each even if served again after a pause. */
   private readonly served = new Set<string>();
@@ -88,19 +98,15 @@ export class Agent {
 
   async run(): Promise<void> {
     const { options } = this;
-    const check = await this.checkUntilAnswered();
-    if (check === null) return;
-    for (const w of check.warnings) options.warn(w);
-    this.skipVersionCheck = check.maxmemoryPolicy !== null && check.maxmemoryPolicy !== 'noeviction';
     const keys = redisKeys(options.prefix);
     const identity = agentIdentity(0);
-    const redis = createRedis(options.target, { connectionName: `minibatch-worker-${identity.name}` });
-    try {
-      const registry = new RunRegistry(redis, keys);
-      options.out(`minibatch worker ${identity.name}: connected to ${options.target.display} (prefix ${keys.prefix})`);
-      await this.serveRuns(redis, keys, registry, identity);
-    } finally {
-      await redis.quit().catch(() => redis.disconnect());
+    for (let connection = 1; ; connection++) {
+      const check = await this.checkUntilAnswered();
+      if (check === null && connection === 1) return;
+      if (check === null) break;
+      if (connection === 1) for (const w of check.warnings) options.warn(w);
+      this.skipVersionCheck = check.maxmemoryPolicy !== null && check.maxmemoryPolicy !== 'noeviction';
+      if (!(await this.connectAndServe(keys, identity))) break;
     }
     const t = this.totals;
     const runs = this.served.size;
@@ -110,6 +116,44 @@ export class Agent {
     );
   }
 
+  /** Serves runs over one connection; true when Redis stopped answering (connect again), false when done. */
+  private async connectAndServe(keys: RedisKeys, identity: AgentIdentity): Promise<boolean> {
+    const { options } = this;
+    const { target, timing } = options;
+    const redis = createRedis(target, { connectionName: `minibatch-worker-${identity.name}` });
+    this.redisSilent = false;
+    const liveness = new RedisLiveness({
+      target,
+      answerTimeoutMs: timing.answerTimeoutMs,
+      everyMs: timing.pollMs,
+      connectionName: `minibatch-worker-${identity.name}-liveness`,
+      onSilent: () => {
+        options.warn(
+          `Redis at ${target.display} stopped answering (no reply to PING in ${timing.answerTimeoutMs / 1000} s); ` +
+            `this worker lets go of it and connects again once it answers`,
+        );
+        this.redisSilent = true;
+        // Every command waiting on the silent connection fails now, instead of never.
+        redis.disconnect();
+        void this.current?.stop('now');
+        this.wake?.();
+      },
+      onAnswering: () => undefined,
+    });
+    liveness.start();
+    try {
+      const registry = new RunRegistry(redis, keys);
+      options.out(`minibatch worker ${identity.name}: connected to ${target.display} (prefix ${keys.prefix})`);
+      await this.serveRuns(redis, keys, registry, identity);
+    } catch (error) {
+      if (!this.redisSilent) throw error;
+    } finally {
+      liveness.stop();
+      await redis.quit().catch(() => redis.disconnect());
+    }
+    return this.redisSilent && this.stopMode === null;
+  }
+
   private async serveRuns(redis: Redis, keys: RedisKeys, registry: RunRegistry, identity: AgentIdentity): Promise<void> {
     const { options } = this;
     const skipped = new Set<string>();
@@ -117,7 +161,7 @@ export class Agent {
     const silent = new Set<string>();
     const onceIds = options.once ? new Set((await registry.list(['running'])).runs.map((r) => r.runId)) : null;
     let saidWaiting = false;
-    while (this.stopMode === null) {
+    while (this.stopMode === null && !this.redisSilent) {
       const listing = await registry.list(['running']);
       for (const r of listing.refused) {
         if (refused.has(r.runId)) continue;
@@ -175,6 +219,8 @@ export class Agent {
     let snapshotDir: string;
     try {
       python = (await resolveInterpreter(options.python ?? record.job.settings.python)).executable;
+      // Without pandas every table mini-batch this machine took would fail a try that another machine could run.
+      if (hasTables(await resolveDataset(record.job))) await checkPandas(python);
       snapshotDir = await fetchSnapshot(redis, keys, record.codeDigest, snapshotCache(options.cacheDir));
     } catch (error) {
       if (!(error instanceof MinibatchError)) throw error;
@@ -196,8 +242,19 @@ export class Agent {
         `${processes === 1 ? 'process' : 'processes'}: code ${record.codeDigest.slice(0, 12)} in ${snapshotDir}, logs in ${server.logs}`,
     );
     if (this.stopMode !== null) void server.stop(this.stopMode);
-    const ended = await this.until(registry, runId, server);
-    if (ended === 'cannot serve') {
+    let ended: Ended;
+    try {
+      ended = await this.until(registry, runId, server);
+    } catch (error) {
+      if (!this.redisSilent) {
+        await server.stop('now');
+        throw error;
+      }
+      ended = 'redis silent';
+    }
+    if (ended === 'redis silent') {
+      await server.stop('now');
+    } else if (ended === 'cannot serve') {
       const error = await server.failure;
       await server.stop('graceful');
       await refuse('cannot_start', error.message);
@@ -252,6 +309,7 @@ export class Agent {
     });
     for (;;) {
       if (this.stopMode !== null) return 'stopped';
+      if (this.redisSilent) return 'redis silent';
       if (failed) return 'cannot serve';
       const record = await registry.read(runId).catch((error: unknown) => {
         // Republished by another minibatch version: not ours to serve any more.
@@ -272,7 +330,8 @@ export class Agent {
   private async checkUntilAnswered(): Promise<RedisCheck | null> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await checkRedis(this.options.target);
+        const { answerTimeoutMs } = this.options.timing;
+        return await checkRedis(this.options.target, { answerTimeoutMs, connectTimeoutMs: answerTimeoutMs });
       } catch (error) {
         if (!(error instanceof RedisSilentError)) throw error;
         const delayMs = Math.min(SILENT_RETRY_FIRST_MS * 2 ** (attempt - 1), SILENT_RETRY_MAX_MS);

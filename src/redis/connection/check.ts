@@ -6,7 +6,8 @@
 import { Redis } from 'ioredis';
 import { EnvironmentError } from '../../core/errors.js';
 import { serverOptions } from './connection.js';
-import { compareVersions, explainRedisError } from './explain.js';
+import { compareVersions, errorCode, explainNotTls, explainRedisError, explainWantsTls } from './explain.js';
+import { answersPlainRedis, speaksTls } from './tls-probe.js';
 import type { RedisTarget } from './url.js';
 
 /** What `checkRedis` found on a server that works. */
@@ -29,6 +30,13 @@ const RECOMMENDED_VERSION = '6.2.0';
  * would otherwise hold the run, or a worker, forever.
  */
 export const REDIS_ANSWER_TIMEOUT_MS = 5_000;
+
+/**
+ * How long a `rediss://` handshake may take before the check asks, on a second connection, whether
+ * the port speaks plain Redis. Well above a handshake's round trips, so that a healthy TLS server
+ * is almost never sent the plain-text probe (which it logs as a failed handshake).
+ */
+const PLAIN_PROBE_AFTER_MS = 1_000;
 
 /**
  * Connects once (no retries), authenticates, selects the database and PINGs, then reads the
@@ -61,12 +69,14 @@ export async function checkRedis(
   client.on('error', (error: Error) => errors.push(error));
   try {
     try {
-      await client.connect();
-      await client.ping();
-      if (target.db !== 0) await client.select(target.db);
+      await connectTo(client, target, answerTimeoutMs);
     } catch (error) {
+      if (error instanceof EnvironmentError) throw error;
       // ioredis rejects with "Connection is closed"; the reason came as an 'error' event.
       const cause = errors.find(isReplyError) ?? errors.at(-1) ?? asError(error);
+      if (!target.tls && isClosedByServer(cause) && (await speaksTls(target.host, target.port, answerTimeoutMs))) {
+        throw new EnvironmentError('REDIS_UNAVAILABLE', explainWantsTls(target), { cause });
+      }
       if (isTimeout(cause)) throw new RedisSilentError(target, answerTimeoutMs, cause);
       throw new EnvironmentError('REDIS_UNAVAILABLE', explainRedisError(cause, target), { cause });
     }
@@ -97,6 +107,35 @@ export async function checkRedis(
     return { serverVersion: info.version, maxmemoryPolicy: info.policy, warnings };
   } finally {
     client.disconnect();
+  }
+}
+
+/**
+ * Connects, PINGs and selects the database. For `rediss://`, a handshake still unfinished after
+ * PLAIN_PROBE_AFTER_MS makes the check ask whether the port speaks plain Redis instead, and fail at
+ * once if it does.
+ */
+async function connectTo(client: Redis, target: RedisTarget, answerTimeoutMs: number): Promise<void> {
+  const connecting = (async () => {
+    await client.connect();
+    await client.ping();
+    if (target.db !== 0) await client.select(target.db);
+  })();
+  if (!target.tls) return connecting;
+  // The race below may end first; the check's `finally` then disconnects, which rejects this.
+  connecting.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const plain = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      void answersPlainRedis(target.host, target.port, answerTimeoutMs).then((isPlain) => {
+        if (isPlain) reject(new EnvironmentError('REDIS_UNAVAILABLE', explainNotTls(target)));
+      });
+    }, PLAIN_PROBE_AFTER_MS);
+  });
+  try {
+    await Promise.race([connecting, plain]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -146,6 +185,11 @@ function explainSilence(target: RedisTarget, timeoutMs: number): string {
 
 function isTimeout(error: Error): boolean {
   return /Command timed out/.test(error.message);
+}
+
+/** The server ended the connection without a word: what a Redis TLS port does to plain text. */
+function isClosedByServer(error: Error): boolean {
+  return errorCode(error) === 'ECONNRESET' || /Connection is closed/.test(error.message);
 }
 
 function isReplyError(error: Error): boolean {

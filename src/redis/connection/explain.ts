@@ -91,6 +91,55 @@ export function explainRedisError(error: Error, target: RedisTarget): string {
   return `cannot use ${at}: ${message}`;
 }
 
+/**
+ * Redis refused a write because it reached `maxmemory` under `noeviction`: an `OOM` error reply,
+ * a transaction aborted by one, or a job's failed reason that carries one (a worker machine could
+ * not store its result).
+ */
+export function isOutOfMemory(error: unknown): boolean {
+  if (typeof error === 'string') return /^OOM /.test(error);
+  if (!(error instanceof Error)) return false;
+  // A MULTI whose commands were refused fails as EXECABORT; ioredis keeps the refusals.
+  const previous = (error as { previousErrors?: unknown }).previousErrors;
+  return /^OOM /.test(error.message) || (Array.isArray(previous) && previous.some(isOutOfMemory));
+}
+
+/** What to tell a user whose Redis is out of memory: what happened, what is safe, what to do. */
+export function explainOutOfMemory(target: RedisTarget): string {
+  return (
+    `Redis at ${target.display} is out of memory: it reached its maxmemory and, under maxmemory-policy noeviction, ` +
+    `refuses writes, so the run cannot go on. Nothing committed is lost (the run directory's ledger holds it). Give Redis ` +
+    `more room (redis-cli -h ${target.host} -p ${target.port} CONFIG SET maxmemory 2gb, and in redis.conf), or keep ` +
+    `less in it at once: fewer rows in flight (fewer processes, a smaller miniBatchSize) or smaller rows`
+  );
+}
+
+/** Redis stopped answering mid-run and did not answer again within the time the run waits. */
+export function explainStoppedAnswering(target: RedisTarget, silentForMs: number): string {
+  return (
+    `Redis at ${target.display} stopped answering for ${Math.round(silentForMs / 1000)} s (no reply to PING): a paused ` +
+    `or overloaded server, a stuck proxy or a network cut, so the run cannot go on. Nothing committed is lost (the run ` +
+    `directory's ledger holds it). Check the server (redis-cli -h ${target.host} -p ${target.port} ping)`
+  );
+}
+
+/** `rediss://` to a port that answered a plain-text PING as Redis. */
+export function explainNotTls(target: RedisTarget): string {
+  return (
+    `Redis at ${target.display} does not speak TLS: it answers plain-text Redis on ${target.host}:${target.port}. ` +
+    `Use ${target.display.replace(/^rediss:/, 'redis:')} (redis://, not rediss://), or the server's TLS port if it has one.`
+  );
+}
+
+/** `redis://` to a port that closed the plain-text connection and completes a TLS handshake. */
+export function explainWantsTls(target: RedisTarget): string {
+  return (
+    `Redis at ${target.display} wants TLS: ${target.host}:${target.port} closed the plain-text connection and ` +
+    `speaks TLS. Use ${target.display.replace(/^redis:/, 'rediss:')} (rediss://, not redis://); if its certificate ` +
+    `comes from a private CA, point NODE_EXTRA_CA_CERTS at that CA.`
+  );
+}
+
 /** Compares dotted versions numerically ("6.10.0" > "6.2.0"). */
 export function compareVersions(a: string, b: string): number {
   const pa = a.split('.').map((x) => Number.parseInt(x, 10) || 0);

@@ -6,12 +6,15 @@
  */
 import { UsageError } from '../../core/errors.js';
 import { DEFAULT_QUEUE_SETTINGS } from '../store/registry.js';
+import { REDIS_ANSWER_TIMEOUT_MS } from './check.js';
 import type { QueueSettings } from '../store/registry.js';
 
 export const LOCK_ENV = 'MINIBATCH_REDIS_LOCK_MS';
 export const STALLED_ENV = 'MINIBATCH_REDIS_STALLED_MS';
 export const POLL_ENV = 'MINIBATCH_REDIS_POLL_MS';
 export const JOIN_GRACE_ENV = 'MINIBATCH_REDIS_JOIN_GRACE_MS';
+export const ANSWER_ENV = 'MINIBATCH_REDIS_ANSWER_MS';
+export const SILENCE_ENV = 'MINIBATCH_REDIS_SILENCE_MS';
 
 export interface RedisTiming {
   readonly queue: QueueSettings;
@@ -22,10 +25,21 @@ export interface RedisTiming {
   readonly pollMs: number;
   /** How long after the start machines may take to join before fewer than `nodeCount` is a warning. @default 30_000 */
   readonly joinGraceMs: number;
+  /**
+   * How long a PING may go unanswered before Redis counts as silent (liveness.ts), and how long a
+   * worker's start-up check waits for each answer. @default REDIS_ANSWER_TIMEOUT_MS (5 s)
+   */
+  readonly answerTimeoutMs: number;
+  /**
+   * How long a run waits for a Redis that stopped answering mid-run to answer again before it
+   * stops (exit 3; `resume` continues it). Counted from the unanswered PING. @default 60_000
+   */
+  readonly silenceLimitMs: number;
 }
 
 const DEFAULT_POLL_MS = 1_000;
 const DEFAULT_JOIN_GRACE_MS = 30_000;
+const DEFAULT_SILENCE_LIMIT_MS = 60_000;
 
 export function redisTiming(env: Readonly<Record<string, string | undefined>> = process.env): RedisTiming {
   const read = (name: string, fallback: number): number => {
@@ -47,5 +61,7 @@ export function redisTiming(env: Readonly<Record<string, string | undefined>> = 
     },
     pollMs: read(POLL_ENV, DEFAULT_POLL_MS),
     joinGraceMs: read(JOIN_GRACE_ENV, DEFAULT_JOIN_GRACE_MS),
+    answerTimeoutMs: read(ANSWER_ENV, REDIS_ANSWER_TIMEOUT_MS),
+    silenceLimitMs: read(SILENCE_ENV, DEFAULT_SILENCE_LIMIT_MS),
   };
 }

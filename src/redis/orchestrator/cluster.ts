@@ -6,7 +6,8 @@
  * reported that they cannot, none serves, and no other is expected.
  */
 import type { Redis } from 'ioredis';
-import { RunFailedError } from '../../core/errors.js';
+import { RunFailedError, type EnvironmentError, type MinibatchError } from '../../core/errors.js';
+import type { Serving } from '../../core/tries.js';
 import type { RunQueue } from './collector.js';
 import { parseBullWorker, type AgentIdentity } from '../store/identity.js';
 import type { RedisKeys } from '../store/keys.js';
@@ -41,9 +42,19 @@ export class ClusterWatch {
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private stopped = false;
-  failure: RunFailedError | null = null;
+  failure: MinibatchError | null = null;
+  /**
+   * Set with `failure` when Redis itself cannot be used (silent, out of memory): stopping must not
+   * wait on it, so tries not yet collected are left in Redis for `resume`.
+   */
+  redisUnusable = false;
 
   constructor(private readonly options: ClusterWatchOptions) {}
+
+  /** The machines (distinct hosts) and processes serving the run, as of the last look. */
+  get serving(): Serving {
+    return { machines: new Set(this.agents.map((a) => a.host)).size, processes: this.agents.reduce((sum, a) => sum + a.processes, 0) };
+  }
 
   /** Jobs that may be in Redis at once. */
   get limit(): number {
@@ -58,6 +69,15 @@ export class ClusterWatch {
   /** The run cannot go on (Redis lost it): waiting tries come back unstarted, and the scheduler stops. */
   fail(message: string): void {
     this.failure ??= new RunFailedError(message);
+    this.options.onChange();
+  }
+
+  /** Redis cannot be used (it stopped answering, or is out of memory): the run stops without it (exit 3). */
+  failRedis(error: EnvironmentError): void {
+    if (this.failure === null) {
+      this.failure = error;
+      this.redisUnusable = true;
+    }
     this.options.onChange();
   }
 

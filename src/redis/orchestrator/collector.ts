@@ -17,6 +17,7 @@ import type { RedisKeys } from '../store/keys.js';
 import { miniBatchJobId, parseMiniBatchJobId } from '../store/keys.js';
 import { decodeOutcome, JOB_NAME, jobData, lostTry, type EncodedOutcome } from '../store/payload.js';
 import type { QueueSettings } from '../store/registry.js';
+import { isOutOfMemory } from '../connection/explain.js';
 
 /** What the collector needs of the ledger; `Ledger` is one. */
 export interface CollectorLedger {
@@ -37,6 +38,12 @@ export interface CollectorOptions {
   readonly settings: QueueSettings;
   /** Called after outcomes were handed out: slots are free. */
   readonly onSettled: () => void;
+  /**
+   * A worker machine could not store a try's result because Redis is out of memory: the try comes
+   * back unstarted (Redis, not the mini-batch, failed), and the orchestrator decides whether the run
+   * can go on.
+   */
+  readonly onOutOfMemory: () => void;
 }
 
 interface Pending {
@@ -157,6 +164,7 @@ export class Collector {
     ]);
     const done: string[] = [];
     const settled: [string, Pending, TryOutcome][] = [];
+    let outOfMemory = false;
     for (const [jobs, isFailed] of [[completed, false], [failed, true]] as const) {
       for (const job of jobs) {
         const jobId = job.id;
@@ -169,9 +177,14 @@ export class Collector {
         const worker = agentOf(job);
         let outcome: TryOutcome;
         try {
-          outcome = isFailed
-            ? lostTry(entry.task, worker, 'WorkerLost', this.lostMessage(job))
-            : await decodeOutcome(redis, entry.task, job.returnvalue, worker);
+          if (isFailed && isOutOfMemory(job.failedReason)) {
+            outcome = notStarted(entry.task);
+            outOfMemory = true;
+          } else {
+            outcome = isFailed
+              ? lostTry(entry.task, worker, 'WorkerLost', this.lostMessage(job))
+              : await decodeOutcome(redis, entry.task, job.returnvalue, worker);
+          }
         } catch (error) {
           outcome = lostTry(entry.task, worker, 'UnreadableResult', `its result cannot be read: ${String(error)}`);
         }
@@ -179,6 +192,7 @@ export class Collector {
         done.push(jobId);
       }
     }
+    if (outOfMemory) this.options.onOutOfMemory();
     if (done.length === 0) return;
     // Until these jobs are removed, adding one of their ids again (a try that never started goes
     // out again with the same id) must wait: BullMQ ignores an add whose id exists.

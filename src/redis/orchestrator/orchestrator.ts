@@ -28,6 +28,7 @@ import { jobInSnapshot, snapshotCache } from '../agent/prepare.js';
 import { HEARTBEAT_MS, ORCHESTRATOR_GONE_MS, orchestratorAlive, RunRegistry, type RegisteredRunState } from '../store/registry.js';
 import { writeReport } from '../store/reports.js';
 import { RunServer } from '../agent/run-server.js';
+import { RedisHealth } from './redis-health.js';
 import { deleteSnapshot, fetchSnapshot, publishSnapshot } from '../snapshot/snapshot.js';
 import { redisTiming, type RedisTiming } from '../connection/timing.js';
 import type { RedisTarget } from '../connection/url.js';
@@ -74,7 +75,27 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
   // BullMQ warns about eviction on every connection; checkRedis said it once already.
   const skipVersionCheck = check.maxmemoryPolicy !== null && check.maxmemoryPolicy !== 'noeviction';
   const redis = createRedis(target, { connectionName: `minibatch-run-${runId}` });
-  const parts: Closable[] = [{ close: () => redis.quit().then(() => undefined, () => redis.disconnect()) }];
+  let cluster: ClusterWatch | null = null;
+  /** BullMQ's parts on `redis`, closed before it is dropped (see `disconnect` below). */
+  const bull: Closable[] = [];
+  const health = new RedisHealth({
+    target,
+    timing,
+    runId,
+    warn,
+    say,
+    onUnusable: (error) => cluster?.failRedis(error),
+    disconnect: () => {
+      // Closing them first keeps BullMQ from waiting out its retry delay (5 s) on the errors that
+      // dropping the connection gives the commands it has waiting, which would hold the exit.
+      for (const part of bull) void part.close().catch(() => undefined);
+      redis.disconnect();
+    },
+  });
+  const parts: Closable[] = [
+    { close: () => redis.quit().then(() => undefined, () => redis.disconnect()) },
+    { close: () => Promise.resolve(health.stop()) },
+  ];
   /** Set once a new run is registered: undone if it then fails to start. */
   let unregister: (() => Promise<void>) | null = null;
   try {
@@ -98,6 +119,7 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
       skipVersionCheck,
     });
     queue.on('error', () => undefined); // its connection is ours, and reports outages itself
+    bull.push({ close: () => queue.close() });
     parts.unshift({ close: () => queue.close() });
     if (options.resumed && known === null) {
       // Redis lost this run (a restart without persistence, a flush) and machines still running
@@ -128,28 +150,35 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
       ledger: options.ledger,
       settings: timing.queue,
       onSettled: onChange,
+      // Is Redis still out of memory? The heartbeat is a write: it fails if so, and the run stops.
+      onOutOfMemory: () => beat(),
     });
     parts.unshift({ close: () => Promise.resolve(collector.close()) });
     const events = new QueueEvents(queueName, { connection: redis, prefix: keys.bullPrefix, skipVersionCheck });
     events.on('error', () => undefined);
     events.on('completed', () => collector.wake());
     events.on('failed', () => collector.wake());
+    bull.push({ close: () => events.close() });
     parts.unshift({ close: () => events.close() });
-    const cluster = new ClusterWatch({ redis, keys, queue, runId, nodeCount: job.settings.nodeCount, timing, warn, onChange });
-    parts.unshift({ close: () => Promise.resolve(cluster.stop()) });
-    const heartbeat = setInterval(() => {
+    const watch = new ClusterWatch({ redis, keys, queue, runId, nodeCount: job.settings.nodeCount, timing, warn, onChange });
+    cluster = watch;
+    if (health.failure !== null) watch.failRedis(health.failure);
+    parts.unshift({ close: () => Promise.resolve(watch.stop()) });
+    const beat = (): void => {
       registry.heartbeat(runId).then(
         (held) => {
           if (held) return;
           // Otherwise the orchestrator would wait for ever for outcomes of jobs that no longer exist.
-          cluster.fail(
+          watch.fail(
             `Redis at ${target.display} no longer holds run ${runId} (it restarted without persistence, or was ` +
               `flushed): the mini-batches queued or running there are lost to it; nothing committed is lost.`,
           );
         },
-        () => undefined, // Redis is away: the connection says so
+        // Out of memory stops the run; otherwise Redis is away, and the connection says so.
+        (error: unknown) => void health.outOfMemory(error),
       );
-    }, HEARTBEAT_MS);
+    };
+    const heartbeat = setInterval(beat, HEARTBEAT_MS);
     heartbeat.unref();
     parts.unshift({ close: () => Promise.resolve(clearInterval(heartbeat)) });
 
@@ -197,12 +226,20 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
     });
     checker.on('error', () => undefined);
     void checker.startStalledCheckTimer();
+    bull.push({ close: () => checker.close(true) });
     parts.unshift({ close: () => checker.close(true) });
 
-    executor = new QueueExecutor({ queue, collector, cluster, localAgent, pollMs: timing.pollMs });
+    executor = new QueueExecutor({
+      queue,
+      collector,
+      cluster: watch,
+      localAgent,
+      pollMs: timing.pollMs,
+      outOfMemory: (error) => health.outOfMemory(error),
+    });
     const made = executor;
     parts.unshift({ close: () => Promise.resolve(made.close()) });
-    cluster.start();
+    watch.start();
     say(
       `Redis backend: run ${runId} published on ${target.display} (prefix ${keys.prefix}); ` +
         (options.processes > 0 ? `${options.processes} ${options.processes === 1 ? 'process' : 'processes'} here; ` : 'no processes here; ') +
@@ -214,17 +251,21 @@ export async function openRedisRun(options: RedisRunOptions): Promise<RedisRun> 
     let closed: Promise<void> | null = null;
     return {
       executor,
-      finish: (result) =>
-        finishRun({ redis, keys, registry, queue, runId, digest, checker, pollMs: timing.pollMs }, result).catch((error: unknown) => {
+      finish: async (result) => {
+        // Redis cannot take the run's end: the run stays registered as it is, and `resume` republishes it.
+        if (health.failure !== null) return;
+        await finishRun({ redis, keys, registry, queue, runId, digest, checker, pollMs: timing.pollMs }, result).catch((error: unknown) => {
           // The run's outcome is in the ledger already; what is left in Redis is only clutter.
           warn(`could not tidy up run ${runId} in Redis: ${error instanceof Error ? error.message : String(error)}`);
-        }),
+        });
+      },
       close: () => (closed ??= closeAll(parts)),
     };
   } catch (error) {
+    const failure = health.explain(error);
     await unregister?.().catch(() => undefined);
     await closeAll(parts);
-    throw error;
+    throw failure;
   }
 }
 

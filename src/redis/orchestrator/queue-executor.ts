@@ -10,8 +10,10 @@
  * Stopping (a threshold, Ctrl-C, a fatal error): the queue is paused so that no machine starts
  * another of its jobs; jobs still waiting are removed and resolve `not_started`; jobs that a
  * machine holds finish and are collected (graceful), or are left for a resume to collect (now).
+ * When Redis itself cannot be used (it stopped answering, or is out of memory), every stop is
+ * `now`: nothing waits on Redis, and what it holds is left for a resume.
  */
-import type { Executor, TryOutcome, TryTask } from '../../core/tries.js';
+import type { Executor, Serving, TryOutcome, TryTask } from '../../core/tries.js';
 import type { Collector } from './collector.js';
 import type { ClusterWatch } from './cluster.js';
 import type { RunQueue } from './collector.js';
@@ -24,6 +26,8 @@ export interface RedisBackendParts {
   /** This machine's own agent; null with `--processes 0`. */
   readonly localAgent: RunServer | null;
   readonly pollMs: number;
+  /** True when `error` says Redis is out of memory, which stops the run (redis-health.ts). */
+  readonly outOfMemory: (error: unknown) => boolean;
 }
 
 interface Waiter {
@@ -55,8 +59,12 @@ export class QueueExecutor implements Executor {
   }
 
   submit(task: TryTask): Promise<TryOutcome> {
-    if (this.stopping !== null) return Promise.resolve({ kind: 'not_started', miniBatch: task.miniBatch, attempt: task.attempt });
-    return this.parts.collector.add(task);
+    const notStarted: TryOutcome = { kind: 'not_started', miniBatch: task.miniBatch, attempt: task.attempt };
+    if (this.stopping !== null || this.parts.cluster.redisUnusable) return Promise.resolve(notStarted);
+    return this.parts.collector.add(task).catch((error: unknown) => {
+      if (!this.parts.outOfMemory(error)) throw error;
+      return notStarted;
+    });
   }
 
   stop(mode: 'graceful' | 'now'): Promise<void> {
@@ -73,6 +81,10 @@ export class QueueExecutor implements Executor {
     return this.stopping;
   }
 
+  serving(): Serving {
+    return this.parts.cluster.serving;
+  }
+
   /** Wakes waiters when there is room again, or rejects them when the run cannot go on. */
   readonly onChange = (): void => {
     const failure = this.parts.cluster.failure;
@@ -80,7 +92,8 @@ export class QueueExecutor implements Executor {
       // The scheduler may be waiting for outcomes rather than for a slot: the tries no machine
       // will take come back unstarted, and its next `waitForSlot` learns why.
       this.failing = true;
-      void this.parts.collector.withdrawUnstarted().catch(() => undefined);
+      if (this.parts.cluster.redisUnusable) this.letGoOfRedis();
+      else void this.parts.collector.withdrawUnstarted().catch(() => undefined);
     }
     if (this.waiters.length === 0) return;
     if (failure !== null) {
@@ -103,18 +116,34 @@ export class QueueExecutor implements Executor {
     return this.parts.collector.inFlight < this.parts.cluster.limit;
   }
 
+  /**
+   * Redis cannot be used: every try not yet collected comes back unstarted (its job stays in Redis
+   * for a resume to collect), and this machine's own agent stops now, without waiting on Redis.
+   */
+  private letGoOfRedis(): void {
+    this.stopNow = true;
+    this.parts.collector.abandon();
+    void this.parts.localAgent?.stop('now');
+  }
+
   private async drain(mode: 'graceful' | 'now'): Promise<void> {
-    const { queue, collector, localAgent, pollMs } = this.parts;
+    const { queue, collector, localAgent, pollMs, cluster } = this.parts;
+    if (cluster.redisUnusable) mode = 'now';
     const agentStopped = localAgent?.stop(mode) ?? Promise.resolve();
     if (collector.inFlight > 0) {
-      // Nothing new may start anywhere; what waits never started.
-      await queue.pause();
-      if (mode === 'now') collector.abandon();
-      while (collector.inFlight > 0 && !this.stopNow) {
-        await collector.withdrawUnstarted();
-        if (collector.inFlight === 0) break;
-        collector.wake();
-        await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, 250)));
+      try {
+        // Nothing new may start anywhere; what waits never started.
+        await queue.pause();
+        if (mode === 'now') collector.abandon();
+        while (collector.inFlight > 0 && !this.stopNow) {
+          await collector.withdrawUnstarted();
+          if (collector.inFlight === 0) break;
+          collector.wake();
+          await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, 250)));
+        }
+      } catch {
+        // Redis refused or dropped the stop itself (out of memory, given up on): the jobs stay for a resume.
+        this.stopNow = true;
       }
       if (this.stopNow) collector.abandon();
     }

@@ -7,7 +7,7 @@
 import { SpecError } from '../../core/errors.js';
 import type { Diagnostic } from '../../core/errors.js';
 import { sortDiagnostics, valueAt } from '../diagnostics.js';
-import type { JobFile } from '../job.js';
+import { jobSection, type JobFile } from '../job.js';
 import { isMapping } from '../load.js';
 import type { YamlFile } from '../load.js';
 import type { ModuleSpec } from '../types.js';
@@ -60,6 +60,7 @@ export async function loadAzure(
     // The file's settings are the spec's layer (spec.settings): a job file over it would be the next.
     settings: {},
     missing: bindings.missing,
+    sections: { inputs: jobSection(file, 'inputs'), parameters: jobSection(file, 'inputs'), outputs: jobSection(file, 'outputs') },
   };
   return { spec, job, diagnostics };
 }

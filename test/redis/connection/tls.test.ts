@@ -45,4 +45,21 @@ describeWithRedis('rediss:// with a private CA', () => {
     expect(untrusted.stderr).toContain(`${url}/0: the TLS handshake failed`);
     expect(untrusted.stderr).toContain('point NODE_EXTRA_CA_CERTS at that CA');
   });
+
+  it.skipIf(missing !== null && process.env.CI !== 'true')('says which of rediss:// and redis:// the port wants, rather than blaming a firewall', async () => {
+    // A plain Redis never answers a TLS handshake: without a probe this waited out the timeout.
+    const tlsToPlain = await runCli(['worker', `rediss://127.0.0.1:${server.port}`, '--once']);
+    expect(tlsToPlain.exitCode).toBe(3);
+    expect(tlsToPlain.stderr).toBe(
+      `error: Redis at rediss://127.0.0.1:${server.port}/0 does not speak TLS: it answers plain-text Redis on ` +
+        `127.0.0.1:${server.port}. Use redis://127.0.0.1:${server.port}/0 (redis://, not rediss://), or the server's TLS port if it has one.\n`,
+    );
+
+    const plainToTls = await runCli(['worker', `redis://127.0.0.1:${server.tlsPort}`, '--once']);
+    expect(plainToTls.exitCode).toBe(3);
+    expect(plainToTls.stderr).toContain(
+      `error: Redis at redis://127.0.0.1:${server.tlsPort}/0 wants TLS: 127.0.0.1:${server.tlsPort} closed the plain-text ` +
+        `connection and speaks TLS. Use rediss://127.0.0.1:${server.tlsPort}/0 (rediss://, not redis://)`,
+    );
+  });
 });

@@ -45,7 +45,7 @@ def append_metric(record):
     path = os.path.join(run_dir(), 'logs', 'metrics.jsonl')
     os.makedirs(os.path.dirname(path), exist_ok=True)
     line = json.dumps(record, default=_jsonable, sort_keys=False) + '\n'
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(fd, line.encode('utf-8'))
     finally:
