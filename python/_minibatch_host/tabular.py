@@ -162,21 +162,30 @@ def key_values(frame, keys, values):
 
 
 def shaped(pd, frame, read, fmt, path, path_columns):
-    """Columns from the path (extract_columns_from_partition_format), keep_columns, drop_columns,
-    convert_column_types, then the Path column."""
-    for column, value in path_columns.items():
-        frame[column] = value
-    if read['keepColumns'] is not None:
-        frame = frame[[c for c in read['keepColumns']]]
-    if read['dropColumns']:
-        frame = frame.drop(columns=list(read['dropColumns']))
-    for column, kind in read['columnTypes'].items():
-        if kind == 'datetime':
-            frame[column] = pd.to_datetime(frame[column])
-        else:
-            frame[column] = frame[column].astype(COLUMN_TYPES[kind])
+    """The MLTable's column steps in the order it lists them (src/core/table-format.ts ColumnStep):
+    `Path` is a column from the read on (include_path_column), the partition format's columns arrive
+    at their step, so a later drop_columns or keep_columns sees both."""
     if fmt['includePathColumn']:
-        frame['Path'] = path
+        frame = frame.assign(Path=path)
+    steps = read['columnSteps']
+    # A partition format from an MLTable without a read transformation (the format given by
+    # --input-format) has no place among the steps: its columns come right after the read.
+    if path_columns and not any(s['step'] == 'partition_columns' for s in steps):
+        steps = [{'step': 'partition_columns'}] + list(steps)
+    for step in steps:
+        kind = step['step']
+        if kind == 'partition_columns':
+            frame = frame.assign(**path_columns)
+        elif kind == 'keep_columns':
+            frame = frame[list(step['columns'])]
+        elif kind == 'drop_columns':
+            frame = frame.drop(columns=list(step['columns']))
+        else:
+            for column, type_name in step['types'].items():
+                if type_name == 'datetime':
+                    frame = frame.assign(**{column: pd.to_datetime(frame[column])})
+                else:
+                    frame = frame.astype({column: COLUMN_TYPES[type_name]})
     return frame
 
 

@@ -26,19 +26,26 @@ export type TableFormat =
 /** `convert_column_types`' target types that are cheap to honour. */
 export type ColumnType = 'int' | 'float' | 'boolean' | 'string' | 'datetime';
 
+/**
+ * A step on a table's columns, applied by the worker in the MLTable's order: the partition format's
+ * columns arrive where `extract_columns_from_partition_format` is listed, so a later `drop_columns`
+ * can remove them (and the `Path` column, which `include_path_column` adds at read).
+ */
+export type ColumnStep =
+  | { readonly step: 'partition_columns' }
+  | { readonly step: 'keep_columns'; readonly columns: readonly string[] }
+  | { readonly step: 'drop_columns'; readonly columns: readonly string[] }
+  | { readonly step: 'convert_column_types'; readonly types: Readonly<Record<string, ColumnType>> };
+
 /** A table: its format and what to do to its rows after reading them. */
 export interface TableRead {
   readonly format: TableFormat;
-  /** `keep_columns`; null keeps all. */
-  readonly keepColumns: readonly string[] | null;
-  /** `drop_columns`. */
-  readonly dropColumns: readonly string[];
+  /** `keep_columns`, `drop_columns`, `convert_column_types` and the partition format's columns, in order. */
+  readonly columnSteps: readonly ColumnStep[];
   /** `skip`: rows left out at the start of the whole table (in file order). */
   readonly skipRows: number;
   /** `take`: rows kept after the skip; null keeps all. */
   readonly takeRows: number | null;
-  /** `convert_column_types`: column name → type. */
-  readonly columnTypes: Readonly<Record<string, ColumnType>>;
   /**
    * `extract_columns_from_partition_format`: a pattern such as `{Store}/{Year}/*.csv` whose fields
    * become columns (tables) or partition key values (files); null when not given.

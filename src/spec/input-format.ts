@@ -53,11 +53,9 @@ export function parseTableDeclaration(raw: unknown): Parsed<TableRead> {
   if (!includePathColumn.ok) return includePathColumn;
   const table = (f: TableFormat): TableRead => ({
     format: f,
-    keepColumns: null,
-    dropColumns: [],
+    columnSteps: [],
     skipRows: 0,
     takeRows: null,
-    columnTypes: {},
     partitionFormat: null,
   });
   if (name === 'jsonl') return ok(table({ kind: 'json_lines', encoding: 'utf8', includePathColumn: includePathColumn.value }));

@@ -221,6 +221,23 @@ describe.skipIf(!pandas)("what an MLTable says of a table (real pandas)", { conc
     expect(r.stdout).toContain('(of 3)');
   });
 
+  it("column steps apply in the MLTable's order: Path from the read, keep_columns before the partition format's columns, drop_columns of both after, then a type", async () => {
+    const job = tableJob('step-order', 'table_echo', {
+      'MLTable':
+        "paths:\n  - pattern: ./*/*.csv\ntransformations:\n  - read_delimited: {include_path_column: true}\n  - keep_columns: [id, v, Path]\n" +
+        "  - extract_columns_from_partition_format: '{store}/{file}.csv'\n  - drop_columns: [Path, file]\n" +
+        '  - convert_column_types:\n      - columns: [store]\n        column_type: int\n',
+      '1/a.csv': 'id,v,extra\n1,a,x\n',
+      '2/b.csv': 'id,v,extra\n2,b,y\n',
+    });
+    const r = await cli(job.args(['--append-row-format', 'jsonl']));
+    expectExit(r, 0);
+    expect(job.rows().map((l) => JSON.parse(l) as unknown)).toEqual([
+      { id: 1, v: 'a', store: 1 },
+      { id: 2, v: 'b', store: 2 },
+    ]);
+  });
+
   it('partition keys from the partition format and a column together; all_files_different_headers reads each file by its own header', async () => {
     const job = tableJob('path-keys', 'table_keys', {
       'MLTable':

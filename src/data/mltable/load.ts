@@ -32,11 +32,9 @@ export async function loadMLTable(file: string): Promise<LoadedMLTable> {
       origin: file,
       read: {
         format,
-        keepColumns: definition.keepColumns,
-        dropColumns: definition.dropColumns,
+        columnSteps: definition.columnSteps,
         skipRows: definition.skipRows,
         takeRows: definition.takeRows,
-        columnTypes: definition.columnTypes,
         partitionFormat: definition.partitionFormat,
       },
     },

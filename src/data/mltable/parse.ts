@@ -10,7 +10,7 @@ import { SpecError } from '../../core/errors.js';
 import { Diagnostics, type YamlPath } from '../../spec/diagnostics.js';
 import { readYamlFile, type YamlFile } from '../../spec/load.js';
 import { closest } from '../../spec/suggest.js';
-import type { ColumnType, TableFormat } from '../table-format.js';
+import type { ColumnStep, TableFormat } from '../table-format.js';
 import { isRecord, shown, Steps } from './transformations.js';
 
 export type PathKind = 'file' | 'folder' | 'pattern';
@@ -40,11 +40,9 @@ export interface MLTableDefinition {
   readonly steps: readonly MLTableStep[];
   /** The read transformation's format and where it is; null: a file dataset. */
   readonly read: { readonly name: string; readonly format: TableFormat; readonly at: YamlPath } | null;
-  readonly keepColumns: readonly string[] | null;
-  readonly dropColumns: readonly string[];
+  readonly columnSteps: readonly ColumnStep[];
   readonly skipRows: number;
   readonly takeRows: number | null;
-  readonly columnTypes: Readonly<Record<string, ColumnType>>;
   readonly partitionFormat: string | null;
   /** Where the partition format is written, for messages about its fields. */
   readonly partitionFormatAt: YamlPath | null;

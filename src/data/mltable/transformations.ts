@@ -5,7 +5,7 @@
  */
 import { Diagnostics, formatPath, type YamlPath } from '../../spec/diagnostics.js';
 import { closest } from '../../spec/suggest.js';
-import type { ColumnType, HeaderMode, TableFormat } from '../table-format.js';
+import type { ColumnStep, ColumnType, HeaderMode, TableFormat } from '../table-format.js';
 import { parsePartitionFormat } from '../partition-format.js';
 import type { MLTableDefinition, MLTableStep } from './parse.js';
 
@@ -33,11 +33,9 @@ const COLUMN_TYPES: readonly ColumnType[] = ['int', 'float', 'boolean', 'string'
 export class Steps {
   readonly steps: MLTableStep[] = [];
   read: { name: string; format: TableFormat; at: YamlPath } | null = null;
-  keepColumns: string[] | null = null;
-  dropColumns: string[] = [];
+  columnSteps: ColumnStep[] = [];
   skipRows = 0;
   takeRows: number | null = null;
-  columnTypes: Record<string, ColumnType> = {};
   partitionFormat: string | null = null;
   partitionFormatAt: YamlPath | null = null;
   /** Row transformations, for the check that a file dataset has none. */
@@ -85,17 +83,20 @@ export class Steps {
     switch (name as (typeof OTHER_STEPS)[number]) {
       case 'extract_columns_from_partition_format':
         this.partition(args, argsAt);
+        this.columnSteps.push({ step: 'partition_columns' });
         return;
       case 'keep_columns': {
         const columns = this.columns(name, args, argsAt);
-        if (columns !== null) this.keepColumns = this.keepColumns === null ? columns : this.keepColumns.filter((c) => columns.includes(c));
+        if (columns !== null) this.columnSteps.push({ step: 'keep_columns', columns });
         this.rowSteps.push({ name, at });
         return;
       }
-      case 'drop_columns':
-        this.dropColumns.push(...(this.columns(name, args, argsAt) ?? []));
+      case 'drop_columns': {
+        const columns = this.columns(name, args, argsAt);
+        if (columns !== null) this.columnSteps.push({ step: 'drop_columns', columns });
         this.rowSteps.push({ name, at });
         return;
+      }
       case 'skip': {
         const n = this.count(name, args, argsAt, 0);
         // A skip after a take skips within what was taken.
@@ -133,11 +134,9 @@ export class Steps {
     return {
       steps: this.steps,
       read: this.read,
-      keepColumns: this.keepColumns,
-      dropColumns: this.dropColumns,
+      columnSteps: this.columnSteps,
       skipRows: this.skipRows,
       takeRows: this.takeRows,
-      columnTypes: this.columnTypes,
       partitionFormat: this.partitionFormat,
       partitionFormatAt: this.partitionFormatAt,
     };
@@ -264,6 +263,7 @@ export class Steps {
       this.d.error(at, `convert_column_types must be a list of {columns, column_type}, e.g. ${example}`);
       return;
     }
+    const types: Record<string, ColumnType> = {};
     args.forEach((item, i) => {
       const itemAt = [...at, i];
       if (!isRecord(item) || item['columns'] === undefined || item['column_type'] === undefined) {
@@ -280,8 +280,9 @@ export class Steps {
         this.d.error([...itemAt, 'column_type'], why);
         return;
       }
-      for (const c of columns ?? []) this.columnTypes[c] = found;
+      for (const c of columns ?? []) types[c] = found;
     });
+    this.columnSteps.push({ step: 'convert_column_types', types });
   }
 }
 

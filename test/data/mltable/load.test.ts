@@ -173,11 +173,14 @@ describe('an MLTable with a read transformation is a table', () => {
     expect(source.files.map((f) => f.slice(dir.length + 1))).toEqual(['a.csv', 'b.csv', 'c1.csv', 'cx.csv']);
     expect(source.read).toEqual({
       format: { kind: 'delimited', delimiter: ';', header: 'no_header', encoding: 'utf8', emptyAsString: false, supportMultiLine: false, includePathColumn: true },
-      keepColumns: ['a', 'b'],
-      dropColumns: ['b'],
+      columnSteps: [
+        { step: 'partition_columns' },
+        { step: 'keep_columns', columns: ['a', 'b'] },
+        { step: 'drop_columns', columns: ['b'] },
+        { step: 'convert_column_types', types: { a: 'int' } },
+      ],
       skipRows: 2,
       takeRows: 5,
-      columnTypes: { a: 'int' },
       partitionFormat: '{Name}.csv',
     });
   });
