@@ -17,6 +17,7 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 PYTHON_DIR = os.path.dirname(PACKAGE_DIR)
 SHIMS = os.path.join(PYTHON_DIR, 'shims')
 AZUREML_SHIMS = os.path.join(PYTHON_DIR, 'shims_azureml')
+MLTABLE_SHIMS = os.path.join(PYTHON_DIR, 'shims_mltable')
 
 # Bound once: an entry script named time.py must not change what the host calls.
 _clock = time.perf_counter
@@ -104,7 +105,7 @@ def configure_logging(init, also_terminal=False):
 
 
 def install_shims(init):
-    """azureml_user always; the azureml.core shim only when the real azureml.core is absent (docs/ARCHITECTURE.md, "Entry script")."""
+    """azureml_user always; the azureml.core shim only when the real azureml.core is absent, the offline mltable only when no real one is found first (docs/ARCHITECTURE.md, "Entry script")."""
     sys.path.insert(1, SHIMS)
     import _minibatch_context  # noqa: E402 -- lives in SHIMS
     _minibatch_context.configure(init)
@@ -115,6 +116,8 @@ def install_shims(init):
     if not real:
         # A namespace package (no azureml/__init__.py), so other azureml.* packages still import.
         sys.path.append(AZUREML_SHIMS)
+    # Last on the path: a real `mltable` installed anywhere before it is the one imported.
+    sys.path.append(MLTABLE_SHIMS)
 
 
 def assign_gpu():
