@@ -68,7 +68,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
     plan: opts.plan,
     context: opts.context,
     tables: opts.tables,
-    onTry: (t, status) => tryLog.record(t, status),
+    onTry: (t, status, task) => tryLog.record(t, status, task),
   });
   const progress = new ProgressReporter({
     overviewFile: paths.progressOverview,

@@ -83,8 +83,12 @@ describe.concurrent('minibatch status and runs', () => {
     expect(report.errors).toHaveLength(1);
     expect(report.errors[0]).toMatchObject({ outcome: 'raised', type: 'ValueError', count: 4, example: { log: join(runDir, 'logs', 'job_error.txt') } });
     expect(report.errors[0]?.example.message).toMatch(/^cannot read f0[14]bad\.txt$/);
-    expect(text.stdout).toMatch(/most common errors:\n {4}4× ValueError \(raised\), e\.g\. mini-batch \d try 2: cannot read f0[14]bad\.txt\n/);
-    expect(text.stdout).toContain(`       ${join(runDir, 'logs', 'job_error.txt')}, ${join(runDir, 'logs', 'user', 'stderr')}`);
+    expect(report.errors[0]).toMatchObject({ miniBatches: [1, 3], miniBatchCount: 2 });
+    expect(text.stdout).toMatch(
+      /most common errors:\n {4}4× ValueError \(raised\) in 2 mini-batches \(1, 3\); the latest, mini-batch [13] try 2 on worker-\d: cannot read f0[14]bad\.txt\n/,
+    );
+    expect(text.stdout).toContain(`       traceback  ${join(runDir, 'logs', 'job_error.txt')}\n`);
+    expect(text.stdout).toContain(`       logs       ${join(runDir, 'logs', 'user', 'stdout')}`);
 
     const empty = join(tmp.dir, 'errors-empty');
     mkdirSync(empty);
