@@ -124,3 +124,32 @@ function readPace(db: Database.Database): Pace | null {
   }
   return { tries, items, fromMs: from, toMs: newest.end };
 }
+
+/**
+ * How long tries were running, in ms, counting only tries that started before `beforeMs` (epoch
+ * ms): the union of their intervals, so that time with several tries at once counts once and time
+ * with none (a pause between a kill and a resume) not at all. What the processes before this one
+ * spent on a run that is resumed.
+ */
+export function readBusyMs(db: Database.Database, beforeMs: number): number {
+  const tries = db
+    .prepare<[number], { start: number; duration: number }>(
+      'SELECT started_at AS start, duration_ms AS duration FROM tries WHERE started_at < ? ORDER BY started_at',
+    )
+    .iterate(beforeMs);
+  let busy = 0;
+  let from = Number.NEGATIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const t of tries) {
+    const end = t.start + t.duration;
+    if (t.start > to) {
+      if (to > from) busy += to - from;
+      from = t.start;
+      to = end;
+    } else if (end > to) {
+      to = end;
+    }
+  }
+  if (to > from) busy += to - from;
+  return busy;
+}

@@ -38,6 +38,8 @@ export interface ExecuteOptions {
   readonly plainProgress: boolean;
   /** Handle SIGINT/SIGTERM: once stops dispatching, twice kills the workers. */
   readonly handleSignals: boolean;
+  /** Which command this process is: a resumed run's figures are told apart from the whole run's. */
+  readonly command: JobResult['thisProcess']['command'];
   /** Printed when the run stops early, e.g. `minibatch resume <dir>`. */
   readonly resumeHint: string;
   /**
@@ -59,6 +61,8 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
     }
   }
   const startedAt = new Date();
+  // What earlier processes did: this one's figures are what it adds (a resume).
+  const before = ledger.counts();
   const executor = opts.executor;
   const tryLog = new TryLog(paths);
   const scheduler = new Scheduler({
@@ -105,7 +109,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
           `the ledger (state.db) has every try\n`,
       );
     }
-    const ended = finalizeRun({ job, runId: opts.runId, paths, ledger, result, startedAt, resumeHint: opts.resumeHint });
+    const ended = finalizeRun({ job, runId: opts.runId, paths, ledger, result, startedAt, resumeHint: opts.resumeHint, command: opts.command, before });
     if (opts.report !== undefined) {
       ledger.flush(); // the report reads the ledger through a connection of its own
       await opts.report(paths, opts.progressStream);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { ENTRIES, makeModule, moduleArgs, names } from '../helpers/module.js';
+import type { JobResult } from '../../src/report/result.js';
 import type { StatusReport } from '../../src/report/status.js';
 
 /** Debian's Python, with pandas (for a table's mini-batches). */
@@ -153,3 +154,30 @@ describe("a failed try's items, worker and logs", () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('figures after a resume', () => {
+  it("tell this resume's work from the whole run's, each with its own items/s and time", async () => {
+    // One process, one 300 ms file per mini-batch: killed after its third try, while commits were
+    // being written (those of the ledger, `done`, are the earlier work; at least 300 ms each).
+    const m = makeModule({ entry: 'hangs', files: names(6, 'sleep-300') });
+    const args = [...moduleArgs(m), '--mini-batch-size', '1', '--processes', '1'];
+    const killed = await runCli(args, { env: { MINIBATCH_TEST_KILL_AT: 'committed:3' } });
+    expect(killed.signal).toBe('SIGKILL');
+    const r = await runCli(['resume', m.runDir, '--no-progress']);
+    expect(r.exitCode).toBe(0);
+    const done = Number(/(\d) of 6 mini-batches already committed/.exec(r.stdout)?.[1]);
+    expect(done).toBeGreaterThan(0);
+    const left = 6 - done;
+    expect(r.stdout).toMatch(
+      new RegExp(`\\n {2}this resume {3}${left} items, [\\d.]+ items/s over [\\d.]+ m?s, ${left} tries\\n {2}whole run {5}6 items, [\\d.]+ items/s over [\\d.]+ m?s of work, 6 tries\\n`),
+    );
+    const result = JSON.parse(readFileSync(join(m.runDir, 'logs', 'job_result.json'), 'utf8')) as JobResult;
+    expect(result.thisProcess).toMatchObject({ command: 'resume', items: { succeeded: left, failed: 0 }, tries: left });
+    expect(result.thisProcess.itemsPerSecond).toBeCloseTo((left * 1000) / result.durationMs, 5);
+    expect(result.wholeRun.workingMs).toBeGreaterThanOrEqual(result.durationMs + done * 300);
+    expect(result.wholeRun.itemsPerSecond).toBeCloseTo((6 * 1000) / result.wholeRun.workingMs, 5);
+    expect(readFileSync(join(m.runDir, 'logs', 'job_result.txt'), 'utf8')).toMatch(
+      new RegExp(`Time: this resume: ${left} items, [\\d.]+ items/s over [\\d.]+ m?s, ${left} tries; whole run: 6 items, [\\d.]+ items/s over [\\d.]+ m?s of work, 6 tries\\.`),
+    );
+  });
+});
