@@ -87,7 +87,6 @@ export class ProgressReporter {
 
   private figures(p: ProgressSnapshot): ProgressFigures {
     const c = p.counts;
-    const rate = this.rate(c);
     return {
       miniBatchesDone: c.miniBatches - c.pending,
       miniBatches: c.miniBatches,
