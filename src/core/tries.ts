@@ -133,4 +133,9 @@ export interface Executor {
    * try resolves `not_started`.
    */
   stop(mode: 'graceful' | 'now'): Promise<void>;
+  /**
+   * Tries whose `run()` is under way now: not those waiting behind another in a worker's line
+   * (prefetched) or in a queue. For progress, read on its timers. @default the tries submitted and not answered
+   */
+  runningTries?(): number;
 }

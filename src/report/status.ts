@@ -30,6 +30,8 @@ export interface StatusReport {
   };
   readonly items: { readonly total: number; readonly succeeded: number; readonly failed: number; readonly pending: number };
   readonly tries: number;
+  /** Tries whose run() is under way (not those prefetched); null unless the run is live on this machine. */
+  readonly running: number | null;
   /** Items settled per second over the latest stretch of activity; null before any try. */
   readonly throughput: { readonly itemsPerSecond: number; readonly overMs: number } | null;
   /** Only while running, with a known pace. */
@@ -97,6 +99,7 @@ export function buildStatus(s: RunView, now: number = Date.now()): StatusReport 
     miniBatches: { total: c.miniBatches, succeeded: c.succeeded, partial: c.partial, failed: c.failed, pending: c.pending },
     items: { total: c.items, succeeded: c.succeededItems, failed: c.failedItems, pending: pendingItems },
     tries: c.tries,
+    running: s.runningTries,
     throughput,
     etaMs,
     slowest: (insight?.slowest ?? []).map((mb) => ({
@@ -161,7 +164,7 @@ export function formatStatus(r: StatusReport): string {
     `  state         ${describeState(r)}`,
     `  mini-batches  ${done}/${mb.total} done: ${mb.succeeded} succeeded, ${mb.partial} partial, ${mb.failed} failed; ${mb.pending} pending${planning}`,
     `  items         ${r.items.succeeded + r.items.failed}/${r.items.total} done: ${r.items.succeeded} succeeded, ${r.items.failed} failed; ${r.items.pending} pending`,
-    `  tries         ${r.tries}`,
+    `  tries         ${r.tries}${r.running === null ? '' : `; ${r.running} running now`}`,
   ];
   if (r.throughput !== null) {
     lines.push(`  throughput    ${r.throughput.itemsPerSecond.toFixed(1)} items/s (over the latest ${formatDuration(r.throughput.overMs)} of activity)`);

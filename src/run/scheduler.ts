@@ -387,7 +387,9 @@ export class Scheduler {
 
   /** The run's counts now, for progress reports (read on their timers). */
   progress(): ProgressSnapshot {
-    return { counts: { ...this.tally }, planningDone: this.planningDone, running: this.running };
+    // Handed out is not running: a prefetched try waits in a worker's line, a queued one in Redis.
+    const running = this.opts.executor.runningTries?.() ?? this.running;
+    return { counts: { ...this.tally }, planningDone: this.planningDone, running: Math.min(running, this.running) };
   }
 
   private sleepUntilPoked(): Promise<void> {

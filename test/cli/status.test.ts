@@ -4,7 +4,7 @@
  * most common errors with counts and where to read them.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,15 @@ describe.concurrent('minibatch status and runs', () => {
       expectExit(refused, 3);
       expect(refused.stderr).toContain(`${runDir} is being driven by process ${pid} on `);
     }
+
+    // Once the held call has started, one try runs; the one prefetched behind it does not count.
+    // (Between two calls the worker runs none for a moment: asked again, briefly.)
+    const callsStarted = (): number => readFileSync(job.calls, 'utf8').trim().split('\n').length;
+    while (callsStarted() <= committedIn(runDir).size) await sleep(20);
+    let held = json((await cli(['status', runDir, '--json'], {}, cwd)).stdout);
+    for (let asked = 1; held.running !== 1 && asked < 20; asked++) held = json((await cli(['status', runDir, '--json'], {}, cwd)).stdout);
+    expect(held).toMatchObject({ state: 'running', running: 1 });
+    expect((await cli(['status', runDir], {}, cwd)).stdout).toMatch(/\n {2}tries {9}\d+; 1 running now\n/);
 
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');

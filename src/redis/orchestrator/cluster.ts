@@ -45,6 +45,11 @@ export class ClusterWatch {
 
   constructor(private readonly options: ClusterWatchOptions) {}
 
+  /** Processes serving the run, on every machine that joined. */
+  get processes(): number {
+    return this.agents.reduce((sum, a) => sum + a.processes, 0);
+  }
+
   /** Jobs that may be in Redis at once. */
   get limit(): number {
     const processes = this.agents.reduce((sum, a) => sum + a.processes, 0);
