@@ -2,26 +2,12 @@
  * What a user watches while a run goes: a progress bar on a
  * terminal, progress lines elsewhere, and `logs/job_progress_overview.txt` either way.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { onTerminal } from '../helpers/terminal.js';
 import { makeModule, moduleArgs, names } from '../helpers/module.js';
-
-/** Runs `minibatch ...args` (dist/cli/minibatch) on a pseudo-terminal (util-linux `script`): what a terminal shows. */
-async function onTerminal(args: readonly string[], columns?: number): Promise<{ screen: string; exitCode: number | null }> {
-  const quote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
-  const command = `${columns === undefined ? '' : `stty cols ${columns}; `}${[CLI, ...args].map(quote).join(' ')}`;
-  // -e: script exits with the command's code; -q: no banner; the typescript goes nowhere.
-  const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm' } });
-  child.stdin.end();
-  let screen = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (screen += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (screen += chunk));
-  const exitCode = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  return { screen, exitCode };
-}
 
 describe('progress', () => {
   it('draws a bar on a terminal: mini-batches and items done of total, failed, items/s, ETA', async () => {
