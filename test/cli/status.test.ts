@@ -152,6 +152,7 @@ describe.concurrent('minibatch status and runs', () => {
 
     expect(terminal.exitCode).toBe(0);
     // Drawn, then moved back over and cleared, then drawn again.
+    // eslint-disable-next-line no-control-regex
     expect(terminal.screen).toMatch(/\x1b\[\d+A\r\x1b\[J/);
     expect(terminal.screen).toContain('Ctrl-C to stop watching');
     expect(plainText(terminal.screen).trimEnd()).toMatch(/ {2}state {9}succeeded\n[\s\S]* {2}logs {10}\S+$/);
