@@ -3,7 +3,7 @@
  * read-only, while the run is live or after; `--watch` follows a live run until it ends
  * (status-watch.ts). Without a run directory: the latest run of this folder.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { RunDirConflictError, UsageError } from '../core/errors.js';
 import type { StatusReport } from '../report/status.js';
 import { parseDuration } from '../spec/settings.js';
@@ -25,7 +25,7 @@ export function register(program: Command): void {
       '--watch',
       'follow a live run until it ends (or Ctrl-C): redrawn in place on a terminal; elsewhere a new block each time it moves on',
     )
-    .option('--interval <duration>', 'how often --watch reads the run: 1s, 500ms, 2s', '1s')
+    .addOption(new Option('--interval <duration>', 'how often --watch reads the run: 1s, 500ms, 2s').default('1s', '1s'))
     .action(async (runDir: string | undefined, opts: StatusOptions) => {
       const interval = parseDuration(opts.interval);
       if (!interval.ok) throw new UsageError(`--interval ${interval.problem}`);

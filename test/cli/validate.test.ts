@@ -92,7 +92,7 @@ describe('the command line', () => {
     expect(version).toMatchObject({ exitCode: 0, stdout: '0.1.0\n' });
     const help = await runCli(['--help']);
     expect(help.exitCode).toBe(0);
-    expect(help.stdout).toContain('validate [options] <module.yaml>');
+    expect(help.stdout).toContain('validate [options] <spec|job>');
     expect(help.stdout).toContain('explain [options] <spec|job>');
   });
 });
