@@ -7,6 +7,7 @@ import { MINIBATCH_VERSION } from '../core/version.js';
 import { register as registerDebug } from './debug.js';
 import { register as registerExplain } from './explain.js';
 import { register as registerInit } from './init.js';
+import { register as registerModel } from './model.js';
 import { register as registerReport } from './report.js';
 import { register as registerResume } from './resume.js';
 import { register as registerRetryFailed } from './retry-failed.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerUi(program);
   registerReport(program);
   registerWorker(program);
+  registerModel(program);
   return program;
 }
 

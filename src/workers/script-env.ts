@@ -4,20 +4,13 @@
  * AZ_BATCHAI_GPU_COUNT_FOUND, the slots' GPUs, and where the offline azureml.core keeps metrics,
  * uploads and registered models (docs/AZURE.md).
  */
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { MODEL_REGISTRY_ENV, modelRegistry } from '../core/model-registry.js';
 import type { ResolvedJob } from '../spec/types.js';
 import type { GpuAssignment } from './gpus.js';
 
 /** The host reads this (comma-separated, index = slot) and sets CUDA_VISIBLE_DEVICES to its slot's. */
 export const SLOT_DEVICES_ENV = 'MINIBATCH_SLOT_DEVICES';
-/** The local model registry of the offline azureml.core; a user may point it elsewhere. */
-export const MODEL_REGISTRY_ENV = 'MINIBATCH_MODEL_REGISTRY';
-
-/** Shared by the runs started from one folder, so one run's register_model is the next run's Model.list. */
-export function modelRegistry(env: NodeJS.ProcessEnv = process.env): string {
-  const given = env[MODEL_REGISTRY_ENV];
-  return given !== undefined && given !== '' ? given : join(process.cwd(), '.minibatch', 'models');
-}
 
 /**
  * The model input: a bound port of a model type (a deployment's `model`, a module's

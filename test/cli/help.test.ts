@@ -55,7 +55,7 @@ describe('help', () => {
 
   it("agrees with the README's command table: the same commands, each with options it accepts", () => {
     const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-    const rows = [...readme.matchAll(/^\| `minibatch ([a-z-]+)([^`]*)` \|/gm)].map((m) => ({ name: m[1] ?? '', usage: m[2] ?? '' }));
+    const rows = [...readme.matchAll(/^\| `minibatch ([a-z-]+)([^`]*)`/gm)].map((m) => ({ name: m[1] ?? '', usage: m[2] ?? '' }));
     expect(rows.map((r) => r.name).sort()).toEqual([...commands.keys()].filter((n) => n !== 'help').sort());
     for (const row of rows) {
       const command = commands.get(row.name) as Command;

@@ -238,7 +238,7 @@ describe('Azure ML compatibility', () => {
     expect(failed.error.type).toBe('ModelNotFoundError');
     expect(failed.error.message).toBe(
       "Model.get_model_path('my_model'): no bound model input has that name (the bound ones are 'first', 'second'), " +
-        `and the local registry (${join(ENTRIES, '.minibatch', 'models')}) has no such model`,
+        `and the local registry (${join(ENTRIES, '.minibatch', 'models')}) has no such model: register it with \`minibatch model register my_model PATH\``,
     );
   });
 });

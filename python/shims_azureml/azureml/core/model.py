@@ -72,9 +72,9 @@ class Model:
                 self._load(workspace, record)
                 return
         raise ModelNotFoundError(
-            'Model %r%s is not in the local model registry (%s): register it with Run.register_model or '
-            'Model.register, or point MINIBATCH_MODEL_REGISTRY at the registry that has it'
-            % (name, '' if version is None else ' version %s' % version, _local.registry_dir()))
+            'Model %r%s is not in the local model registry (%s): register it with `minibatch model register %s PATH` '
+            '(or Run.register_model, Model.register), or point MINIBATCH_MODEL_REGISTRY at the registry that has it'
+            % (name, '' if version is None else ' version %s' % version, _local.registry_dir(), name))
 
     def _load(self, workspace, record):
         from .workspace import Workspace
@@ -176,11 +176,12 @@ class Model:
         if not models:
             raise ModelNotFoundError(
                 'Model.get_model_path(%r): no bound model input and no registered model has that name; '
-                'declare a ModelDirectory input (or a deployment model) and bind it, or register the model '
-                '(the local registry is %s)' % (model_name, _local.registry_dir()))
+                'register it with `minibatch model register %s PATH` (the local registry is %s), or declare a '
+                'ModelDirectory input (or a deployment model) and bind it' % (model_name, model_name, _local.registry_dir()))
         raise ModelNotFoundError(
             'Model.get_model_path(%r): no bound model input has that name (the bound ones are %s), and the '
-            'local registry (%s) has no such model' % (model_name, ', '.join(repr(n) for n in sorted(models)), _local.registry_dir()))
+            'local registry (%s) has no such model: register it with `minibatch model register %s PATH`'
+            % (model_name, ', '.join(repr(n) for n in sorted(models)), _local.registry_dir(), model_name))
 
     def __getattr__(self, name):
         if name.startswith('__'):
