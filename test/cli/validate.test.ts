@@ -81,7 +81,7 @@ describe('the command line', () => {
   it('exits 2 on a usage error', async () => {
     const missing = await runCli(['validate']);
     expect(missing.exitCode).toBe(2);
-    expect(missing.stderr).toContain("error: missing required argument 'module.yaml'");
+    expect(missing.stderr).toContain("error: missing required argument 'spec|job'");
     const unknown = await runCli(['frobnicate']);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain("error: unknown command 'frobnicate'");
