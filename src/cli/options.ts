@@ -69,15 +69,18 @@ export const SETTING_FLAGS: readonly SettingFlag[] = [
   { flags: '--append-row-file-name <name>', option: 'appendRowFileName', setting: 'appendRowFileName', help: 'file of collected rows (default: parallel_run_step.txt, .parquet for parquet)' },
   { flags: '--append-row-format <format>', option: 'appendRowFormat', setting: 'appendRowFormat', help: 'txt, csv, jsonl or parquet (default: txt)' },
   { flags: '--logging-level <level>', option: 'loggingLevel', setting: 'loggingLevel', help: 'DEBUG, INFO or WARNING (default: INFO)' },
-  { flags: '--partition-keys <keys>', option: 'partitionKeys', setting: 'partitionKeys', help: 'one mini-batch per combination of these keys, e.g. Store,Brand (fields of an MLTable partition format) (default: none)' },
+  { flags: '--partition-keys <keys>', option: 'partitionKeys', setting: 'partitionKeys', help: 'one mini-batch per combination of these keys, e.g. Store,Brand (columns of a table, or fields of an MLTable partition format) (default: none)' },
   { flags: '--gpus <ids>', option: 'gpus', setting: 'gpus', help: 'GPUs for the worker slots: detect (nvidia-smi -L), none, or ids such as 0,1 (default: detect)' },
   { flags: '--python <interpreter>', option: 'python', setting: 'python', help: 'Python interpreter, a command or a path (default: amlEnvironment.python.interpreterPath, else python3)' },
 ];
 
 const collect = (value: string, previous: readonly string[]): string[] => [...previous, value];
 
-/** Declares every binding and setting flag, and `--limit`, on `command`. */
-export function addJobOptions(command: Command): Command {
+/**
+ * Declares the binding flags, the setting flags `applies` keeps (every one by default), and
+ * `--limit`, on `command`: a command offers only the settings it honours.
+ */
+export function addJobOptions(command: Command, applies: (setting: SettingName) => boolean = () => true): Command {
   command
     .addOption(repeatable('--input <NAME=PATH>', 'bind an input port (repeatable; NAME as declared, or snake_case)', 'the job file\'s'))
     .addOption(repeatable('--param <NAME=VALUE>', 'set a parameter (repeatable)', 'the job file\'s, else the spec\'s'))
@@ -85,7 +88,7 @@ export function addJobOptions(command: Command): Command {
     .addOption(
       repeatable('--input-format <NAME=FORMAT>', 'read an input as a table: csv, tsv, jsonl or parquet, with options: csv,delimiter=;,header=no_header (repeatable)', 'files, not a table'),
     );
-  for (const flag of SETTING_FLAGS) command.option(flag.flags, flag.help);
+  for (const flag of SETTING_FLAGS) if (applies(flag.setting)) command.option(flag.flags, flag.help);
   command
     .addOption(repeatable('--env <KEY=VALUE>', 'add an environment variable for the entry script (repeatable)', 'none'))
     .option('--limit <n>', 'plan only the first N mini-batches (default: all)')
