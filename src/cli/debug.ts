@@ -17,7 +17,7 @@ import { runPaths, type RunPaths } from '../core/run-paths.js';
 import { isDirectory, reproduction, type MiniBatchChoice } from '../run/reproduce.js';
 import { newRunId } from '../run/runId.js';
 import { shellQuote } from '../spec/render.js';
-import type { ResolvedJob } from '../spec/types.js';
+import type { ResolvedJob, SettingName } from '../spec/types.js';
 import { outputFolders } from '../workers/worker-init.js';
 import { debugSession, runDebug, type DebugMiniBatch } from '../workers/debug.js';
 import { resolveInterpreter } from '../workers/interpreter.js';
@@ -31,6 +31,16 @@ interface DebugFlags extends JobOptions {
   readonly pdb?: boolean;
 }
 
+/** Settings of a run of many tries on many processes, which one try in one process has no use for. */
+const NOT_IN_DEBUG: ReadonlySet<SettingName> = new Set([
+  'processCountPerNode',
+  'nodeCount',
+  'runMaxTry',
+  'errorThreshold',
+  'allowedFailedCount',
+  'allowedFailedPercent',
+]);
+
 export function register(program: Command): void {
   const command = program
     .command('debug')
@@ -39,7 +49,7 @@ export function register(program: Command): void {
         "given a run directory, reproduce one of that run's mini-batches with the run's own job",
     )
     .argument('<spec|job|run-dir>', 'a module spec, a job file (module: ./module.yaml), or a run directory');
-  addJobOptions(command)
+  addJobOptions(command, (setting) => !NOT_IN_DEBUG.has(setting))
     .option('--mini-batch <index>', 'which mini-batch to run, counting from 0 (default: 0)')
     .option('--item <path>', 'run the mini-batch that holds this file')
     .option('--pdb', 'when init() or run() raises, start pdb post mortem where it raised')

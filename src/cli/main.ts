@@ -1,7 +1,7 @@
 /**
  * The `minibatch` command line, bundled into `dist/cli/minibatch.cjs` and started by launcher.ts
  * (the `minibatch` executable). Each command lives in its own file and exports `register(program)`;
- * adding one is an import and a call below.
+ * program.ts registers them all.
  *
  * Start-up time: every command is registered (its options, for --help) on each start, so a
  * command's file imports eagerly only what `minibatch run` loads anyway; modules only it needs
@@ -12,49 +12,11 @@
  * exit code (docs/ARCHITECTURE.md, "Tries"); anything else is a bug, printed with its stack, exit 1. Usage errors that
  * commander finds (an unknown option, a missing argument) exit 2.
  */
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { EXIT, MinibatchError, SpecError } from '../core/errors.js';
 import { armKillPoints, KILL_AT_ENV } from '../core/kill-points.js';
-import { MINIBATCH_VERSION } from '../core/version.js';
 import { colorsFor, disableColors } from '../report/colors.js';
-import { register as registerDebug } from './debug.js';
-import { register as registerExplain } from './explain.js';
-import { register as registerInit } from './init.js';
-import { register as registerModel } from './model.js';
-import { register as registerReport } from './report.js';
-import { register as registerResume } from './resume.js';
-import { register as registerRetryFailed } from './retry-failed.js';
-import { register as registerRun } from './run.js';
-import { register as registerRuns } from './runs.js';
-import { register as registerStatus } from './status.js';
-import { register as registerUi } from './ui.js';
-import { register as registerValidate } from './validate.js';
-import { register as registerWorker } from './worker.js';
-
-function buildProgram(): Command {
-  const program = new Command('minibatch')
-    .description('Run Azure ML parallel modules (ParallelRunStep) anywhere.')
-    .version(MINIBATCH_VERSION)
-    .showHelpAfterError('(run with --help for usage)')
-    // Taken out of argv before parsing (below), so that it works after any command too; here for --help.
-    .option('--no-color', 'no colour in what is printed (also NO_COLOR=1; off anyway when not a terminal)')
-    // Throw instead of exiting, so the exit code is ours (2 for usage) and set in one place.
-    .exitOverride();
-  registerInit(program);
-  registerValidate(program);
-  registerExplain(program);
-  registerRun(program);
-  registerDebug(program);
-  registerResume(program);
-  registerRetryFailed(program);
-  registerStatus(program);
-  registerRuns(program);
-  registerUi(program);
-  registerReport(program);
-  registerWorker(program);
-  registerModel(program);
-  return program;
-}
+import { buildProgram } from './program.js';
 
 /** Prints `error` for a user and returns the exit code. */
 function reportError(error: unknown): number {

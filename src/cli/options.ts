@@ -4,7 +4,7 @@
  * a job file) and those flags into a `ResolvedJob`. Flag values are checked here, all at once, so a
  * user sees every mistake in one go.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { formatDiagnostic, UsageError } from '../core/errors.js';
 import type { Diagnostic } from '../core/errors.js';
 import { bindJob } from '../spec/bind.js';
@@ -69,26 +69,36 @@ export const SETTING_FLAGS: readonly SettingFlag[] = [
   { flags: '--append-row-file-name <name>', option: 'appendRowFileName', setting: 'appendRowFileName', help: 'file of collected rows (default: parallel_run_step.txt, .parquet for parquet)' },
   { flags: '--append-row-format <format>', option: 'appendRowFormat', setting: 'appendRowFormat', help: 'txt, csv, jsonl or parquet (default: txt)' },
   { flags: '--logging-level <level>', option: 'loggingLevel', setting: 'loggingLevel', help: 'DEBUG, INFO or WARNING (default: INFO)' },
-  { flags: '--partition-keys <keys>', option: 'partitionKeys', setting: 'partitionKeys', help: 'one mini-batch per combination of these keys, e.g. Store,Brand (fields of an MLTable partition format)' },
+  { flags: '--partition-keys <keys>', option: 'partitionKeys', setting: 'partitionKeys', help: 'one mini-batch per combination of these keys, e.g. Store,Brand (columns of a table, or fields of an MLTable partition format) (default: none)' },
   { flags: '--gpus <ids>', option: 'gpus', setting: 'gpus', help: 'GPUs for the worker slots: detect (nvidia-smi -L), none, or ids such as 0,1 (default: detect)' },
   { flags: '--python <interpreter>', option: 'python', setting: 'python', help: 'Python interpreter, a command or a path (default: amlEnvironment.python.interpreterPath, else python3)' },
 ];
 
 const collect = (value: string, previous: readonly string[]): string[] => [...previous, value];
 
-/** Declares every binding and setting flag, and `--limit`, on `command`. */
-export function addJobOptions(command: Command): Command {
+/**
+ * Declares the binding flags, the setting flags `applies` keeps (every one by default), and
+ * `--limit`, on `command`: a command offers only the settings it honours.
+ */
+export function addJobOptions(command: Command, applies: (setting: SettingName) => boolean = () => true): Command {
   command
-    .option('--input <NAME=PATH>', 'bind an input port (repeatable; NAME as declared, or snake_case)', collect, [])
-    .option('--param <NAME=VALUE>', 'set a parameter (repeatable)', collect, [])
-    .option('--output <NAME=PATH>', 'bind an output (repeatable; default: <run-dir>/outputs/<name>)', collect, [])
-    .option('--input-format <NAME=FORMAT>', 'read an input as a table: csv, tsv, jsonl or parquet, with options: csv,delimiter=;,header=no_header (repeatable)', collect, []);
-  for (const flag of SETTING_FLAGS) command.option(flag.flags, flag.help);
+    .addOption(repeatable('--input <NAME=PATH>', 'bind an input port (repeatable; NAME as declared, or snake_case)', 'the job file\'s'))
+    .addOption(repeatable('--param <NAME=VALUE>', 'set a parameter (repeatable)', 'the job file\'s, else the spec\'s'))
+    .addOption(repeatable('--output <NAME=PATH>', 'bind an output (repeatable)', 'the job file\'s, else <run-dir>/outputs/<name>'))
+    .addOption(
+      repeatable('--input-format <NAME=FORMAT>', 'read an input as a table: csv, tsv, jsonl or parquet, with options: csv,delimiter=;,header=no_header (repeatable)', 'files, not a table'),
+    );
+  for (const flag of SETTING_FLAGS) if (applies(flag.setting)) command.option(flag.flags, flag.help);
   command
-    .option('--env <KEY=VALUE>', 'add an environment variable for the entry script (repeatable)', collect, [])
-    .option('--limit <n>', 'plan only the first N mini-batches')
+    .addOption(repeatable('--env <KEY=VALUE>', 'add an environment variable for the entry script (repeatable)', 'none'))
+    .option('--limit <n>', 'plan only the first N mini-batches (default: all)')
     .option('--node <name>', 'the parallel node to run, of an Azure ML pipeline (default: its only one)');
   return command;
+}
+
+/** A repeatable flag: its values gathered in a list, and its help naming what applies without it (not `[]`). */
+function repeatable(flags: string, help: string, without: string): Option {
+  return new Option(flags, help).argParser(collect).default([], without);
 }
 
 /**

@@ -29,7 +29,7 @@ export interface RunOptions extends JobOptions {
 export function register(program: Command): void {
   const command = program
     .command('run')
-    .description('run a parallel module over its inputs, on this machine')
+    .description('run a parallel module over its inputs, on this machine, or on many through Redis (--backend)')
     .argument('<spec|job>', 'a module spec, or a job file (module: ./module.yaml)');
   addJobOptions(command)
     .option('--run-dir <dir>', 'the run directory (default: .minibatch/runs/<run-id>)')

@@ -17,7 +17,7 @@ interface RunsOptions {
 export function register(program: Command): void {
   program
     .command('runs')
-    .description('list the runs of the current folder (.minibatch/runs, and --run-dir runs of its modules)')
+    .description('list the runs of the current folder: under .minibatch/runs, and those its modules made elsewhere (run --run-dir)')
     .option('--all', 'every run this user started, wherever it is')
     .option('--json', 'print the list as JSON, for scripts')
     .action(async (opts: RunsOptions) => {

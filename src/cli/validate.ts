@@ -1,5 +1,5 @@
 /**
- * `minibatch validate <module.yaml>`: every problem of a module spec, each as `file:line:col:
+ * `minibatch validate <spec|job>`: every problem of a module spec, each as `file:line:col:
  * message`, sorted by position, exit 2; or a one-line summary, exit 0. Warnings and notes go to
  * stderr either way. Given a job file, it checks the job file, its module spec and its bindings.
  */
@@ -19,7 +19,7 @@ export function register(program: Command): void {
   program
     .command('validate')
     .description('check a module spec (or a job file and its spec) and report every problem with its file:line:col')
-    .argument('<module.yaml>', 'the module spec, a job file (module: ./module.yaml), or an Azure ML v2 parallel job, component, pipeline or batch deployment')
+    .argument('<spec|job>', 'the module spec, a job file (module: ./module.yaml), or an Azure ML v2 parallel job, component, pipeline or batch deployment')
     .option('--node <name>', 'the parallel node of an Azure ML pipeline (default: its only one)')
     .action(async (target: string, opts: { node?: string }) => {
       const { spec, job, diagnostics, azure } = await loadTarget(target, process.cwd(), { node: opts.node ?? null });

@@ -19,7 +19,7 @@ interface WorkerOptions {
 export function register(program: Command): void {
   program
     .command('worker')
-    .description('serve runs started with --backend redis://…, on this machine, one after another')
+    .description('serve runs started with run --backend redis://…, on this machine, one after another')
     .argument('[redis-url]', 'redis://[:PASSWORD@]HOST:6379[/db], or rediss://… (default: MINIBATCH_REDIS_URL)')
     .option('--processes <n>', "Python worker processes per run (default: the run's processCountPerNode if set, else CPU count)")
     .option('--once', 'serve the runs running now, then exit')

@@ -158,4 +158,9 @@ export interface Executor {
   stop(mode: 'graceful' | 'now'): Promise<void>;
   /** Who serves the run now (the progress line shows it); absent for the pool of this machine alone. */
   serving?(): Serving;
+  /**
+   * Tries whose `run()` is under way now: not those waiting behind another in a worker's line
+   * (prefetched) or in a queue. For progress, read on its timers. @default the tries submitted and not answered
+   */
+  runningTries?(): number;
 }

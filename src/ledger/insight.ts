@@ -17,6 +17,11 @@ export interface ErrorGroup {
   readonly count: number;
   /** The latest such try. */
   readonly example: StoredTry;
+  /** The example's mini-batch (its items, or its table slice); undefined if it left the plan. */
+  readonly exampleMiniBatch: MiniBatchDetail | undefined;
+  /** The mini-batches these tries hit, in order: at most `MINI_BATCHES_NAMED`. */
+  readonly miniBatches: readonly number[];
+  readonly miniBatchCount: number;
 }
 
 /** Tries finished in the latest stretch of activity (a resume after a pause starts a new one). */
@@ -44,6 +49,8 @@ export interface InsightOptions {
   readonly errors?: number;
 }
 
+/** Mini-batches an error group names. */
+const MINI_BATCHES_NAMED = 5;
 /** Tries looked at for the pace. */
 const PACE_WINDOW = 500;
 /** A pause longer than this between tries ends a stretch of activity. */
@@ -57,14 +64,31 @@ export function readInsight(db: Database.Database, inputs: InputTable, options: 
     .all(options.slowest ?? 5)
     .map((row) => toMiniBatch(row, inputs));
   const groups = db
-    .prepare<[number], { outcome: string; type: string; n: number; example: number }>(`
-      SELECT outcome, coalesce(json_extract(error, '$.type'), outcome) AS type, count(*) AS n, max(id) AS example
+    .prepare<[number], { outcome: string; type: string; n: number; batches: number; example: number }>(`
+      SELECT outcome, coalesce(json_extract(error, '$.type'), outcome) AS type, count(*) AS n,
+        count(DISTINCT idx) AS batches, max(id) AS example
       FROM tries WHERE outcome <> 'succeeded' GROUP BY outcome, type ORDER BY n DESC, example DESC LIMIT ?`)
     .all(options.errors ?? 5);
   const tryById = db.prepare<[number], TryRow>(`SELECT ${TRY_COLUMNS} FROM tries WHERE id = ?`);
-  const errors = groups.flatMap((g) => {
+  const miniBatchByIndex = db.prepare<[number], MiniBatchRow>(`SELECT ${MINI_BATCH_COLUMNS} FROM mini_batches WHERE idx = ?`);
+  const batchesOf = db.prepare<[string, string, number], { idx: number }>(`
+    SELECT DISTINCT idx FROM tries WHERE outcome = ? AND coalesce(json_extract(error, '$.type'), outcome) = ?
+    ORDER BY idx LIMIT ?`);
+  const errors = groups.flatMap((g): ErrorGroup[] => {
     const row = tryById.get(g.example);
-    return row === undefined ? [] : [{ outcome: g.outcome, type: g.type, count: g.n, example: toTry(row) }];
+    if (row === undefined) return [];
+    const mb = miniBatchByIndex.get(row.idx);
+    return [
+      {
+        outcome: g.outcome,
+        type: g.type,
+        count: g.n,
+        example: toTry(row),
+        exampleMiniBatch: mb === undefined ? undefined : toMiniBatch(mb, inputs),
+        miniBatches: batchesOf.all(g.outcome, g.type, MINI_BATCHES_NAMED).map((b) => b.idx),
+        miniBatchCount: g.batches,
+      },
+    ];
   });
   const span = db
     .prepare<[], { first: number | null; last: number | null }>(
@@ -99,4 +123,33 @@ function readPace(db: Database.Database): Pace | null {
     items += t.items;
   }
   return { tries, items, fromMs: from, toMs: newest.end };
+}
+
+/**
+ * How long tries were running, in ms, counting only tries that started before `beforeMs` (epoch
+ * ms): the union of their intervals, so that time with several tries at once counts once and time
+ * with none (a pause between a kill and a resume) not at all. What the processes before this one
+ * spent on a run that is resumed.
+ */
+export function readBusyMs(db: Database.Database, beforeMs: number): number {
+  const tries = db
+    .prepare<[number], { start: number; duration: number }>(
+      'SELECT started_at AS start, duration_ms AS duration FROM tries WHERE started_at < ? ORDER BY started_at',
+    )
+    .iterate(beforeMs);
+  let busy = 0;
+  let from = Number.NEGATIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const t of tries) {
+    const end = t.start + t.duration;
+    if (t.start > to) {
+      if (to > from) busy += to - from;
+      from = t.start;
+      to = end;
+    } else if (end > to) {
+      to = end;
+    }
+  }
+  if (to > from) busy += to - from;
+  return busy;
 }

@@ -20,7 +20,7 @@ import { BulkStatement } from './bulk.js';
 import { CommitWriter, type CommitOptions } from './commits.js';
 import { encodePlanned, InputTable, itemCount, rootOf } from './inputs.js';
 import { readFailureGroups, readMiniBatchDurations, readMiniBatchHistory, readTries, type FailureGroup, type MiniBatchHistory, type TryTuple } from './history.js';
-import { readInsight, type InsightOptions, type LedgerInsight } from './insight.js';
+import { readBusyMs, readInsight, type InsightOptions, type LedgerInsight } from './insight.js';
 import { readHolding, readIndexRange, type IndexRange } from './find.js';
 import { reconcilePlan, type NewFileCutting } from './reconcile.js';
 import { parseRows, toMiniBatch, toTry } from './records.js';
@@ -419,6 +419,12 @@ export class Ledger {
   insight(options: InsightOptions = {}): LedgerInsight {
     this.flush();
     return readInsight(this.#db, this.#inputs, options);
+  }
+
+  /** Time with a try running, of the tries that started before `beforeMs` (an earlier process's work, on resume). */
+  busyMsBefore(beforeMs: number): number {
+    this.flush();
+    return readBusyMs(this.#db, beforeMs);
   }
 
   /** Every try, failures grouped by type and message, and durations: the web view and report (history.ts). */

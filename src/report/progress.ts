@@ -44,6 +44,8 @@ export class ProgressReporter {
   private readonly startedAt = Date.now();
   /** Items already done when this process started (resume), excluded from throughput. */
   private readonly baseItems: number;
+  /** Items already succeeded then: with none succeeded since, there is no throughput to show. */
+  private readonly baseSucceeded: number;
   private readonly bar: CliProgress.SingleBar | null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly opts: ProgressOptions;
@@ -51,7 +53,9 @@ export class ProgressReporter {
 
   constructor(opts: ProgressOptions) {
     this.opts = opts;
-    this.baseItems = doneItems(opts.source().counts);
+    const atStart = opts.source().counts;
+    this.baseItems = doneItems(atStart);
+    this.baseSucceeded = atStart.succeededItems;
     const tty = opts.stream.isTTY && opts.plain !== true;
     this.bar = tty ? newBar(opts.stream) : null;
     this.bar?.start(0, 0, {});
@@ -87,7 +91,6 @@ export class ProgressReporter {
 
   private figures(p: ProgressSnapshot): ProgressFigures {
     const c = p.counts;
-    const rate = this.rate(c);
     return {
       miniBatchesDone: c.miniBatches - c.pending,
       miniBatches: c.miniBatches,
@@ -98,7 +101,7 @@ export class ProgressReporter {
       failedItems: c.failedItems,
       running: p.running,
       serving: p.serving,
-      rate: rate > 0 || doneItems(c) > this.baseItems ? rate : null,
+      rate: this.shownRate(c),
       eta: this.eta(p),
     };
   }
@@ -116,7 +119,7 @@ export class ProgressReporter {
     return (
       `mini-batches ${c.miniBatches - c.pending}/${total} done, ${c.failed + c.partial} failed; ` +
       `items ${doneItems(c)}/${c.items}, ${c.failedItems} failed; running ${p.running}; ` +
-      `${this.rate(c).toFixed(1)} items/s; ETA ${this.eta(p)}`
+      `${this.shownRate(c)?.toFixed(1) ?? '-'} items/s; ETA ${this.eta(p)}`
     );
   }
 
@@ -138,6 +141,11 @@ export class ProgressReporter {
   private rate(counts: LedgerCounts): number {
     const seconds = (Date.now() - this.startedAt) / 1000;
     return seconds > 0 ? (doneItems(counts) - this.baseItems) / seconds : 0;
+  }
+
+  /** The rate, once an item succeeded in this process: a rate of failures is no throughput. */
+  private shownRate(counts: LedgerCounts): number | null {
+    return counts.succeededItems > this.baseSucceeded ? this.rate(counts) : null;
   }
 
   private eta(p: ProgressSnapshot): string {

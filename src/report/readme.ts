@@ -8,7 +8,8 @@ const README = `What the logs of this minibatch run hold
 job_result.txt                 the outcome in one paragraph: counts, thresholds, the first errors
 job_result.json                the same, for programs
 job_progress_overview.txt      a progress line every few seconds while the run was live
-job_error.txt                  every failed try: mini-batch, try, worker, error type, message, traceback
+job_error.txt                  every failed try: mini-batch, try, worker, its items (files, or a table's
+                               range), error type, message, traceback, and the worker's own logs
 sys/processed_mini_batches.csv one row per try: mini-batch, try, worker, start, duration, outcome, counts
 sys/workers/<worker>.txt       each worker process's life: start (pid), init, exits with code or signal
 user/stdout/<worker>.txt       what the entry script printed to stdout, unparsed

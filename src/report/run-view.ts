@@ -29,6 +29,11 @@ export interface RunView {
   /** False while planning lists (live) or when a crash cut it short. */
   readonly planningDone: boolean;
   readonly recorded: JobResult | null;
+  /**
+   * Tries whose `run()` is under way, by the workers' run-state files: a live run on this machine
+   * only (a Redis run's workers are elsewhere); null otherwise.
+   */
+  readonly runningTries: number | null;
   /** Only when asked for (`status`). */
   readonly insight: LedgerInsight | null;
 }

@@ -8,6 +8,8 @@ import type { LatestMetric } from './metrics.js';
 import { formatWhen } from './when.js';
 import type { RunDirStatus, RunView } from './run-view.js';
 import { formatDuration } from './result.js';
+import { formatTryItems, isParquetFile, tryItems, type TryItems } from './try-items.js';
+import type { MiniBatchRecord } from '../ledger/types.js';
 
 export interface StatusReport {
   readonly runDir: string;
@@ -28,6 +30,8 @@ export interface StatusReport {
   };
   readonly items: { readonly total: number; readonly succeeded: number; readonly failed: number; readonly pending: number };
   readonly tries: number;
+  /** Tries whose run() is under way (not those prefetched); null unless the run is live on this machine. */
+  readonly running: number | null;
   /** Items settled per second over the latest stretch of activity; null before any try. */
   readonly throughput: { readonly itemsPerSecond: number; readonly overMs: number } | null;
   /** Only while running, with a known pace. */
@@ -43,16 +47,25 @@ export interface StatusReport {
   readonly errors: readonly {
     readonly outcome: string;
     readonly type: string;
+    /** Failed tries. */
     readonly count: number;
+    /** The mini-batches they hit, in order (the first few), and how many in all. */
+    readonly miniBatches: readonly number[];
+    readonly miniBatchCount: number;
+    /** The latest such try. */
     readonly example: {
       readonly miniBatch: number;
       readonly attempt: number;
       readonly worker: string;
       readonly message: string;
+      /** Its mini-batch's files (the first few), or its table file and range; null if it left the plan. */
+      readonly items: TryItems | null;
       /** Every failed try with its traceback. */
       readonly log: string;
       /** What the worker printed to stderr. */
       readonly workerLog: string;
+      /** The worker's logs: what it printed, and what the entry script logged. */
+      readonly workerLogs: { readonly stdout: string; readonly stderr: string; readonly entryScript: string };
     };
   }[];
   /** The recorded outcome of a finished run. */
@@ -86,6 +99,7 @@ export function buildStatus(s: RunView, now: number = Date.now()): StatusReport 
     miniBatches: { total: c.miniBatches, succeeded: c.succeeded, partial: c.partial, failed: c.failed, pending: c.pending },
     items: { total: c.items, succeeded: c.succeededItems, failed: c.failedItems, pending: pendingItems },
     tries: c.tries,
+    running: s.runningTries,
     throughput,
     etaMs,
     slowest: (insight?.slowest ?? []).map((mb) => ({
@@ -96,24 +110,38 @@ export function buildStatus(s: RunView, now: number = Date.now()): StatusReport 
       items: mb.items.length,
       firstItem: mb.items[0]?.path ?? null,
     })),
-    errors: (insight?.errors ?? []).map((g) => ({
-      outcome: g.outcome,
-      type: g.type,
-      count: g.count,
-      example: {
-        miniBatch: g.example.miniBatch,
-        attempt: g.example.attempt,
-        worker: g.example.worker,
-        message: firstLine(g.example.error?.message ?? ''),
-        log: s.paths.jobErrorTxt,
-        workerLog: s.paths.stderr(g.example.worker),
-      },
-    })),
+    errors: (insight?.errors ?? []).map((g) => {
+      const worker = g.example.worker;
+      return {
+        outcome: g.outcome,
+        type: g.type,
+        count: g.count,
+        miniBatches: g.miniBatches,
+        miniBatchCount: g.miniBatchCount,
+        example: {
+          miniBatch: g.example.miniBatch,
+          attempt: g.example.attempt,
+          worker,
+          message: firstLine(g.example.error?.message ?? ''),
+          items: g.exampleMiniBatch === undefined ? null : miniBatchItems(g.exampleMiniBatch),
+          log: s.paths.jobErrorTxt,
+          workerLog: s.paths.stderr(worker),
+          workerLogs: { stdout: s.paths.stdout(worker), stderr: s.paths.stderr(worker), entryScript: s.paths.entryLog(worker) },
+        },
+      };
+    }),
     result: s.recorded === null ? null : { status: s.recorded.status, reason: s.recorded.reason, exitCode: s.recorded.exitCode },
     next: nextStep(s),
     logs: s.paths.logs,
     metrics: latestMetrics(s.paths),
   };
+}
+
+function miniBatchItems(mb: MiniBatchRecord): TryItems {
+  const paths = mb.items.map((i) => i.path);
+  const first = paths[0];
+  const table = mb.slice === null || first === undefined ? null : { slice: mb.slice, parquet: isParquetFile(first) };
+  return tryItems(paths, table);
 }
 
 function nextStep(s: RunView): string | null {
@@ -136,7 +164,7 @@ export function formatStatus(r: StatusReport): string {
     `  state         ${describeState(r)}`,
     `  mini-batches  ${done}/${mb.total} done: ${mb.succeeded} succeeded, ${mb.partial} partial, ${mb.failed} failed; ${mb.pending} pending${planning}`,
     `  items         ${r.items.succeeded + r.items.failed}/${r.items.total} done: ${r.items.succeeded} succeeded, ${r.items.failed} failed; ${r.items.pending} pending`,
-    `  tries         ${r.tries}`,
+    `  tries         ${r.tries}${r.running === null ? '' : `; ${r.running} running now`}`,
   ];
   if (r.throughput !== null) {
     lines.push(`  throughput    ${r.throughput.itemsPerSecond.toFixed(1)} items/s (over the latest ${formatDuration(r.throughput.overMs)} of activity)`);
@@ -154,9 +182,16 @@ export function formatStatus(r: StatusReport): string {
   if (r.errors.length > 0) {
     lines.push('  most common errors:');
     for (const e of r.errors) {
+      const x = e.example;
+      const batches = `${e.miniBatches.join(', ')}${e.miniBatchCount > e.miniBatches.length ? ', …' : ''}`;
+      const hit = e.miniBatchCount === 1 ? `mini-batch ${batches}` : `${e.miniBatchCount} mini-batches (${batches})`;
       lines.push(
-        `    ${e.count}× ${e.type} (${e.outcome}), e.g. mini-batch ${e.example.miniBatch} try ${e.example.attempt}: ${e.example.message}`,
-        `       ${e.example.log}, ${e.example.workerLog}`,
+        `    ${e.count}× ${e.type} (${e.outcome}) in ${hit}; the latest, mini-batch ${x.miniBatch} try ${x.attempt} on ${x.worker}: ${x.message}`,
+      );
+      if (x.items !== null) lines.push(`       items      ${formatTryItems(x.items)}`);
+      lines.push(
+        `       traceback  ${x.log}`,
+        `       logs       ${x.workerLogs.stdout}, ${x.workerLogs.stderr}, ${x.workerLogs.entryScript}`,
       );
     }
   }

@@ -4,21 +4,21 @@ import { shellQuote } from '../spec/render.js';
 import type { JobResult } from './result.js';
 import { NO_COLORS, type Colors } from './colors.js';
 import { formatErrorSummary } from './error-groups.js';
-import { formatDuration, headline } from './result.js';
+import { headline, thisProcessLabel, timeFigures } from './result.js';
 
 export function formatSummary(r: JobResult, c: Colors = NO_COLORS): string {
   const mb = r.miniBatches;
-  const seconds = r.durationMs / 1000;
-  const rate = seconds > 0 ? (r.items.succeeded + r.items.failed) / seconds : 0;
+  const times = timeFigures(r);
   const lines = [
     '',
     `${paint(r, c)(headline(r))}: ${r.reason}`,
     ...r.warnings.map((w) => `  ${c.yellow('warning')}: ${w}`),
     `  mini-batches  ${mb.succeeded} succeeded, ${mb.partial} partial, ${mb.failed} failed, ${mb.notRun} not run (of ${mb.total})`,
     `  items         ${r.items.succeeded} succeeded, ${r.items.failed} failed (of ${r.items.total})`,
-    // A rate of failures is no throughput: a run in which nothing succeeded shows none.
-    `  time          ${formatDuration(r.durationMs)}${r.items.succeeded > 0 ? `, ${rate.toFixed(1)} items/s` : ''}, ${r.tries} tries`,
+    // A resumed run: this process's work, then the whole run's, each labelled.
+    `  ${thisProcessLabel(r.thisProcess.command).padEnd(14)}${times.thisProcess}`,
   ];
+  if (times.wholeRun !== null) lines.push(`  whole run     ${times.wholeRun}`);
   if (r.rowsFile !== null) lines.push(`  rows          ${r.rows ?? 0} in ${r.rowsFile}`);
   for (const [name, path] of Object.entries(r.outputs)) lines.push(`  output        ${name}: ${path}`);
   lines.push(`  logs          ${r.logs}`);

@@ -11,6 +11,8 @@ import { appendFileSync, existsSync } from 'node:fs';
 import type { MiniBatchStatus, TryRecord } from '../ledger/types.js';
 import type { RunPaths } from '../core/run-paths.js';
 import { OWNER_ONLY } from '../core/owner-only.js';
+import type { TryTask } from '../core/tries.js';
+import { formatTryItems, tryItems, type TryItems } from './try-items.js';
 
 const CSV_HEADER =
   'mini_batch,attempt,worker,started_at,duration_ms,outcome,status,succeeded_items,failed_items,exit_code,signal,error_type\n';
@@ -39,13 +41,14 @@ export class TryLog {
     return this.failure;
   }
 
-  record(t: TryRecord, status: MiniBatchStatus): void {
+  /** `task`: the try's mini-batch, whose items a failed try's entry names. */
+  record(t: TryRecord, status: MiniBatchStatus, task: TryTask): void {
     this.pending +=
       `${t.miniBatch},${t.attempt},${t.worker},${this.clock.iso(t.startedAt)},${Math.round(t.durationMs)},` +
       `${t.outcome},${status},${t.succeededItems},${t.failedItems},${t.exitCode ?? ''},${t.signal ?? ''},` +
       `${t.error?.type ?? ''}\n`;
     if (this.pending.length >= FLUSH_CHARS) this.flush();
-    if (t.error !== null) this.append(this.paths.jobErrorTxt, formatFailedTry(t, status, this.paths));
+    if (t.error !== null) this.append(this.paths.jobErrorTxt, formatFailedTry(t, status, taskItems(task), this.paths));
   }
 
   /** Appends what is buffered. */
@@ -92,15 +95,31 @@ export class IsoClock {
   }
 }
 
-export function formatFailedTry(t: TryRecord, status: MiniBatchStatus, paths: RunPaths): string {
+/** What a try held: its files, or its table range. */
+export function taskItems(task: TryTask): TryItems {
+  const table = task.table === null ? null : { slice: task.table.slice, parquet: task.table.read.format.kind === 'parquet' };
+  return tryItems(task.items, table);
+}
+
+/**
+ * One failed try in job_error.txt: what failed, on which items, the error and its traceback, and
+ * the worker's own logs, where what it printed around the failure is.
+ */
+export function formatFailedTry(t: TryRecord, status: MiniBatchStatus, items: TryItems, paths: RunPaths): string {
   const error = t.error;
   const exit = t.signal !== null ? `signal ${t.signal}` : t.exitCode !== null ? `exit code ${t.exitCode}` : null;
   const lines = [
     `=== ${new Date(t.startedAt).toISOString()} mini-batch ${t.miniBatch}, try ${t.attempt}, ${t.worker}: ` +
       `${t.outcome}${exit === null ? '' : ` (${exit})`}${status === 'failed' ? ', no tries left' : ''}`,
+    `items: ${formatTryItems(items)}`,
     `${error?.type ?? 'Error'}: ${error?.message ?? ''}`,
   ];
   if (error !== null && error.traceback !== '') lines.push(error.traceback.trimEnd());
-  lines.push(`worker logs: ${paths.stderr(t.worker)}, ${paths.entryLog(t.worker)}`, '', '');
+  lines.push(
+    `${t.worker}'s logs: stdout ${paths.stdout(t.worker)}, stderr ${paths.stderr(t.worker)}, ` +
+      `entry script log ${paths.entryLog(t.worker)}`,
+    '',
+    '',
+  );
   return lines.join('\n');
 }

@@ -107,6 +107,7 @@ export async function continueRun(opts: ContinueOptions, reporter: RunReporter):
           plainProgress: reporter.progress.plain,
           handleSignals: true,
           resumeHint: `minibatch resume ${paths.root}`,
+          command: opts.mode,
           ...(opts.report === undefined ? {} : { report: opts.report }),
         });
         await run.finish(result);

@@ -42,6 +42,8 @@ export interface ExecuteOptions {
   readonly plainProgress: boolean;
   /** Handle SIGINT/SIGTERM: once stops dispatching, twice kills the workers. */
   readonly handleSignals: boolean;
+  /** Which command this process is: a resumed run's figures are told apart from the whole run's. */
+  readonly command: JobResult['thisProcess']['command'];
   /** Printed when the run stops early, e.g. `minibatch resume <dir>`. */
   readonly resumeHint: string;
   /**
@@ -63,6 +65,8 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
     }
   }
   const startedAt = new Date();
+  // What earlier processes did: this one's figures are what it adds (a resume).
+  const before = ledger.counts();
   const executor = opts.executor;
   const tryLog = new TryLog(paths);
   const scheduler = new Scheduler({
@@ -72,7 +76,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
     plan: opts.plan,
     context: opts.context,
     tables: opts.tables,
-    onTry: (t, status) => tryLog.record(t, status),
+    onTry: (t, status, task) => tryLog.record(t, status, task),
   });
   const progress = new ProgressReporter({
     overviewFile: paths.progressOverview,
@@ -124,7 +128,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<JobResult> {
     }
     let ended: JobResult;
     try {
-      ended = finalizeRun({ job, runId: opts.runId, paths, ledger, result, startedAt, resumeHint: opts.resumeHint });
+      ended = finalizeRun({ job, runId: opts.runId, paths, ledger, result, startedAt, resumeHint: opts.resumeHint, command: opts.command, before });
     } catch (error) {
       const failed = faultOf(error, paths, guard);
       throw failed === null ? error : stoppedBy(failed, ledger.counts(), paths);

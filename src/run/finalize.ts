@@ -30,6 +30,9 @@ export interface FinalizeInput {
   readonly result: SchedulerResult;
   readonly startedAt: Date;
   readonly resumeHint: string;
+  /** What this process is, and the ledger's counts when it started (a resume's earlier work). */
+  readonly command: JobResult['thisProcess']['command'];
+  readonly before: LedgerCounts;
 }
 
 /** How many failed tries the job result names. */
@@ -78,6 +81,7 @@ export function finalizeRun(input: FinalizeInput): JobResult {
   }
 
   const finishedAt = new Date();
+  const durationMs = finishedAt.getTime() - input.startedAt.getTime();
   const result: JobResult = {
     runId: input.runId,
     module: { name: job.module.name, version: job.module.version },
@@ -86,7 +90,8 @@ export function finalizeRun(input: FinalizeInput): JobResult {
     exitCode: outcome.exitCode,
     startedAt: input.startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
-    durationMs: finishedAt.getTime() - input.startedAt.getTime(),
+    durationMs,
+    ...processFigures(input, counts, durationMs),
     miniBatches: miniBatchCounts(counts),
     items: { total: counts.items, succeeded: counts.succeededItems, failed: counts.failedItems },
     tries: counts.tries,
@@ -111,6 +116,29 @@ export function finalizeRun(input: FinalizeInput): JobResult {
   ledger.setMeta(OUTCOME_META_KEY, JSON.stringify(result));
   killPoint('result-recorded');
   return result;
+}
+
+/**
+ * This process's figures and the whole run's (docs/FIRST-FAILURE.md, "Figures after a resume"): a
+ * resume's items/s over its own work only, and the whole run's over the time its tries ran.
+ */
+function processFigures(input: FinalizeInput, counts: LedgerCounts, durationMs: number): Pick<JobResult, 'thisProcess' | 'wholeRun'> {
+  const { before } = input;
+  // Finalize may fail a succeeded mini-batch (rows that do not fit): never fewer than none.
+  const succeeded = Math.max(0, counts.succeededItems - before.succeededItems);
+  const failed = Math.max(0, counts.failedItems - before.failedItems);
+  const perSecond = (items: number, ok: number, ms: number): number | null => (ok > 0 && ms > 0 ? (items * 1000) / ms : null);
+  const earlierMs = before.tries > 0 ? input.ledger.busyMsBefore(input.startedAt.getTime()) : 0;
+  const workingMs = durationMs + earlierMs;
+  return {
+    thisProcess: {
+      command: input.command,
+      items: { succeeded, failed },
+      tries: Math.max(0, counts.tries - before.tries),
+      itemsPerSecond: perSecond(succeeded + failed, succeeded, durationMs),
+    },
+    wholeRun: { workingMs, itemsPerSecond: perSecond(counts.succeededItems + counts.failedItems, counts.succeededItems, workingMs) },
+  };
 }
 
 /** Mini-batches failed by finalize (rows that do not fit) are errors that remain, though no try failed. */

@@ -13,6 +13,7 @@ import type { RunView } from '../report/run-view.js';
 import { recordedResult, runState } from './run-status.js';
 import { lockHolder, type LockOwner } from './run-lock.js';
 import { readRunJson, type RunJson } from './rundir.js';
+import { runsInProgress } from '../workers/run-state.js';
 
 /** A run directory as read from outside: what the reports read, with its whole saved job and lock owner. */
 export interface RunSnapshot extends RunView {
@@ -37,7 +38,17 @@ export function snapshotRun(dir: string, options: { readonly insight?: boolean }
   if (!existsSync(paths.root)) throw new RunDirConflictError(`${paths.root} does not exist`);
   const runJson = readRunJson(paths);
   const owner = lockHolder(paths);
-  const empty: RunSnapshot = { paths, runJson, state: runState(owner, null), owner, counts: NO_COUNTS, planningDone: false, recorded: null, insight: null };
+  const empty: RunSnapshot = {
+    paths,
+    runJson,
+    state: runState(owner, null),
+    owner,
+    counts: NO_COUNTS,
+    planningDone: false,
+    recorded: null,
+    runningTries: null,
+    insight: null,
+  };
   // Stopped (or still starting) before its ledger existed: nothing planned yet.
   if (!existsSync(paths.stateDb)) return empty;
   let ledger: Ledger;
@@ -50,12 +61,14 @@ export function snapshotRun(dir: string, options: { readonly insight?: boolean }
   }
   try {
     const recorded = recordedResult(ledger);
+    const state = runState(owner, recorded);
     return {
       paths,
       runJson,
-      state: runState(owner, recorded),
+      state,
       owner,
       counts: ledger.counts(),
+      runningTries: state === 'running' && runJson.backend === undefined ? runsInProgress(paths.workersDir) : null,
       planningDone: ledger.planningDone(),
       recorded,
       insight: options.insight === true ? ledger.insight() : null,

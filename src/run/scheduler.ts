@@ -47,8 +47,8 @@ export interface SchedulerOptions {
   >;
   /** The plan to stream into the ledger, in groups (`planBatches`), or null when the ledger already holds the whole plan. */
   readonly plan: AsyncIterable<readonly PlannedMiniBatch[]> | null;
-  /** Called after every finished try, for logs (processed_mini_batches.csv, job_error.txt). */
-  readonly onTry?: (record: TryRecord, status: MiniBatchStatus) => void;
+  /** Called after every finished try, with its task (the items it held), for logs (processed_mini_batches.csv, job_error.txt). */
+  readonly onTry?: (record: TryRecord, status: MiniBatchStatus, task: TryTask) => void;
   /**
    * The context `run(mini_batch, mini_batch_context)` gets for a mini-batch (its partition key
    * values, with partition keys). @default its index alone
@@ -389,7 +389,7 @@ export class Scheduler {
     }
     killPoint('committed');
     this.tally.tries++;
-    this.opts.onTry?.(record, status);
+    this.opts.onTry?.(record, status, task);
     // Thresholds count failures only (allowedFailedPercent is judged at the end): a try that adds
     // none cannot trip one, and most tries add none.
     if (status === 'succeeded' || status === 'pending') return;
@@ -399,7 +399,14 @@ export class Scheduler {
 
   /** The run's counts now, for progress reports (read on their timers). */
   progress(): ProgressSnapshot {
-    return { counts: { ...this.tally }, planningDone: this.planningDone, running: this.running, serving: this.opts.executor.serving?.() ?? null };
+    // Handed out is not running: a prefetched try waits in a worker's line, a queued one in Redis.
+    const running = this.opts.executor.runningTries?.() ?? this.running;
+    return {
+      counts: { ...this.tally },
+      planningDone: this.planningDone,
+      running: Math.min(running, this.running),
+      serving: this.opts.executor.serving?.() ?? null,
+    };
   }
 
   private sleepUntilPoked(): Promise<void> {

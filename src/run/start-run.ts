@@ -120,6 +120,7 @@ export async function startRun(opts: StartRunOptions, reporter: RunReporter): Pr
         plainProgress: reporter.progress.plain,
         handleSignals: true,
         resumeHint: `minibatch resume ${root}`,
+        command: 'run',
         ...(opts.report === undefined ? {} : { report: opts.report }),
       });
       await run.finish(result);

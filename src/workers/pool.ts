@@ -211,6 +211,13 @@ export class LocalPool implements Executor {
     return this.stopping;
   }
 
+  /** A busy worker runs one try; the others in its line wait (prefetched). */
+  runningTries(): number {
+    let running = 0;
+    for (const slot of this.slots) if (slot.worker.state === 'busy') running++;
+    return running;
+  }
+
   /** Tries the pool can take now without queueing (each worker's `capacity`). */
   private freeCapacity(): number {
     let free = 0;

@@ -10,7 +10,8 @@
  * not necessarily the one in progress. The file says which one is; the ones before it in the line
  * finished, and their answers were lost with the process (they run again, no try charged).
  */
-import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { OWNER_ONLY } from '../core/owner-only.js';
 
 const SIZE = 16;
@@ -29,6 +30,34 @@ export interface RunInProgress {
   readonly ended: boolean;
 }
 
+/**
+ * How many of the workers in `dir` (`logs/sys/workers`) are in a `run()` now, by their run-state
+ * files: what `minibatch status` reads of a live run from outside. A process that is gone has no
+ * file (its pool removes it); a file being created reads as no run.
+ */
+export function runsInProgress(dir: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => name.startsWith('.') && name.endsWith('.run-state'));
+  } catch {
+    return 0;
+  }
+  let running = 0;
+  for (const name of names) {
+    const file = new RunStateFile(join(dir, name));
+    try {
+      file.open();
+      const run = file.read();
+      if (run !== null && !run.ended) running++;
+    } catch {
+      // Removed meanwhile: that process is gone.
+    } finally {
+      file.close();
+    }
+  }
+  return running;
+}
+
 /** One process's view of the file; the descriptor stays open from `reset()` to `close()`. */
 export class RunStateFile {
   private fd: number | null = null;
@@ -40,6 +69,12 @@ export class RunStateFile {
     this.close();
     this.fd = openSync(this.path, 'w+', OWNER_ONLY);
     writeSync(this.fd, Buffer.alloc(SIZE), 0, SIZE, 0);
+  }
+
+  /** Opens the file to read it only (a reader from outside, which must not reset it). */
+  open(): void {
+    this.close();
+    this.fd = openSync(this.path, 'r');
   }
 
   /**

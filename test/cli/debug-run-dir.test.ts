@@ -101,8 +101,8 @@ describe('minibatch debug <run-dir>', () => {
     expect(notRun.stderr).toContain(`${m.data} is not a minibatch run directory (it has no run.json)`);
     expect(notRun.exitCode).toBe(2);
 
-    const retyped = await runCli(['debug', m.runDir, '--input', `Data=${m.data}`, '--processes', '2'], { cwd: m.root });
-    expect(retyped.stderr).toContain("--input, --processes: a run directory's job is the one it ran");
+    const retyped = await runCli(['debug', m.runDir, '--input', `Data=${m.data}`, '--mini-batch-size', '2'], { cwd: m.root });
+    expect(retyped.stderr).toContain("--input, --mini-batch-size: a run directory's job is the one it ran");
     expect(retyped.exitCode).toBe(2);
 
     const notThere = await runCli(['debug', m.runDir, '--item', join(m.data, 'nope')], { cwd: m.root });

@@ -2,26 +2,12 @@
  * What a user watches while a run goes: a progress bar on a
  * terminal, progress lines elsewhere, and `logs/job_progress_overview.txt` either way.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { onTerminal } from '../helpers/terminal.js';
 import { makeModule, moduleArgs, names } from '../helpers/module.js';
-
-/** Runs `minibatch ...args` (dist/cli/minibatch) on a pseudo-terminal (util-linux `script`): what a terminal shows. */
-async function onTerminal(args: readonly string[]): Promise<{ screen: string; exitCode: number | null }> {
-  const quote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
-  const command = [CLI, ...args].map(quote).join(' ');
-  // -e: script exits with the command's code; -q: no banner; the typescript goes nowhere.
-  const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm' } });
-  child.stdin.end();
-  let screen = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (screen += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (screen += chunk));
-  const exitCode = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  return { screen, exitCode };
-}
 
 describe('progress', () => {
   it('draws a bar on a terminal: mini-batches and items done of total, failed, items/s, ETA', async () => {
@@ -36,6 +22,18 @@ describe('progress', () => {
     expect(text).toMatch(/[0-5]\/6 mini-batches \| items [0-5]\/6 \| failed 0 \| [\d.]+ items\/s \| ETA/);
     expect(text).toMatch(/6\/6 mini-batches \| items 6\/6 \| failed 0 \| [\d.]+ items\/s/);
     expect(text).toContain('Succeeded: Every mini-batch succeeded.');
+  });
+
+  it('counts running tries, not those prefetched behind them', async () => {
+    // One worker: while it runs one mini-batch, the next waits in its line; a wide terminal shows `running`.
+    const m = makeModule({ entry: 'hangs', files: names(4, 'sleep-400') });
+    const args = moduleArgs(m).filter((a) => a !== '--no-progress');
+    const { screen, exitCode } = await onTerminal([...args, '--processes', '1', '--mini-batch-size', '1'], 160);
+    expect(exitCode).toBe(0);
+    // eslint-disable-next-line no-control-regex
+    const text = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(text).toMatch(/[1-3]\/4 mini-batches \| items [1-3]\/4 \| failed 0 \| running 1 \|/);
+    expect(text).not.toMatch(/running [2-9]/);
   });
 
   it('with --no-progress (or no terminal) writes no bar, and the overview log ends with the final counts', async () => {

@@ -107,7 +107,8 @@ describe('minibatch run', () => {
     const r = await runCli([...moduleArgs(m), '--run-max-try', '1', '--processes', '1']);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain('FAILED: No item succeeded, whatever the thresholds say.');
-    expect(r.stdout).toMatch(/ {2}time {10}\d+(\.\d)? m?s, 1 tries\n/); // no items/s of nothing
+    expect(r.stdout).toMatch(/ {2}time {10}\d+(\.\d)? m?s, 1 try\n/); // no items/s of nothing
+    expect(jobResult(m)).toMatchObject({ thisProcess: { command: 'run', itemsPerSecond: null }, wholeRun: { itemsPerSecond: null } });
     expect(r.stdout).toContain('ValueError: cannot score bad-000');
     expect(jobResult(m).firstErrors[0]).toMatchObject({ miniBatch: 0, type: 'ValueError' });
   });

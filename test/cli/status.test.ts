@@ -4,13 +4,14 @@
  * most common errors with counts and where to read them.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusReport } from '../../src/report/status.js';
 import { tempDir } from '../data/tree.js';
 import { CLI } from '../helpers/cli.js';
+import { onTerminal, plainText } from '../helpers/terminal.js';
 import { cli, committedIn, expectExit, fileNames, makeJob } from '../run/helpers.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -49,6 +50,23 @@ describe.concurrent('minibatch status and runs', () => {
       expect(refused.stderr).toContain(`${runDir} is being driven by process ${pid} on `);
     }
 
+    // Once the held call has started, one try runs; the one prefetched behind it does not count.
+    // (Between two calls the worker runs none for a moment: asked again, briefly.)
+    const callsStarted = (): number => readFileSync(job.calls, 'utf8').trim().split('\n').length;
+    while (callsStarted() <= committedIn(runDir).size) await sleep(20);
+    let held = json((await cli(['status', runDir, '--json'], {}, cwd)).stdout);
+    for (let asked = 1; held.running !== 1 && asked < 20; asked++) held = json((await cli(['status', runDir, '--json'], {}, cwd)).stdout);
+    expect(held).toMatchObject({ state: 'running', running: 1 });
+    expect((await cli(['status', runDir], {}, cwd)).stdout).toMatch(/\n {2}tries {9}\d+; 1 running now\n/);
+
+    // Watching a run held still: until Ctrl-C, which ends the watch (130), not the run.
+    const watch = spawn(CLI, ['status', runDir, '--watch'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+    const watchExit = new Promise<number | null>((resolve) => watch.once('exit', resolve));
+    await new Promise((resolve) => watch.stdout.once('data', resolve));
+    watch.kill('SIGINT');
+    expect(await watchExit).toBe(130);
+    expect(json((await cli(['status', runDir, '--json'], {}, cwd)).stdout)).toMatchObject({ state: 'running' });
+
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
     rmSync(job.hold);
@@ -83,8 +101,12 @@ describe.concurrent('minibatch status and runs', () => {
     expect(report.errors).toHaveLength(1);
     expect(report.errors[0]).toMatchObject({ outcome: 'raised', type: 'ValueError', count: 4, example: { log: join(runDir, 'logs', 'job_error.txt') } });
     expect(report.errors[0]?.example.message).toMatch(/^cannot read f0[14]bad\.txt$/);
-    expect(text.stdout).toMatch(/most common errors:\n {4}4× ValueError \(raised\), e\.g\. mini-batch \d try 2: cannot read f0[14]bad\.txt\n/);
-    expect(text.stdout).toContain(`       ${join(runDir, 'logs', 'job_error.txt')}, ${join(runDir, 'logs', 'user', 'stderr')}`);
+    expect(report.errors[0]).toMatchObject({ miniBatches: [1, 3], miniBatchCount: 2 });
+    expect(text.stdout).toMatch(
+      /most common errors:\n {4}4× ValueError \(raised\) in 2 mini-batches \(1, 3\); the latest, mini-batch [13] try 2 on worker-\d: cannot read f0[14]bad\.txt\n/,
+    );
+    expect(text.stdout).toContain(`       traceback  ${join(runDir, 'logs', 'job_error.txt')}\n`);
+    expect(text.stdout).toContain(`       logs       ${join(runDir, 'logs', 'user', 'stdout')}`);
 
     const empty = join(tmp.dir, 'errors-empty');
     mkdirSync(empty);
@@ -93,6 +115,51 @@ describe.concurrent('minibatch status and runs', () => {
     const noStatus = await cli(['status'], {}, empty);
     expectExit(noStatus, 2);
     expect(noStatus.stderr).toContain('no runs under');
+  });
+
+  it('--watch follows a live run until it ends: a block per change without a terminal, redrawn in place on one', async () => {
+    const job = makeJob(join(tmp.dir, 'watch'), { files: fileNames(8), sleepMs: 300, processes: 1 });
+    const runDir = join(job.root, 'run');
+    // Held still until both watchers have drawn it running; then it goes on to its end.
+    writeFileSync(job.hold, '');
+    const child = spawn(CLI, job.runArgs(runDir), { cwd: job.root, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    while (!existsSync(join(runDir, 'state.db'))) await sleep(20);
+    let drawn = (): void => undefined;
+    const terminalDrawn = new Promise<void>((resolve) => (drawn = resolve));
+    const terminalDone = onTerminal(['status', runDir, '--watch', '--interval', '0.2'], 200, (screen) => {
+      if (screen.includes('Ctrl-C to stop watching')) drawn();
+    });
+    const watcher = spawn(CLI, ['status', runDir, '--watch', '--interval', '200ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    watcher.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const plainDone = new Promise<number | null>((resolve) => watcher.once('close', resolve));
+    while (out === '') await sleep(20);
+    await terminalDrawn;
+    rmSync(job.hold);
+    const [plainExit, terminal] = await Promise.all([plainDone, terminalDone]);
+    const plain = { stdout: out, exitCode: plainExit };
+    expect(await exited).toBe(0);
+
+    expect(plain.exitCode).toBe(0);
+    const blocks = plain.stdout.split(/^--- .+\n/m).slice(1);
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    expect(blocks[0]).toContain('  state         running (process ');
+    expect(blocks.at(-1)).toContain('  state         succeeded\n');
+    expect(blocks.at(-1)).toContain('  mini-batches  4/4 done: 4 succeeded');
+    // Each block is a change: no two alike but for the time.
+    expect(new Set(blocks).size).toBe(blocks.length);
+
+    expect(terminal.exitCode).toBe(0);
+    // Drawn, then moved back over and cleared, then drawn again.
+    // eslint-disable-next-line no-control-regex
+    expect(terminal.screen).toMatch(/\x1b\[\d+A\r\x1b\[J/);
+    expect(terminal.screen).toContain('Ctrl-C to stop watching');
+    expect(plainText(terminal.screen).trimEnd()).toMatch(/ {2}state {9}succeeded\n[\s\S]* {2}logs {10}\S+$/);
+
+    const badInterval = await cli(['status', runDir, '--watch', '--interval', 'soon']);
+    expectExit(badInterval, 2);
+    expect(badInterval.stderr).toContain('--interval must be a duration such as 90 (seconds)');
   });
 
   it('runs and status without a run directory find runs made with --run-dir, remembered when they started', async () => {

@@ -98,7 +98,7 @@ describe('the command line', () => {
   it('exits 2 on a usage error', async () => {
     const missing = await runCli(['validate']);
     expect(missing.exitCode).toBe(2);
-    expect(missing.stderr).toContain("error: missing required argument 'module.yaml'");
+    expect(missing.stderr).toContain("error: missing required argument 'spec|job'");
     const unknown = await runCli(['frobnicate']);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain("error: unknown command 'frobnicate'");
@@ -109,7 +109,7 @@ describe('the command line', () => {
     expect(version).toMatchObject({ exitCode: 0, stdout: '0.1.0\n' });
     const help = await runCli(['--help']);
     expect(help.exitCode).toBe(0);
-    expect(help.stdout).toContain('validate [options] <module.yaml>');
+    expect(help.stdout).toContain('validate [options] <spec|job>');
     expect(help.stdout).toContain('explain [options] <spec|job>');
   });
 });

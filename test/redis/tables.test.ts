@@ -35,7 +35,7 @@ describeWithRedis('tables through Redis', () => {
 
   it.skipIf(!pandas)('workers elsewhere read their own byte ranges of a CSV folder: every row once and in order; a machine without pandas stays out', async () => {
     const m = makeModule({ entry: 'table_echo', files: [] });
-    const a = Array.from({ length: 60 }, (_, i) => `${i},"line ${i}\nnext",${i / 2}`);
+    const a = Array.from({ length: 60 }, (_, i) => `${i},"line ${i}\nnext",${(i / 2).toFixed(1)}`); // a float column, written as pandas writes it
     const b = Array.from({ length: 40 }, (_, i) => `${100 + i},plain ${i},${i}`);
     writeFileSync(join(m.data, 'a.csv'), `id,text,score\n${a.join('\n')}\n`);
     writeFileSync(join(m.data, 'b.csv'), `id,text,score\n${b.join('\n')}`);

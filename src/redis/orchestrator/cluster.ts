@@ -56,6 +56,11 @@ export class ClusterWatch {
     return { machines: new Set(this.agents.map((a) => a.host)).size, processes: this.agents.reduce((sum, a) => sum + a.processes, 0) };
   }
 
+  /** Processes serving the run, on every machine that joined. */
+  get processes(): number {
+    return this.agents.reduce((sum, a) => sum + a.processes, 0);
+  }
+
   /** Jobs that may be in Redis at once. */
   get limit(): number {
     const processes = this.agents.reduce((sum, a) => sum + a.processes, 0);

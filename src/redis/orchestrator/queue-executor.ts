@@ -107,6 +107,14 @@ export class QueueExecutor implements Executor {
     }
   };
 
+  /**
+   * Jobs in flight, at most one per serving process: the rest wait in Redis or behind a running one
+   * on a machine (an agent prefetches), which the orchestrator does not see.
+   */
+  runningTries(): number {
+    return Math.min(this.parts.collector.inFlight, this.parts.cluster.processes);
+  }
+
   /** Stops the poll timer; after `stop()`. */
   close(): void {
     clearTimeout(this.pollTimer);
