@@ -101,9 +101,14 @@ export function encodePlanned(mb: Pick<PlannedMiniBatch, 'items' | 'slice'>): st
   return `[[${itemJson(item).slice(1, -1)},${JSON.stringify(mb.slice)}]${rest.map((i) => `,${itemJson(i)}`).join('')}]`;
 }
 
-/** What `mini_batches.item_count` holds: files, or a table slice's rows. */
-export function itemCount(mb: Pick<PlannedMiniBatch, 'items' | 'slice'>): number {
-  return mb.slice === null ? mb.items.length : mb.slice.rows;
+/**
+ * What `mini_batches.item_count` holds: files, or a table slice's rows; a partition-key
+ * combination is one item, as on Azure, where `run()` returns one result per partition (a
+ * summary row, a trained model) and a mini-batch that returns fewer than it got counts as failed.
+ */
+export function itemCount(mb: { readonly items: readonly unknown[]; readonly slice: PlannedMiniBatch['slice'] }): number {
+  if (mb.slice === null) return mb.items.length;
+  return 'kind' in mb.slice && mb.slice.kind === 'keys' ? 1 : mb.slice.rows;
 }
 
 export function decodeItems(json: string, root: string): FileItem[] {

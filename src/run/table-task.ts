@@ -4,11 +4,11 @@ import type { TableRead, TableSlice } from '../core/table-format.js';
 import type { TableTask, TryTask } from '../core/tries.js';
 import { parsePartitionFormat, partitionValues, type PartitionFormat } from '../data/partition-format.js';
 import type { FileItem } from '../data/types.js';
-import { rootOf } from '../ledger/inputs.js';
+import { itemCount, rootOf } from '../ledger/inputs.js';
 
-/** Items a try's mini-batch holds: files, or a table's rows. */
+/** Items a try's mini-batch holds, counted as the ledger counts them (`itemCount`). */
 export function taskItems(task: TryTask): number {
-  return task.table === null ? task.items.length : task.table.slice.rows;
+  return itemCount({ items: task.items, slice: task.table === null ? null : task.table.slice });
 }
 
 export function tableTask(
