@@ -12,21 +12,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { debianPythonHas } from '../helpers/python.js';
 
 const SAMPLE = fileURLToPath(new URL('../fixtures/azure/partitioned/', import.meta.url));
 const MLTABLE_SHIM = fileURLToPath(new URL('../../python/shims_mltable/', import.meta.url));
 const PYTHON = '/usr/bin/python3';
 
-function hasSklearn(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import sklearn, pandas'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const sklearn = hasSklearn();
-if (!sklearn && process.env['CI'] === 'true') throw new Error(`${PYTHON} has no scikit-learn: .ci/run installs python3-sklearn`);
+const sklearn = debianPythonHas(['sklearn', 'pandas'], 'python3-sklearn');
 
 /** The sample copied to a fresh folder, with its data made and partitioned by the command step. */
 function partitionedSample(): string {

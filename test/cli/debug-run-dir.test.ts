@@ -2,12 +2,12 @@
  * `minibatch debug <run-dir>`: one mini-batch of an existing run, reproduced with the run's own job
  * (no retyping), without touching the run directory; and `--pdb` on either form.
  */
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { makeModule, names, writeSpec } from '../helpers/module.js';
+import { debianPythonHas } from '../helpers/python.js';
 
 const PANDAS_PYTHON = '/usr/bin/python3';
 
@@ -39,16 +39,7 @@ function snapshot(dir: string): Record<string, string> {
   return files;
 }
 
-function hasPandas(): boolean {
-  try {
-    execFileSync(PANDAS_PYTHON, ['-c', 'import pandas'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const pandas = hasPandas();
-if (!pandas && process.env['CI'] === 'true') throw new Error(`${PANDAS_PYTHON} has no pandas: .ci/run installs python3-pandas`);
+const pandas = debianPythonHas(['pandas'], 'python3-pandas');
 
 describe('minibatch debug <run-dir>', () => {
   it("reproduces a failed mini-batch with the run's job, its output in its own folder, the run untouched; --pdb opens in run() where it raised", async () => {

@@ -12,20 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { makeModule, moduleArgs, names } from '../helpers/module.js';
+import { debianPythonHas } from '../helpers/python.js';
 
 const IRIS = fileURLToPath(new URL('../fixtures/azure/v1-iris/', import.meta.url));
 const PYTHON = '/usr/bin/python3';
 
-function hasSklearn(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import sklearn, pandas'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const sklearn = hasSklearn();
-if (!sklearn && process.env['CI'] === 'true') throw new Error(`${PYTHON} has no scikit-learn: .ci/run installs python3-sklearn`);
+const sklearn = debianPythonHas(['sklearn', 'pandas'], 'python3-sklearn');
 
 interface Record {
   readonly name: string;

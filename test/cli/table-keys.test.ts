@@ -3,7 +3,6 @@
  * take, header modes, a partition format as columns), end to end (docs/TABULAR.md): the built CLI,
  * real pandas (`/usr/bin/python3`), real files; assertions on the rows a user gets.
  */
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
@@ -11,19 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../data/tree.js';
 import { ENTRIES, writeSpec } from '../helpers/module.js';
 import { cli, expectExit } from '../run/helpers.js';
+import { debianPythonHas } from '../helpers/python.js';
 
 const PANDAS_PYTHON = '/usr/bin/python3';
 
-function hasPandas(): boolean {
-  try {
-    execFileSync(PANDAS_PYTHON, ['-c', 'import pandas'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const pandas = hasPandas();
-if (!pandas && process.env['CI'] === 'true') throw new Error(`${PANDAS_PYTHON} has no pandas: .ci/run installs python3-pandas`);
+const pandas = debianPythonHas(['pandas'], 'python3-pandas');
 
 let tmp: { dir: string; cleanup: () => void };
 beforeAll(() => {

@@ -16,18 +16,10 @@ import { cli, expectExit } from '../run/helpers.js';
 
 const PANDAS_PYTHON = '/usr/bin/python3';
 import { ENTRIES, writeSpec } from '../helpers/module.js';
+import { debianPythonHas } from '../helpers/python.js';
 const COMPARE = fileURLToPath(new URL('../fixtures/tables/compare.py', import.meta.url));
 
-function hasPandas(): boolean {
-  try {
-    execFileSync(PANDAS_PYTHON, ['-c', 'import pandas'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const pandas = hasPandas();
-if (!pandas && process.env['CI'] === 'true') throw new Error(`${PANDAS_PYTHON} has no pandas: .ci/run installs python3-pandas`);
+const pandas = debianPythonHas(['pandas'], 'python3-pandas');
 
 let tmp: { dir: string; cleanup: () => void };
 beforeAll(() => {

@@ -4,7 +4,6 @@
  * pandas. The rows are the ones a local run gives: every row once, in order; a machine that cannot
  * import pandas leaves the run to the others.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,19 +12,11 @@ import type { JobResult } from '../../src/report/result.js';
 import { makeModule } from '../helpers/module.js';
 import { describeWithRedis, redisPerSuite, uniquePrefix, type RedisServer } from '../helpers/redis-server.js';
 import { clusterEnv, redisRunArgs, startCli } from './helpers.js';
+import { debianPythonHas } from '../helpers/python.js';
 
 const PANDAS_PYTHON = '/usr/bin/python3';
 
-function hasPandas(): boolean {
-  try {
-    execFileSync(PANDAS_PYTHON, ['-c', 'import pandas'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const pandas = hasPandas();
-if (!pandas && process.env['CI'] === 'true') throw new Error(`${PANDAS_PYTHON} has no pandas: .ci/run installs python3-pandas`);
+const pandas = debianPythonHas(['pandas'], 'python3-pandas');
 
 describeWithRedis('tables through Redis', () => {
   let server: RedisServer;
