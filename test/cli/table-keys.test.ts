@@ -3,14 +3,14 @@
  * take, header modes, a partition format as columns), end to end (docs/TABULAR.md): the built CLI,
  * real pandas (`/usr/bin/python3`), real files; assertions on the rows a user gets.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../data/tree.js';
-import { ENTRIES, writeSpec } from '../helpers/module.js';
 import { cli, expectExit } from '../run/helpers.js';
 import { debianPythonHas } from '../helpers/python.js';
+import { tableJob as makeTableJob, type TableJob } from '../helpers/table-job.js';
 
 const PANDAS_PYTHON = '/usr/bin/python3';
 
@@ -22,40 +22,9 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-interface TableJob {
-  readonly root: string;
-  readonly data: string;
-  readonly out: string;
-  readonly runDir: string;
-  args(extra: readonly string[]): string[];
-  rows(): string[];
-}
-
 /** A module whose entry is `entry` (a fixture), a `data` folder holding `files`, bound as `Data`. */
-function tableJob(name: string, entry: string, files: Readonly<Record<string, string>>): TableJob {
-  const root = join(tmp.dir, name);
-  const data = join(root, 'data');
-  mkdirSync(join(root, 'module'), { recursive: true });
-  mkdirSync(data);
-  copyFileSync(join(ENTRIES, `${entry}.py`), join(root, 'module', 'entry.py'));
-  writeSpec(join(root, 'module', 'module.yaml'), { moduleName: 'Tables', moduleVersion: '1.0.0', input: 'Data', output: 'Out', entry: 'entry.py' });
-  for (const [file, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(data, file)), { recursive: true });
-    writeFileSync(join(data, file), content);
-  }
-  const out = join(root, 'out');
-  const runDir = join(root, 'run');
-  return {
-    root,
-    data,
-    out,
-    runDir,
-    args: (extra) => [
-      'run', join(root, 'module', 'module.yaml'), '--input', `Data=${data}`, '--output', `Out=${out}`,
-      '--run-dir', runDir, '--no-progress', '--python', PANDAS_PYTHON, '--processes', '2', '--output-action', 'append_row', ...extra,
-    ],
-    rows: () => readFileSync(join(out, 'parallel_run_step.txt'), 'utf8').split('\n').filter((l) => l !== ''),
-  };
+function tableJob(name: string, entry: string, files: Readonly<Record<string, string | Buffer>>): TableJob {
+  return makeTableJob(tmp.dir, name, entry, files, ['--output-action', 'append_row']);
 }
 
 interface Row {

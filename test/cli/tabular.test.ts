@@ -4,7 +4,7 @@
  * the messages.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -15,8 +15,8 @@ import { tempDir } from '../data/tree.js';
 import { cli, expectExit } from '../run/helpers.js';
 
 const PANDAS_PYTHON = '/usr/bin/python3';
-import { ENTRIES, writeSpec } from '../helpers/module.js';
 import { debianPythonHas } from '../helpers/python.js';
+import { tableJob as makeTableJob, type TableJob } from '../helpers/table-job.js';
 const COMPARE = fileURLToPath(new URL('../fixtures/tables/compare.py', import.meta.url));
 
 const pandas = debianPythonHas(['pandas'], 'python3-pandas');
@@ -27,35 +27,9 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-interface TableJob {
-  readonly root: string;
-  readonly data: string;
-  readonly out: string;
-  readonly runDir: string;
-  args(extra: readonly string[]): string[];
-}
-
 /** A module whose entry is `entry` (a fixture), a `data` folder holding `files`, bound as `Data`. */
 function tableJob(name: string, entry: string, files: Readonly<Record<string, string | Buffer>>): TableJob {
-  const root = join(tmp.dir, name);
-  const data = join(root, 'data');
-  mkdirSync(join(root, 'module'), { recursive: true });
-  mkdirSync(data);
-  copyFileSync(join(ENTRIES, `${entry}.py`), join(root, 'module', 'entry.py'));
-  writeSpec(join(root, 'module', 'module.yaml'), { moduleName: 'Tables', moduleVersion: '1.0.0', input: 'Data', output: 'Out', entry: 'entry.py' });
-  for (const [file, content] of Object.entries(files)) writeFileSync(join(data, file), content);
-  const out = join(root, 'out');
-  const runDir = join(root, 'run');
-  return {
-    root,
-    data,
-    out,
-    runDir,
-    args: (extra) => [
-      'run', join(root, 'module', 'module.yaml'), '--input', `Data=${data}`, '--output', `Out=${out}`,
-      '--run-dir', runDir, '--no-progress', '--python', PANDAS_PYTHON, '--processes', '2', ...extra,
-    ],
-  };
+  return makeTableJob(tmp.dir, name, entry, files);
 }
 
 /** What compare.py says of the jsonl rows file against pandas reading the whole files. */

@@ -3,7 +3,7 @@
  * is wrong and how to fix it, and what works but is unsafe (an evicting `maxmemory-policy`, DESIGN
  * §8) becomes a warning.
  */
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { EnvironmentError } from '../../core/errors.js';
 import { serverOptions } from './connection.js';
 import { compareVersions, errorCode, explainNotTls, explainRedisError, explainWantsTls } from './explain.js';
@@ -52,19 +52,9 @@ export async function checkRedis(
   const errors: Error[] = [];
   const answerTimeoutMs = options.answerTimeoutMs ?? REDIS_ANSWER_TIMEOUT_MS;
   const client = new Redis({
-    ...serverOptions(target),
+    ...probeOptions(target, options.connectTimeoutMs ?? REDIS_ANSWER_TIMEOUT_MS, answerTimeoutMs),
     // Selected below, so that a missing database is an error rather than ioredis' silent db 0.
     db: 0,
-    connectTimeout: options.connectTimeoutMs ?? REDIS_ANSWER_TIMEOUT_MS,
-    // Every command of the check, the handshake's included: a silent server fails it in time.
-    commandTimeout: answerTimeoutMs,
-    // CLIENT SETINFO would be one more command to wait out before the ready check times out.
-    disableClientInfo: true,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    // A refused socket never emits 'close' after end(): ioredis' 2 s wait would delay the exit.
-    disconnectTimeout: 100,
   });
   client.on('error', (error: Error) => errors.push(error));
   try {
@@ -198,4 +188,23 @@ function isReplyError(error: Error): boolean {
 
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
+}
+
+/**
+ * A client for one probe (the start-up check, a liveness PING): every command, the handshake's
+ * included, fails after `answerTimeoutMs`, and nothing is retried or reconnected.
+ */
+export function probeOptions(target: RedisTarget, connectTimeoutMs: number, answerTimeoutMs: number): RedisOptions {
+  return {
+    ...serverOptions(target),
+    connectTimeout: connectTimeoutMs,
+    commandTimeout: answerTimeoutMs,
+    // CLIENT SETINFO would be one more command to wait out before the ready check times out.
+    disableClientInfo: true,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    // A refused socket never emits 'close' after end(): ioredis' 2 s wait would delay the exit.
+    disconnectTimeout: 100,
+  };
 }

@@ -10,7 +10,7 @@
  * durable clients report and wait out. Only an unanswered PING (or an unanswered connect) is.
  */
 import { Redis } from 'ioredis';
-import { serverOptions } from './connection.js';
+import { probeOptions } from './check.js';
 import type { RedisTarget } from './url.js';
 
 export interface LivenessOptions {
@@ -77,18 +77,8 @@ export class RedisLiveness {
 
   private connect(): Redis {
     const { target, answerTimeoutMs } = this.options;
-    const client = new Redis({
-      ...serverOptions(target),
-      connectionName: this.options.connectionName,
-      connectTimeout: answerTimeoutMs,
-      // The deadline of each PING, from the moment it is sent (queued until the connection is ready).
-      commandTimeout: answerTimeoutMs,
-      disableClientInfo: true,
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      disconnectTimeout: 100,
-    });
+    // Each PING's deadline runs from the moment it is sent (queued until the connection is ready).
+    const client = new Redis({ ...probeOptions(target, answerTimeoutMs, answerTimeoutMs), connectionName: this.options.connectionName });
     // What failed is the probe's answer, not a line to print.
     client.on('error', (error: Error) => {
       this.lastError = error;
